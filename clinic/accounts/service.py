@@ -1,0 +1,174 @@
+"""Staff accounts: create, authenticate (with the failed sign-in limit), API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select
+
+from clinic.accounts.models import ApiToken, Role, SignInFailure, User
+from clinic.accounts.rules import SignInLimit, password_problem, retry_after
+from clinic.audit.service import Actor, record
+from clinic.errors import RuleBroken, TooManyAttempts, Unauthorized
+from clinic.extensions import db
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so that both answers take as long.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def normalise_email(raw: str) -> str:
+    """A staff email in canonical form; raises RuleBroken naming the field."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise RuleBroken("The email address is not valid.", {"email": str(error)}) from error
+
+
+def create_user(
+    email: str, name: str, role: Role, password: str, *, actor: Actor, now: datetime
+) -> User:
+    address = normalise_email(email)
+    problems: dict[str, str] = {}
+    if (problem := password_problem(password)) is not None:
+        problems["password"] = problem
+    if not name.strip():
+        problems["name"] = "Enter a name."
+    if db.session.scalar(select(User.id).where(User.email == address)) is not None:
+        problems["email"] = "A staff account with this email already exists."
+    if problems:
+        raise RuleBroken("The account could not be created.", problems)
+    user = User(
+        email=address,
+        name=name.strip(),
+        role=role,
+        password_hash=_hasher.hash(password),
+        created_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record(
+        actor, "create", "user", user.id, f"Created staff account {address} ({role.value})", now=now
+    )
+    return user
+
+
+def authenticate(
+    email: str, password: str, address: str, *, limit: SignInLimit, now: datetime
+) -> User:
+    """The active user with these credentials.
+
+    Raises TooManyAttempts when the account or the address has failed too often in the
+    window (checked before the password, so guessing gains nothing), Unauthorized otherwise.
+    Each failure is stored; the caller commits either way.
+    """
+    key = email.strip().lower()
+    _refuse_when_limited(key, address, limit, now)
+    user = db.session.scalar(select(User).where(User.email == key))
+    candidate_hash = user.password_hash if user else _DUMMY_HASH
+    try:
+        _hasher.verify(candidate_hash, password)
+        valid = user is not None and user.is_active_account
+    except (VerificationError, InvalidHashError):
+        valid = False
+    if not valid or user is None:
+        db.session.add(SignInFailure(email=key, address=address, at=now))
+        raise Unauthorized("The email or password is wrong.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    db.session.execute(delete(SignInFailure).where(SignInFailure.email == key))
+    return user
+
+
+def _refuse_when_limited(email: str, address: str, limit: SignInLimit, now: datetime) -> None:
+    since = now - limit.window
+    checks = (
+        (SignInFailure.email == email, limit.max_per_account),
+        (SignInFailure.address == address, limit.max_per_address),
+    )
+    for condition, maximum in checks:
+        failures = list(
+            db.session.scalars(select(SignInFailure.at).where(condition, SignInFailure.at > since))
+        )
+        wait = retry_after(failures, maximum, limit.window, now)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            minutes = math.ceil(seconds / 60)
+            raise TooManyAttempts(
+                f"Too many failed sign-ins. Try again in {minutes} minute"
+                f"{'s' if minutes != 1 else ''}.",
+                retry_after_seconds=seconds,
+            )
+
+
+def forget_old_failures(now: datetime, keep: timedelta) -> int:
+    result = db.session.execute(delete(SignInFailure).where(SignInFailure.at < now - keep))
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, *, now: datetime, lifetime: timedelta) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    expires_at = now + lifetime
+    db.session.add(
+        ApiToken(user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=expires_at)
+    )
+    return IssuedToken(token=token, expires_at=expires_at)
+
+
+def user_for_token(token: str, *, now: datetime) -> User:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise Unauthorized("The token is missing, wrong, expired or revoked; ask for a new one.")
+    if not row.user.is_active_account:
+        raise Unauthorized("This staff account is disabled.")
+    return row.user
+
+
+def revoke_token(token: str, *, now: datetime) -> None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+
+
+def revoke_all_tokens(user: User, *, actor: Actor, now: datetime) -> int:
+    rows = list(
+        db.session.scalars(
+            select(ApiToken).where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+                ApiToken.expires_at > now,
+            )
+        )
+    )
+    for row in rows:
+        row.revoked_at = now
+    record(
+        actor,
+        "revoke_tokens",
+        "user",
+        user.id,
+        f"Revoked {len(rows)} API token(s) of {user.email}",
+        now=now,
+    )
+    return len(rows)
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count(User.id))) or 0

@@ -1,0 +1,122 @@
+"""Staff sign-in and sign-out, and the admin's list of staff accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+
+from clinic.accounts import service
+from clinic.accounts.access import ADMIN_ONLY, actor, require_role
+from clinic.accounts.forms import SignInForm, StaffForm
+from clinic.accounts.models import Role, User
+from clinic.accounts.rules import SignInLimit
+from clinic.clock import utcnow
+from clinic.errors import RuleBroken, TooManyAttempts, Unauthorized
+from clinic.extensions import db
+
+bp = Blueprint("accounts", __name__)
+
+
+def sign_in_limit() -> SignInLimit:
+    config = current_app.config
+    return SignInLimit(
+        max_per_account=int(config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]),
+        max_per_address=int(config["SIGN_IN_MAX_FAILURES_PER_ADDRESS"]),
+        window=timedelta(minutes=int(config["SIGN_IN_WINDOW_MINUTES"])),
+    )
+
+
+def client_address() -> str:
+    return (request.remote_addr or "unknown")[:64]
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    form = SignInForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(
+                form.email.data or "",
+                form.password.data or "",
+                client_address(),
+                limit=sign_in_limit(),
+                now=utcnow(),
+            )
+        except TooManyAttempts as refusal:
+            form.form_errors.append(refusal.message)
+            status = 429
+        except Unauthorized as refusal:
+            db.session.commit()  # keep the failure, so the limit counts it
+            form.password.errors = [refusal.message]
+            status = 401
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/sign_in.html", form=form), status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("patients.index")
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out() -> Any:
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/admin/staff", methods=["GET", "POST"])
+@login_required
+@require_role(*ADMIN_ONLY)
+def staff() -> Any:
+    form = StaffForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.create_user(
+                form.email.data or "",
+                form.name.data or "",
+                Role(form.role.data),
+                form.password.data or "",
+                actor=actor(),
+                now=utcnow(),
+            )
+        except RuleBroken as refusal:
+            db.session.rollback()
+            for field, message in refusal.fields.items():
+                getattr(form, field).errors = [message]
+            status = 422
+        else:
+            db.session.commit()
+            flash("Staff account created.", "success")
+            return redirect(url_for("accounts.staff"))
+    elif form.is_submitted():
+        status = 422
+    users = db.session.scalars(db.select(User).order_by(User.name)).all()
+    return render_template("accounts/staff.html", form=form, users=users), status
+
+
+@bp.post("/admin/staff/<int:user_id>/revoke-tokens")
+@login_required
+@require_role(*ADMIN_ONLY)
+def revoke_tokens(user_id: int) -> Any:
+    user = db.get_or_404(User, user_id)
+    count = service.revoke_all_tokens(user, actor=actor(), now=utcnow())
+    db.session.commit()
+    flash(f"Revoked {count} API token(s) of {user.name}.", "success")
+    return redirect(url_for("accounts.staff"))

@@ -1,0 +1,139 @@
+"""Pure checks of a patient's details: names, date of birth, email, phone (to E.164)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+@dataclass(frozen=True)
+class PatientInput:
+    """What the front desk or the API typed, before checking. Dates as ISO strings."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: str
+    email: str
+    phone: str
+    email_consent: bool
+    sms_consent: bool
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """Checked and normalised details, ready to store."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    email: str | None
+    phone: str | None
+    email_consent: bool
+    sms_consent: bool
+    notes: str
+
+
+OLDEST_AGE_YEARS = 120
+
+
+def check_patient(
+    raw: PatientInput, *, today: date, phone_region: str
+) -> tuple[PatientDetails | None, dict[str, str]]:
+    """The normalised details, or None and a sentence for each bad field."""
+    problems: dict[str, str] = {}
+    first = " ".join(raw.first_name.split())
+    last = " ".join(raw.last_name.split())
+    for field, value in (("first_name", first), ("last_name", last)):
+        if not value:
+            problems[field] = "Enter a name."
+        elif len(value) > 80:
+            problems[field] = "Use at most 80 characters."
+
+    born = _parse_birth_date(raw.date_of_birth, today, problems)
+    email = _normalise_email(raw.email, problems)
+    phone = _normalise_phone(raw.phone, phone_region, problems)
+
+    if email is None and phone is None and "email" not in problems and "phone" not in problems:
+        problems["email"] = "Enter an email or a phone number, so the clinic can reach the patient."
+    if raw.email_consent and email is None and "email" not in problems:
+        problems["email_consent"] = "Email consent needs an email address."
+    if raw.sms_consent and phone is None and "phone" not in problems:
+        problems["sms_consent"] = "SMS consent needs a phone number."
+    if len(raw.notes) > 5000:
+        problems["notes"] = "Use at most 5,000 characters."
+    if problems or born is None:
+        return None, problems
+    return PatientDetails(
+        first_name=first,
+        last_name=last,
+        date_of_birth=born,
+        email=email,
+        phone=phone,
+        email_consent=raw.email_consent,
+        sms_consent=raw.sms_consent,
+        notes=raw.notes.strip(),
+    ), {}
+
+
+def _parse_birth_date(raw: str, today: date, problems: dict[str, str]) -> date | None:
+    text = raw.strip()
+    if not text:
+        problems["date_of_birth"] = "Enter the date of birth."
+        return None
+    try:
+        born = date.fromisoformat(text)
+    except ValueError:
+        problems["date_of_birth"] = "Use the form YYYY-MM-DD, for example 1988-04-23."
+        return None
+    if born > today:
+        problems["date_of_birth"] = "The date of birth is in the future."
+        return None
+    if born.year < today.year - OLDEST_AGE_YEARS:
+        problems["date_of_birth"] = f"The date of birth is more than {OLDEST_AGE_YEARS} years ago."
+        return None
+    return born
+
+
+def _normalise_email(raw: str, problems: dict[str, str]) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        problems["email"] = f"This is not a valid email address: {error}"
+        return None
+
+
+def _normalise_phone(raw: str, region: str, problems: dict[str, str]) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        problems["phone"] = "This is not a phone number; include the area code."
+        return None
+    if not phonenumbers.is_valid_number(number):
+        problems["phone"] = "This phone number is not valid; check the area code and digits."
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def search_terms(query: str) -> tuple[str, str]:
+    """The lower-case text and the digits of a search query."""
+    text = " ".join(query.lower().split())
+    return text, re.sub(r"\D", "", query)
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years of age on `day`; someone born on 29 February ages on 1 March."""
+    years = day.year - born.year
+    if (day.month, day.day) < (born.month, born.day):
+        years -= 1
+    return years

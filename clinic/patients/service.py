@@ -1,0 +1,138 @@
+"""Patients: register, change, find."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import case, func, or_, select
+
+from clinic.audit.service import Actor, diff, record
+from clinic.errors import NotFound, RuleBroken
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.patients.rules import PatientDetails, PatientInput, check_patient, search_terms
+
+SEARCH_LIMIT = 50
+
+
+def _checked(raw: PatientInput, today: date, phone_region: str) -> PatientDetails:
+    details, problems = check_patient(raw, today=today, phone_region=phone_region)
+    if details is None:
+        raise RuleBroken("Some details need correcting.", problems)
+    return details
+
+
+def _apply(patient: Patient, details: PatientDetails) -> None:
+    patient.first_name = details.first_name
+    patient.last_name = details.last_name
+    patient.date_of_birth = details.date_of_birth
+    patient.email = details.email
+    patient.phone = details.phone
+    patient.email_consent = details.email_consent
+    patient.sms_consent = details.sms_consent
+    patient.notes = details.notes
+    patient.search_name = f"{details.first_name} {details.last_name}".lower()
+    patient.search_last = details.last_name.lower()
+    patient.email_key = details.email.lower() if details.email else None
+    patient.phone_digits = details.phone.lstrip("+") if details.phone else None
+
+
+def _snapshot(patient: Patient) -> dict[str, object]:
+    return {
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+        "date_of_birth": patient.date_of_birth,
+        "email": patient.email,
+        "phone": patient.phone,
+        "email_consent": patient.email_consent,
+        "sms_consent": patient.sms_consent,
+    }
+
+
+def create_patient(
+    raw: PatientInput, *, actor: Actor, now: datetime, today: date, phone_region: str
+) -> Patient:
+    details = _checked(raw, today, phone_region)
+    patient = Patient(created_at=now, updated_at=now)
+    _apply(patient, details)
+    db.session.add(patient)
+    db.session.flush()
+    record(actor, "create", "patient", patient.id, f"Registered patient #{patient.id}", now=now)
+    return patient
+
+
+def update_patient(
+    patient: Patient,
+    raw: PatientInput,
+    *,
+    actor: Actor,
+    now: datetime,
+    today: date,
+    phone_region: str,
+) -> Patient:
+    details = _checked(raw, today, phone_region)
+    before = _snapshot(patient)
+    _apply(patient, details)
+    patient.updated_at = now
+    # Field names only: the audit log must not copy health or contact details around.
+    changed = sorted(diff(before, _snapshot(patient)))
+    record(
+        actor,
+        "update",
+        "patient",
+        patient.id,
+        f"Changed patient #{patient.id}",
+        now=now,
+        changes={"fields": changed},
+    )
+    return patient
+
+
+def get_patient(patient_id: int) -> Patient:
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"There is no patient {patient_id}.")
+    return patient
+
+
+def search_patients(query: str, *, limit: int = SEARCH_LIMIT) -> list[Patient]:
+    """Patients matching a name, email or phone digits, best first.
+
+    Prefix matches (served by the indexes) rank before matches inside a word; within a
+    rank, alphabetical by last name.
+    """
+    text, digits = search_terms(query)
+    if len(text) < 2:
+        return []
+    conditions = [
+        Patient.search_name.like(f"%{_escape(text)}%", escape="\\"),
+        Patient.email_key.like(f"{_escape(text)}%", escape="\\"),
+    ]
+    if len(digits) >= 3:
+        conditions.append(Patient.phone_digits.like(f"%{digits}%"))
+    rank = case(
+        (Patient.search_name == text, 0),
+        (Patient.email_key == text, 0),
+        (Patient.search_last.like(f"{_escape(text)}%", escape="\\"), 1),
+        (Patient.search_name.like(f"{_escape(text)}%", escape="\\"), 2),
+        else_=3,
+    )
+    rows = db.session.scalars(
+        select(Patient)
+        .where(or_(*conditions))
+        .order_by(rank, Patient.search_last, Patient.first_name, Patient.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def count_patients() -> int:
+    return db.session.scalar(select(func.count(Patient.id))) or 0
+
+
+def list_recent_patients(limit: int = 25) -> list[Patient]:
+    return list(db.session.scalars(select(Patient).order_by(Patient.id.desc()).limit(limit)))
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,101 @@
+"""The front desk's patient pages: search, register, change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from clinic.accounts.access import ALL_STAFF, actor, require_role
+from clinic.clock import local_today, utcnow
+from clinic.errors import RuleBroken
+from clinic.extensions import db
+from clinic.patients import service
+from clinic.patients.forms import PatientForm
+from clinic.patients.models import Patient
+from clinic.patients.rules import PatientInput
+from clinic.practice.service import clinic_zone
+
+bp = Blueprint("patients", __name__)
+
+
+@bp.get("/")
+@login_required
+@require_role(*ALL_STAFF)
+def index() -> Any:
+    query = request.args.get("q", "").strip()
+    patients = service.search_patients(query) if query else service.list_recent_patients()
+    return render_template(
+        "patients/index.html", patients=patients, query=query, total=service.count_patients()
+    )
+
+
+def _input(form: PatientForm) -> PatientInput:
+    born = form.date_of_birth.data
+    return PatientInput(
+        first_name=form.first_name.data or "",
+        last_name=form.last_name.data or "",
+        date_of_birth=born.isoformat() if born else "",
+        email=form.email.data or "",
+        phone=form.phone.data or "",
+        email_consent=bool(form.email_consent.data),
+        sms_consent=bool(form.sms_consent.data),
+        notes=form.notes.data or "",
+    )
+
+
+def _save(form: PatientForm, patient: Patient | None) -> Patient | None:
+    """Create or change from a valid form; on refusal, put the reasons on the fields."""
+    now = utcnow()
+    context = {
+        "actor": actor(),
+        "now": now,
+        "today": local_today(clinic_zone(), now),
+        "phone_region": str(current_app.config["CLINIC_PHONE_REGION"]),
+    }
+    try:
+        if patient is None:
+            patient = service.create_patient(_input(form), **context)
+        else:
+            service.update_patient(patient, _input(form), **context)
+    except RuleBroken as refusal:
+        db.session.rollback()
+        for name, message in refusal.fields.items():
+            getattr(form, name).errors = [message]
+        return None
+    db.session.commit()
+    return patient
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+@login_required
+@require_role(*ALL_STAFF)
+def new() -> Any:
+    form = PatientForm()
+    if form.validate_on_submit() and (patient := _save(form, None)) is not None:
+        flash(f"{patient.full_name} is registered.", "success")
+        return redirect(url_for("patients.show", patient_id=patient.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("patients/form.html", form=form, patient=None), status
+
+
+@bp.get("/patients/<int:patient_id>")
+@login_required
+@require_role(*ALL_STAFF)
+def show(patient_id: int) -> Any:
+    patient = service.get_patient(patient_id)
+    return render_template("patients/show.html", patient=patient)
+
+
+@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+@login_required
+@require_role(*ALL_STAFF)
+def edit(patient_id: int) -> Any:
+    patient = service.get_patient(patient_id)
+    form = PatientForm(obj=patient)
+    if form.validate_on_submit() and _save(form, patient) is not None:
+        flash("Changes saved.", "success")
+        return redirect(url_for("patients.show", patient_id=patient.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("patients/form.html", form=form, patient=patient), status

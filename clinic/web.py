@@ -1,0 +1,90 @@
+"""What every page shares: security headers, the staff session, time filters, errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, Response, g
+from flask_wtf.csrf import CSRFError
+
+from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
+from clinic.errors import register_error_handlers
+from clinic.extensions import db, login_manager
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+def install_web(app: Flask) -> None:
+    register_error_handlers(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from clinic.accounts.models import User
+
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active_account else None
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Any:
+        from flask import render_template
+
+        message = "The form expired or did not come from this site. Reload the page and try again."
+        return render_template("error.html", message=message), 400
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not response.headers.get("Cache-Control") and response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        from clinic.practice.service import find_clinic
+
+        return {
+            "clinic": find_clinic(),
+            "staff_user": acting_user(),
+            "may": may,
+            "ALL_STAFF": ALL_STAFF,
+            "CLINICAL": CLINICAL,
+            "ADMIN_ONLY": ADMIN_ONLY,
+        }
+
+    app.jinja_env.filters["local"] = local_datetime
+    app.jinja_env.filters["day"] = long_day
+    app.jinja_env.filters["money"] = money
+
+
+def _clinic_zone() -> Any:
+    zone = g.get("clinic_zone")
+    if zone is None:
+        from clinic.practice.service import clinic_zone
+
+        zone = g.clinic_zone = clinic_zone()
+    return zone
+
+
+def local_datetime(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
+    """An instant shown in the clinic's zone, e.g. "Tue 9 Mar 2027, 10:00"."""
+    if value is None:
+        return ""
+    return value.astimezone(_clinic_zone()).strftime(fmt)
+
+
+def long_day(value: date | None) -> str:
+    return value.strftime("%A %-d %B %Y") if value else ""
+
+
+def money(cents: int | None) -> str:
+    return f"${(cents or 0) / 100:,.2f}"
