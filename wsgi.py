@@ -1,5 +1,11 @@
 """The WSGI entry point: `gunicorn wsgi:app`, and `flask --app wsgi ...` for commands."""
 
-from clinic import create_app
+import sys
 
-app = create_app()
+from clinic import create_app
+from config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as error:  # say what to set, without a traceback
+    sys.exit(f"clinic cannot start: {error}")

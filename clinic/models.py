@@ -14,10 +14,14 @@ from clinic.practice.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic.scheduling.models import Appointment, AppointmentEvent, BookingLock, Screening
 
 __all__ = [
     "ApiToken",
+    "Appointment",
+    "AppointmentEvent",
     "AuditEntry",
+    "BookingLock",
     "Clinic",
     "Closure",
     "OpeningHours",
@@ -25,6 +29,7 @@ __all__ = [
     "Provider",
     "ProviderBreak",
     "Room",
+    "Screening",
     "Service",
     "SignInFailure",
     "TimeOff",

@@ -76,6 +76,17 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def csrf_app(app: Flask, database_url: str) -> Flask:
+    """The same database as `app`, with CSRF protection on, as in production."""
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CLINIC_TIMEZONE": "America/Los_Angeles",
+        }
+    )
+
+
 @pytest.fixture
 def is_postgres(app: Flask) -> bool:
     return str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql")

@@ -32,11 +32,10 @@ def index() -> Any:
 
 
 def _input(form: PatientForm) -> PatientInput:
-    born = form.date_of_birth.data
     return PatientInput(
         first_name=form.first_name.data or "",
         last_name=form.last_name.data or "",
-        date_of_birth=born.isoformat() if born else "",
+        date_of_birth=form.date_of_birth.data or "",
         email=form.email.data or "",
         phone=form.phone.data or "",
         email_consent=bool(form.email_consent.data),
@@ -94,6 +93,8 @@ def show(patient_id: int) -> Any:
 def edit(patient_id: int) -> Any:
     patient = service.get_patient(patient_id)
     form = PatientForm(obj=patient)
+    if not form.is_submitted():
+        form.date_of_birth.data = patient.date_of_birth.isoformat()
     if form.validate_on_submit() and _save(form, patient) is not None:
         flash("Changes saved.", "success")
         return redirect(url_for("patients.show", patient_id=patient.id))

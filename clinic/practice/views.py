@@ -1,19 +1,126 @@
-"""The admin's pages for the clinic's setup (filled in by the setup pages work)."""
+"""The admin's clinic setup: settings, opening hours and closures.
+
+Providers and the catalogue (rooms, services) have their own modules on the same blueprint;
+importing them here registers their pages, so `bp` is complete wherever it is imported from.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
+from wtforms import Field
 
-from clinic.accounts.access import ADMIN_ONLY, require_role
+from clinic.accounts.access import ADMIN_ONLY, actor, require_role
+from clinic.clock import local_today, utcnow
+from clinic.errors import RuleBroken
+from clinic.extensions import db
+from clinic.practice import catalogue_views, provider_views
+from clinic.practice import service as practice
+from clinic.practice.blueprint import bp, put_on_form
+from clinic.practice.forms import (
+    ClosureForm,
+    OpeningHoursForm,
+    SettingsForm,
+    period_rows,
+    read_periods,
+)
+from clinic.practice.rules import WEEKDAY_NAMES, ClinicSettings, known_time_zones
 
-bp = Blueprint("practice", __name__, url_prefix="/admin")
+__all__ = ["bp", "catalogue_views", "provider_views"]
+
+ROWS_PER_DAY = 3
 
 
-@bp.get("/settings")
+@bp.route("/settings", methods=["GET", "POST"])
 @login_required
 @require_role(*ADMIN_ONLY)
 def settings() -> Any:
-    return render_template("practice/settings.html")
+    clinic = practice.get_clinic()
+    form = SettingsForm(obj=clinic)
+    if form.validate_on_submit():
+        try:
+            practice.update_clinic_settings(
+                clinic,
+                _settings_input(form),
+                actor=actor(),
+                now=utcnow(),
+                phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
+            )
+        except RuleBroken as refusal:
+            put_on_form(form, refusal)
+        else:
+            db.session.commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for("practice.settings"))
+    status = 422 if form.is_submitted() else 200
+    zones = sorted(known_time_zones())
+    return render_template("practice/settings.html", form=form, zones=zones), status
+
+
+def _settings_input(form: SettingsForm) -> ClinicSettings:
+    values = {name: form[name].data for name in ClinicSettings.__dataclass_fields__}
+    for text in ("name", "phone", "address", "timezone"):
+        values[text] = values[text] or ""
+    return ClinicSettings(**values)
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+@login_required
+@require_role(*ADMIN_ONLY)
+def opening_hours() -> Any:
+    clinic = practice.get_clinic()
+    week = practice.weekly_opening_hours(clinic)
+    form = OpeningHoursForm(
+        data={"days": [{"periods": period_rows(week[day], ROWS_PER_DAY)} for day in range(7)]}
+    )
+    if form.validate_on_submit():
+        targets: dict[str, Field] = {}
+        entered = {
+            day: read_periods(day_field.periods, f"hours.{day}", targets)
+            for day, day_field in enumerate(form.days)
+        }
+        try:
+            practice.set_opening_hours(clinic, entered, actor=actor(), now=utcnow())
+        except RuleBroken as refusal:
+            put_on_form(form, refusal, targets)
+        else:
+            db.session.commit()
+            flash("Opening hours saved.", "success")
+            return redirect(url_for("practice.opening_hours"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("practice/hours.html", form=form, weekdays=WEEKDAY_NAMES), status
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+@login_required
+@require_role(*ADMIN_ONLY)
+def closures() -> Any:
+    form = ClosureForm()
+    now = utcnow()
+    today = local_today(practice.clinic_zone(), now)
+    if form.validate_on_submit():
+        try:
+            closure = practice.add_closure(
+                form.on.data, form.name.data or "", actor=actor(), now=now, today=today
+            )
+        except RuleBroken as refusal:
+            put_on_form(form, refusal)
+        else:
+            db.session.commit()
+            flash(f"The clinic is closed on {closure.on:%A %-d %B %Y}.", "success")
+            return redirect(url_for("practice.closures"))
+    status = 422 if form.is_submitted() else 200
+    upcoming = practice.list_upcoming_closures(today)
+    return render_template("practice/closures.html", form=form, closures=upcoming), status
+
+
+@bp.post("/closures/<int:closure_id>/delete")
+@login_required
+@require_role(*ADMIN_ONLY)
+def remove_closure(closure_id: int) -> Any:
+    practice.remove_closure(closure_id, actor=actor(), now=utcnow())
+    db.session.commit()
+    flash("The closure is removed; the clinic opens as usual that day.", "success")
+    return redirect(url_for("practice.closures"))

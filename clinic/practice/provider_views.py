@@ -1,0 +1,166 @@
+"""The admin's provider pages: the list, details, weekly hours with breaks, time off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+from wtforms import Field
+
+from clinic.accounts.access import ADMIN_ONLY, actor, require_role
+from clinic.clock import utcnow
+from clinic.errors import RuleBroken
+from clinic.extensions import db
+from clinic.practice import service as practice
+from clinic.practice.blueprint import bp, put_on_form
+from clinic.practice.forms import (
+    ProviderForm,
+    TimeOffForm,
+    WorkingWeekForm,
+    period_rows,
+    read_periods,
+)
+from clinic.practice.rules import WEEKDAY_NAMES
+from clinic.practice.service import LocalTimeOff, ProviderInput, WorkingDay
+
+ROWS = 2
+
+
+@bp.get("/providers")
+@login_required
+@require_role(*ADMIN_ONLY)
+def providers() -> Any:
+    everyone = practice.list_providers(include_inactive=True)
+    return render_template(
+        "practice/providers.html",
+        providers=everyone,
+        weeks={p.id: practice.working_week(p) for p in everyone},
+        weekdays=WEEKDAY_NAMES,
+    )
+
+
+def _provider_input(form: ProviderForm) -> ProviderInput:
+    return ProviderInput(
+        name=form.name.data or "",
+        credential=form.credential.data or "",
+        is_active=bool(form.is_active.data),
+    )
+
+
+@bp.route("/providers/new", methods=["GET", "POST"])
+@login_required
+@require_role(*ADMIN_ONLY)
+def new_provider() -> Any:
+    form = ProviderForm()
+    if form.validate_on_submit():
+        try:
+            provider = practice.create_provider(_provider_input(form), actor=actor(), now=utcnow())
+        except RuleBroken as refusal:
+            put_on_form(form, refusal)
+        else:
+            db.session.commit()
+            flash(f"{provider.name} is added. Now set the working hours.", "success")
+            return redirect(url_for("practice.provider_hours", provider_id=provider.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("practice/provider_form.html", form=form, provider=None), status
+
+
+@bp.route("/providers/<int:provider_id>", methods=["GET", "POST"])
+@login_required
+@require_role(*ADMIN_ONLY)
+def edit_provider(provider_id: int) -> Any:
+    provider = practice.get_provider(provider_id)
+    form = ProviderForm(obj=provider)
+    if form.validate_on_submit():
+        try:
+            practice.update_provider(provider, _provider_input(form), actor=actor(), now=utcnow())
+        except RuleBroken as refusal:
+            put_on_form(form, refusal)
+        else:
+            db.session.commit()
+            flash("Changes saved.", "success")
+            return redirect(url_for("practice.providers"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("practice/provider_form.html", form=form, provider=provider), status
+
+
+@bp.route("/providers/<int:provider_id>/hours", methods=["GET", "POST"])
+@login_required
+@require_role(*ADMIN_ONLY)
+def provider_hours(provider_id: int) -> Any:
+    provider = practice.get_provider(provider_id)
+    week = practice.working_week(provider)
+    form = WorkingWeekForm(
+        data={
+            "days": [
+                {
+                    "work": period_rows(week[day].work, ROWS),
+                    "breaks": period_rows(week[day].breaks, ROWS),
+                }
+                for day in range(7)
+            ]
+        }
+    )
+    if form.validate_on_submit():
+        entered: dict[int, WorkingDay] = {}
+        targets: dict[str, Field] = {}
+        for day, day_field in enumerate(form.days):
+            work = read_periods(day_field.work, f"work.{day}", targets)
+            breaks = read_periods(day_field.breaks, f"breaks.{day}", targets)
+            entered[day] = WorkingDay(work=work, breaks=breaks)
+        try:
+            practice.set_working_week(provider, entered, actor=actor(), now=utcnow())
+        except RuleBroken as refusal:
+            put_on_form(form, refusal, targets)
+        else:
+            db.session.commit()
+            flash(f"Working hours of {provider.name} saved.", "success")
+            return redirect(url_for("practice.provider_hours", provider_id=provider.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "practice/provider_hours.html", form=form, provider=provider, weekdays=WEEKDAY_NAMES
+    ), status
+
+
+@bp.route("/providers/<int:provider_id>/time-off", methods=["GET", "POST"])
+@login_required
+@require_role(*ADMIN_ONLY)
+def provider_time_off(provider_id: int) -> Any:
+    provider = practice.get_provider(provider_id)
+    form = TimeOffForm()
+    now = utcnow()
+    if form.validate_on_submit():
+        raw = LocalTimeOff(
+            starts_on=form.starts_on.data,
+            starts_at=form.starts_at.data,
+            ends_on=form.ends_on.data,
+            ends_at=form.ends_at.data,
+            reason=form.reason.data or "",
+        )
+        try:
+            practice.add_time_off(
+                provider, raw, zone=practice.clinic_zone(), actor=actor(), now=now
+            )
+        except RuleBroken as refusal:
+            put_on_form(form, refusal)
+        else:
+            db.session.commit()
+            flash(f"Time off for {provider.name} added.", "success")
+            return redirect(url_for("practice.provider_time_off", provider_id=provider.id))
+    status = 422 if form.is_submitted() else 200
+    upcoming = practice.list_upcoming_time_off(provider, now)
+    return render_template(
+        "practice/time_off.html", form=form, provider=provider, time_off=upcoming
+    ), status
+
+
+@bp.post("/providers/<int:provider_id>/time-off/<int:time_off_id>/delete")
+@login_required
+@require_role(*ADMIN_ONLY)
+def remove_time_off(provider_id: int, time_off_id: int) -> Any:
+    provider = practice.get_provider(provider_id)
+    practice.remove_time_off(provider, time_off_id, actor=actor(), now=utcnow())
+    db.session.commit()
+    flash("Time off removed.", "success")
+    return redirect(url_for("practice.provider_time_off", provider_id=provider.id))

@@ -1,0 +1,225 @@
+"""The clinic's calendar as the pure slot rules need it, loaded from the database.
+
+`load_setup` and `busy_visits` turn rows into the frozen inputs of clinic.scheduling.slots;
+`find_availability` is what the front desk's finder, the API and the portal call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from clinic.clock import local_day_bounds
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.practice.models import Clinic, Closure, Provider, Room, Service, ServiceKind
+from clinic.scheduling.hours import WeeklyHours
+from clinic.scheduling.models import Appointment, Screening
+from clinic.scheduling.screening import Contraindication, ScreeningPolicy, judge_microneedling
+from clinic.scheduling.screening import Screening as ScreeningFacts
+from clinic.scheduling.slots import (
+    BookingPolicy,
+    BusyVisit,
+    ClinicSetup,
+    Interval,
+    ProviderSchedule,
+    ServiceTiming,
+    Slot,
+    find_slots,
+)
+from clinic.scheduling.status import HOLDING_TIME
+
+# No visit is longer than this; it bounds the index range scanned for busy visits.
+LONGEST_VISIT = timedelta(hours=12)
+
+
+def booking_policy(clinic: Clinic) -> BookingPolicy:
+    return BookingPolicy(
+        slot_grid_minutes=clinic.slot_grid_minutes,
+        lead_time_minutes=clinic.lead_time_minutes,
+        horizon_months=clinic.booking_horizon_months,
+    )
+
+
+def screening_policy(clinic: Clinic) -> ScreeningPolicy:
+    return ScreeningPolicy(
+        valid_months=clinic.screening_valid_months,
+        check_in_days=clinic.check_in_screening_days,
+        minimum_age=clinic.minimum_age,
+        sign_off_below_age=clinic.sign_off_below_age,
+    )
+
+
+def service_timing(service: Service) -> ServiceTiming:
+    return ServiceTiming(
+        procedure_minutes=service.procedure_minutes,
+        numbing_minutes=service.numbing_minutes,
+        buffer_minutes=service.buffer_minutes,
+        provider_free_while_numbing=service.provider_free_while_numbing,
+    )
+
+
+def load_setup(clinic: Clinic) -> ClinicSetup:
+    """Opening hours, closures, active providers (hours, breaks, time off), active rooms."""
+    providers = db.session.scalars(
+        select(Provider)
+        .where(Provider.is_active.is_(True))
+        .options(
+            selectinload(Provider.working_hours),
+            selectinload(Provider.breaks),
+            selectinload(Provider.time_off),
+        )
+        .order_by(Provider.id)
+    )
+    return ClinicSetup(
+        opening_hours=tuple(
+            WeeklyHours(row.weekday, row.opens_at, row.closes_at) for row in clinic.opening_hours
+        ),
+        closures=frozenset(db.session.scalars(select(Closure.on))),
+        providers=tuple(
+            ProviderSchedule(
+                provider_id=provider.id,
+                working_hours=tuple(
+                    WeeklyHours(h.weekday, h.starts_at, h.ends_at) for h in provider.working_hours
+                ),
+                breaks=tuple(
+                    WeeklyHours(b.weekday, b.starts_at, b.ends_at) for b in provider.breaks
+                ),
+                time_off=tuple(Interval(t.starts_at, t.ends_at) for t in provider.time_off),
+            )
+            for provider in providers
+        ),
+        room_ids=tuple(db.session.scalars(select(Room.id).where(Room.is_active.is_(True)))),
+    )
+
+
+def busy_visits(starts_at: datetime, ends_at: datetime) -> list[BusyVisit]:
+    """Visits holding time that overlap [starts_at, ends_at), read as plain tuples.
+
+    Bounded on the indexed start column (a visit starting LONGEST_VISIT before the window
+    can still reach into it), so the read stays an index range scan at any table size.
+    """
+    a = Appointment
+    rows = db.session.execute(
+        select(
+            a.id,
+            a.provider_id,
+            a.room_id,
+            a.patient_id,
+            a.starts_at,
+            a.ends_at,
+            a.provider_busy_from,
+            a.room_busy_until,
+        ).where(
+            a.starts_at >= starts_at - LONGEST_VISIT,
+            a.starts_at < ends_at,
+            a.status.in_(HOLDING_TIME),
+        )
+    )
+    return [
+        BusyVisit(
+            appointment_id=row.id,
+            provider_id=row.provider_id,
+            room_id=row.room_id,
+            patient_id=row.patient_id,
+            provider_busy=Interval(row.provider_busy_from, row.ends_at),
+            room_busy=Interval(row.starts_at, row.room_busy_until),
+        )
+        for row in rows
+    ]
+
+
+def latest_screening(patient_id: int) -> Screening | None:
+    return db.session.scalar(
+        select(Screening)
+        .where(Screening.patient_id == patient_id)
+        .order_by(Screening.taken_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+
+
+def screening_facts(screening: Screening | None) -> ScreeningFacts | None:
+    if screening is None:
+        return None
+    return ScreeningFacts(
+        taken_on=screening.taken_on,
+        contraindications=frozenset(Contraindication(c) for c in screening.contraindications),
+    )
+
+
+@dataclass(frozen=True)
+class AvailabilityQuery:
+    service: Service
+    from_on: date
+    to_on: date
+    provider_id: int | None = None
+    patient: Patient | None = None
+    ignore_appointment_id: int | None = None
+
+
+def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime) -> list[Slot]:
+    """Free slots for the query, earliest first.
+
+    With a patient: her own visits are busy time, and for microneedling the days her
+    screening or age would refuse (without a clinician's clearance) are left out, so that
+    booking any slot offered succeeds unless someone takes it first.
+    """
+    tz = ZoneInfo(clinic.timezone)
+    window_start, _ = local_day_bounds(query.from_on, tz)
+    _, window_end = local_day_bounds(query.to_on, tz)
+    slots = find_slots(
+        load_setup(clinic),
+        service_timing(query.service),
+        busy_visits(window_start, window_end),
+        from_on=query.from_on,
+        to_on=query.to_on,
+        tz=tz,
+        now=now,
+        policy=booking_policy(clinic),
+        provider_id=query.provider_id,
+        patient_id=query.patient.id if query.patient else None,
+        ignore_appointment_id=query.ignore_appointment_id,
+    )
+    if query.patient is None or query.service.kind is not ServiceKind.MICRONEEDLING:
+        return slots
+    patient = query.patient
+    facts = screening_facts(latest_screening(patient.id))
+    policy = screening_policy(clinic)
+    allowed_days: dict[date, bool] = {}
+
+    def allowed(slot: Slot) -> bool:
+        day = slot.start_utc.astimezone(tz).date()
+        if day not in allowed_days:
+            allowed_days[day] = judge_microneedling(
+                screening=facts,
+                born_on=patient.date_of_birth,
+                visit_on=day,
+                is_cleared=False,
+                policy=policy,
+            ).allowed
+        return allowed_days[day]
+
+    return [slot for slot in slots if allowed(slot)]
+
+
+def list_day(day: date, tz: ZoneInfo, provider_id: int | None = None) -> list[Appointment]:
+    """Every visit starting on a clinic-local day, cancelled ones included, by start."""
+    start, end = local_day_bounds(day, tz)
+    query = (
+        select(Appointment)
+        .where(Appointment.starts_at >= start, Appointment.starts_at < end)
+        .options(
+            selectinload(Appointment.patient),
+            selectinload(Appointment.service),
+            selectinload(Appointment.provider),
+            selectinload(Appointment.room),
+        )
+        .order_by(Appointment.starts_at, Appointment.provider_id, Appointment.id)
+    )
+    if provider_id is not None:
+        query = query.where(Appointment.provider_id == provider_id)
+    return list(db.session.scalars(query))

@@ -1,0 +1,550 @@
+"""Booking verbs: book, move, cancel, check in, complete, no-show; and screenings.
+
+Each verb loads what it needs, asks the pure rules (slots, screening, status), changes rows,
+records the visit's history and the audit entry, and flushes; the caller commits. Refusals
+are ClinicErrors: a broken rule is a 422 (even when the time is also taken), a taken time a
+409 naming the visits in the way.
+
+Two bookings racing for one time cannot both win: on PostgreSQL the exclusion constraints
+refuse the second insert (turned into the same 409); on SQLite the booking first takes the
+database's single write lock (BookingLock), so the check and the insert are serialised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from clinic.audit.service import Actor, record
+from clinic.clock import local_today
+from clinic.errors import Conflict, NotFound, RuleBroken
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.practice.models import Clinic, Provider, Service, ServiceKind
+from clinic.scheduling.availability import (
+    LONGEST_VISIT,
+    booking_policy,
+    busy_visits,
+    latest_screening,
+    load_setup,
+    screening_facts,
+    screening_policy,
+    service_timing,
+)
+from clinic.scheduling.models import Appointment, AppointmentEvent, BookingLock, Screening
+from clinic.scheduling.screening import (
+    IncompleteAnswers,
+    judge_answers,
+    judge_microneedling,
+    screening_allows_check_in,
+    valid_until,
+)
+from clinic.scheduling.slots import BookingCheck, ConflictKind, check_booking
+from clinic.scheduling.status import AppointmentStatus, is_late_cancellation, transition_refusal
+
+CALENDAR_LOCK = "calendar"
+EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for an exclusion constraint
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """A clinician's sign-off for one visit, with the written reason (API.md)."""
+
+    reason: str
+    by: Actor
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    patient_id: int
+    service_id: int
+    starts_at: datetime
+    provider_id: int | None = None
+    clearance: Clearance | None = None
+
+
+def get_appointment(appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotFound(f"There is no appointment {appointment_id}.")
+    return appointment
+
+
+def book_appointment(
+    request: BookingRequest, *, clinic: Clinic, actor: Actor, now: datetime
+) -> Appointment:
+    patient, service, provider = _load_parties(request)
+    _serialise_bookings()
+    tz = ZoneInfo(clinic.timezone)
+    check = _choose_provider(request, service, provider, clinic=clinic, now=now)
+    _refuse(
+        check, _patient_problems(patient, service, request.starts_at, request.clearance, clinic, tz)
+    )
+    assert check.room_id is not None  # a bookable check always has a room
+    appointment = Appointment(
+        patient_id=patient.id,
+        service_id=service.id,
+        provider_id=check.provider_id,
+        room_id=check.room_id,
+        status=AppointmentStatus.BOOKED,
+        created_at=now,
+        created_by_id=actor.user_id,
+    )
+    _set_times(appointment, check)
+    if request.clearance is not None:
+        appointment.clearance_reason = request.clearance.reason
+        appointment.cleared_by_id = request.clearance.by.user_id
+    _flush_guarded(
+        appointment, lambda: _choose_provider(request, service, provider, clinic=clinic, now=now)
+    )
+    _event(
+        appointment,
+        "booked",
+        actor,
+        now,
+        start=check.times.starts_at.isoformat(),
+        provider_id=check.provider_id,
+        room_id=check.room_id,
+    )
+    record(
+        actor,
+        "book",
+        "appointment",
+        appointment.id,
+        f"Booked visit #{appointment.id} for patient #{patient.id}",
+        now=now,
+        changes={
+            "start": check.times.starts_at.isoformat(),
+            "provider_id": check.provider_id,
+            "room_id": check.room_id,
+        },
+    )
+    if request.clearance is not None:
+        record(
+            request.clearance.by,
+            "clear",
+            "appointment",
+            appointment.id,
+            f"Cleared visit #{appointment.id} with a clinician's sign-off",
+            now=now,
+            changes={"reason": request.clearance.reason},
+        )
+    return appointment
+
+
+def reschedule_appointment(
+    appointment: Appointment,
+    starts_at: datetime,
+    provider_id: int | None,
+    *,
+    clinic: Clinic,
+    actor: Actor,
+    now: datetime,
+) -> Appointment:
+    """Move a booked visit; its history keeps where it was."""
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise RuleBroken(
+            f"Only a booked visit can be moved; this one is "
+            f"{appointment.status.value.replace('_', ' ')}.",
+            {"start": "This visit can no longer be moved."},
+        )
+    provider = _find_provider(provider_id or appointment.provider_id)
+    _serialise_bookings()
+    tz = ZoneInfo(clinic.timezone)
+    clearance = (
+        Clearance(appointment.clearance_reason, actor) if appointment.clearance_reason else None
+    )
+    check = _check(
+        appointment.service,
+        starts_at,
+        provider.id,
+        clinic=clinic,
+        now=now,
+        patient_id=appointment.patient_id,
+        room_id=appointment.room_id,
+        ignore=appointment.id,
+    )
+    if check.conflicts and any(c.kind is ConflictKind.ROOM for c in check.conflicts):
+        other_room = _check(
+            appointment.service,
+            starts_at,
+            provider.id,
+            clinic=clinic,
+            now=now,
+            patient_id=appointment.patient_id,
+            ignore=appointment.id,
+        )
+        if other_room.room_id is not None:
+            check = other_room
+    _refuse(
+        check,
+        _patient_problems(
+            appointment.patient, appointment.service, starts_at, clearance, clinic, tz
+        ),
+    )
+    before = {
+        "start": appointment.starts_at.isoformat(),
+        "provider_id": appointment.provider_id,
+        "room_id": appointment.room_id,
+    }
+    appointment.provider_id = check.provider_id
+    appointment.room_id = check.room_id  # type: ignore[assignment]
+    _set_times(appointment, check)
+    _flush_guarded(
+        appointment,
+        lambda: _check(
+            appointment.service,
+            starts_at,
+            provider.id,
+            clinic=clinic,
+            now=now,
+            patient_id=appointment.patient_id,
+            room_id=appointment.room_id,
+            ignore=appointment.id,
+        ),
+    )
+    after = {
+        "start": check.times.starts_at.isoformat(),
+        "provider_id": check.provider_id,
+        "room_id": check.room_id,
+    }
+    _event(appointment, "rescheduled", actor, now, **{"from": before, "to": after})
+    record(
+        actor,
+        "reschedule",
+        "appointment",
+        appointment.id,
+        f"Moved visit #{appointment.id}",
+        now=now,
+        changes={key: [before[key], after[key]] for key in before if before[key] != after[key]},
+    )
+    return appointment
+
+
+def cancel_appointment(
+    appointment: Appointment, reason: str, *, clinic: Clinic, actor: Actor, now: datetime
+) -> Appointment:
+    reason = reason.strip()
+    if not reason:
+        raise RuleBroken("Say why the visit is cancelled.", {"reason": "Enter a reason."})
+    if len(reason) > 500:
+        raise RuleBroken("The reason is too long.", {"reason": "Use at most 500 characters."})
+    _refuse_transition(appointment, AppointmentStatus.CANCELLED, clinic, now)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    appointment.cancelled_by_label = actor.label
+    appointment.cancel_reason = reason
+    appointment.is_late_cancellation = is_late_cancellation(
+        appointment.starts_at, now, clinic.late_cancel_hours
+    )
+    _event(
+        appointment, "cancelled", actor, now, reason=reason, late=appointment.is_late_cancellation
+    )
+    record(
+        actor,
+        "cancel",
+        "appointment",
+        appointment.id,
+        f"Cancelled visit #{appointment.id}{' (late)' if appointment.is_late_cancellation else ''}",
+        now=now,
+        changes={"reason": reason},
+    )
+    return appointment
+
+
+def change_status(
+    appointment: Appointment,
+    target: AppointmentStatus,
+    *,
+    clinic: Clinic,
+    actor: Actor,
+    now: datetime,
+) -> Appointment:
+    """Check in, complete or mark a no-show (cancel has its own verb: it needs a reason)."""
+    if target is AppointmentStatus.CANCELLED:
+        raise RuleBroken("Cancel a visit with a reason.", {"reason": "Enter a reason."})
+    _refuse_transition(appointment, target, clinic, now)
+    appointment.status = target
+    if target is AppointmentStatus.CHECKED_IN:
+        appointment.checked_in_at = now
+    elif target is AppointmentStatus.COMPLETED:
+        appointment.completed_at = now
+    _event(appointment, target.value, actor, now)
+    record(
+        actor,
+        target.value,
+        "appointment",
+        appointment.id,
+        f"Visit #{appointment.id}: {target.value.replace('_', ' ')}",
+        now=now,
+    )
+    return appointment
+
+
+def record_screening(
+    patient: Patient,
+    answers: Mapping[str, object],
+    *,
+    clinic: Clinic,
+    actor: Actor,
+    now: datetime,
+    appointment_id: int | None = None,
+) -> Screening:
+    try:
+        judgement = judge_answers(answers)
+    except IncompleteAnswers as refusal:
+        raise RuleBroken(
+            "Answer every screening question with yes or no.",
+            {f"answers.{key}": value for key, value in refusal.fields.items()},
+        ) from refusal
+    tz = ZoneInfo(clinic.timezone)
+    taken_on = local_today(tz, now)
+    screening = Screening(
+        patient_id=patient.id,
+        taken_at=now,
+        taken_on=taken_on,
+        answers={
+            code: bool(answers[code]) for code in sorted(answers) if isinstance(answers[code], bool)
+        },
+        eligible=judgement.eligible,
+        contraindications=[code.value for code in judgement.contraindications],
+        valid_until=valid_until(taken_on, screening_policy(clinic)),
+        recorded_by_label=actor.label,
+        appointment_id=appointment_id,
+    )
+    db.session.add(screening)
+    db.session.flush()
+    record(
+        actor,
+        "screen",
+        "patient",
+        patient.id,
+        f"Recorded a screening for patient #{patient.id}: "
+        f"{'eligible' if judgement.eligible else 'not eligible'}",
+        now=now,
+    )
+    return screening
+
+
+def screening_is_current_for(appointment: Appointment, clinic: Clinic) -> bool:
+    """Whether the patient's latest screening allows checking this visit in."""
+    screening = latest_screening(appointment.patient_id)
+    visit_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    return screening_allows_check_in(
+        screening.taken_on if screening else None, visit_on, screening_policy(clinic)
+    )
+
+
+# -- the steps -------------------------------------------------------------------------
+
+
+def _load_parties(request: BookingRequest) -> tuple[Patient, Service, Provider | None]:
+    """The patient, service and provider of a request; unknown ids are field errors."""
+    problems: dict[str, str] = {}
+    patient = db.session.get(Patient, request.patient_id)
+    if patient is None:
+        problems["patient_id"] = f"There is no patient {request.patient_id}."
+    service = db.session.get(Service, request.service_id)
+    if service is None or not service.is_active:
+        problems["service_id"] = f"There is no bookable service {request.service_id}."
+    provider = None
+    if request.provider_id is not None:
+        provider = db.session.get(Provider, request.provider_id)
+        if provider is None or not provider.is_active:
+            problems["provider_id"] = f"There is no provider {request.provider_id}."
+    if problems or patient is None or service is None:
+        raise RuleBroken("Some of the booking's details are not known.", problems)
+    return patient, service, provider
+
+
+def _find_provider(provider_id: int) -> Provider:
+    provider = db.session.get(Provider, provider_id)
+    if provider is None or not provider.is_active:
+        raise RuleBroken(
+            "That provider is not known.", {"provider_id": f"There is no provider {provider_id}."}
+        )
+    return provider
+
+
+def _serialise_bookings() -> None:
+    """On SQLite, take the database's write lock before checking (see the module doc)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(BookingLock)
+            .where(BookingLock.name == CALENDAR_LOCK)
+            .values(version=BookingLock.version + 1)
+        )
+
+
+def _check(
+    service: Service,
+    starts_at: datetime,
+    provider_id: int,
+    *,
+    clinic: Clinic,
+    now: datetime,
+    patient_id: int,
+    room_id: int | None = None,
+    ignore: int | None = None,
+) -> BookingCheck:
+    tz = ZoneInfo(clinic.timezone)
+    return check_booking(
+        load_setup(clinic),
+        service_timing(service),
+        busy_visits(starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT),
+        starts_at=starts_at,
+        provider_id=provider_id,
+        tz=tz,
+        now=now,
+        policy=booking_policy(clinic),
+        room_id=room_id,
+        patient_id=patient_id,
+        ignore_appointment_id=ignore,
+    )
+
+
+def _choose_provider(
+    request: BookingRequest,
+    service: Service,
+    provider: Provider | None,
+    *,
+    clinic: Clinic,
+    now: datetime,
+) -> BookingCheck:
+    """The given provider's check, or the first provider (by id) free at that time."""
+    if provider is not None:
+        return _check(
+            service,
+            request.starts_at,
+            provider.id,
+            clinic=clinic,
+            now=now,
+            patient_id=request.patient_id,
+        )
+    setup_ids = [p.provider_id for p in load_setup(clinic).providers]
+    checks = [
+        _check(
+            service, request.starts_at, pid, clinic=clinic, now=now, patient_id=request.patient_id
+        )
+        for pid in setup_ids
+    ]
+    for check in checks:
+        if check.is_bookable:
+            return check
+    without_problems = [c for c in checks if not c.problems]
+    if without_problems:
+        return without_problems[0]
+    if not checks:
+        raise RuleBroken(
+            "No provider works at this clinic yet.", {"provider_id": "No provider is available."}
+        )
+    return checks[0]
+
+
+def _patient_problems(
+    patient: Patient,
+    service: Service,
+    starts_at: datetime,
+    clearance: Clearance | None,
+    clinic: Clinic,
+    tz: ZoneInfo,
+) -> list[str]:
+    """Why this patient may not have this visit that day (screening, age), if anything."""
+    if service.kind is not ServiceKind.MICRONEEDLING:
+        return []
+    verdict = judge_microneedling(
+        screening=screening_facts(latest_screening(patient.id)),
+        born_on=patient.date_of_birth,
+        visit_on=starts_at.astimezone(tz).date(),
+        is_cleared=clearance is not None,
+        policy=screening_policy(clinic),
+    )
+    return list(verdict.reasons)
+
+
+def _refuse(check: BookingCheck, patient_problems: list[str]) -> None:
+    """Every broken rule at once as a 422 (even when the time is also taken); else the
+    conflicts as a 409."""
+    fields: dict[str, str] = {}
+    for problem in check.problems:
+        fields[problem.field] = " ".join(
+            filter(None, [fields.get(problem.field), problem.sentence])
+        )
+    if patient_problems:
+        fields["patient_id"] = " ".join(patient_problems)
+    if fields:
+        sentences = [p.sentence for p in check.problems] + patient_problems
+        raise RuleBroken(sentences[0], fields)
+    if check.conflicts:
+        raise _conflict(check)
+
+
+def _conflict(check: BookingCheck) -> Conflict:
+    kinds = sorted({c.kind.value for c in check.conflicts})
+    return Conflict(
+        f"The time is taken ({', '.join(kinds)} already busy); choose another time.",
+        [{"kind": c.kind.value, "appointment_id": c.appointment_id} for c in check.conflicts],
+    )
+
+
+def _set_times(appointment: Appointment, check: BookingCheck) -> None:
+    times = check.times
+    appointment.starts_at = times.starts_at
+    appointment.ends_at = times.ends_at
+    appointment.provider_busy_from = times.provider_busy.starts_at
+    appointment.room_busy_until = times.room_busy.ends_at
+
+
+def _flush_guarded(appointment: Appointment, recheck: Callable[[], BookingCheck]) -> None:
+    """Flush in a savepoint. An exclusion violation (PostgreSQL: a booking that won a race
+    since our check) becomes the 409 a check made now gives, naming the winner."""
+    db.session.add(appointment)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+            raise
+        check = recheck()
+        conflict = (
+            _conflict(check)
+            if check.conflicts
+            else Conflict("The time was taken a moment ago; choose another time.")
+        )
+        raise conflict from error
+
+
+def _refuse_transition(
+    appointment: Appointment, target: AppointmentStatus, clinic: Clinic, now: datetime
+) -> None:
+    is_microneedling = appointment.service.kind is ServiceKind.MICRONEEDLING
+    refusal = transition_refusal(
+        appointment.status,
+        target,
+        starts_at=appointment.starts_at,
+        now=now,
+        tz=ZoneInfo(clinic.timezone),
+        is_microneedling=is_microneedling,
+        has_recent_screening=is_microneedling and screening_is_current_for(appointment, clinic),
+    )
+    if refusal is not None:
+        raise RuleBroken(refusal, {"status": refusal})
+
+
+def _event(
+    appointment: Appointment, kind: str, actor: Actor, now: datetime, **details: object
+) -> None:
+    db.session.add(
+        AppointmentEvent(
+            appointment_id=appointment.id,
+            at=now,
+            actor_label=actor.label,
+            kind=kind,
+            details=details,
+        )
+    )

@@ -1,0 +1,110 @@
+"""The front desk's patient pages: register, validate, change, search."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from clinic.audit.models import AuditEntry
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from tests.conftest import sign_in
+
+GOOD = {
+    "first_name": "Maya",
+    "last_name": "Lindqvist",
+    "date_of_birth": "1991-02-28",
+    "email": "maya@example.com",
+    "phone": "(415) 555-0142",
+    "email_consent": "y",
+    "sms_consent": "y",
+    "notes": "",
+}
+
+
+def test_register_stores_phone_in_e164_and_audits(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    sign_in(client, staff["front_desk"])
+    response = client.post("/patients/new", data=GOOD)
+    assert response.status_code == 302
+    with app.app_context():
+        patient = db.session.scalars(db.select(Patient)).one()
+        assert patient.phone == "+14155550142"
+        entry = db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.entity == "patient")
+        ).one()
+        assert entry.entity_id == patient.id and "Front_Desk" in entry.actor_label
+
+
+def test_each_bad_field_is_named_and_nothing_is_saved(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    sign_in(client, staff["front_desk"])
+    bad = {**GOOD, "first_name": "", "date_of_birth": "2999-01-01", "email": "maya@", "phone": "12"}
+    response = client.post("/patients/new", data=bad)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="first_name-error"' in page
+    assert 'id="date_of_birth-error"' in page or "future" in page
+    assert 'id="email-error"' in page
+    assert 'id="phone-error"' in page
+    assert 'value="Lindqvist"' in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalars(db.select(Patient)).first() is None
+
+
+def test_service_level_problems_are_shown_on_their_fields(
+    client: FlaskClient, staff: dict[str, str]
+) -> None:
+    sign_in(client, staff["front_desk"])
+    response = client.post("/patients/new", data={**GOOD, "date_of_birth": "2999-01-01"})
+    assert response.status_code == 422
+    assert "The date of birth is in the future." in response.get_data(as_text=True)
+    response = client.post("/patients/new", data={**GOOD, "email": "", "phone": ""})
+    assert "Enter an email or a phone number" in response.get_data(as_text=True)
+
+
+def test_change_details(app: Flask, client: FlaskClient, staff: dict[str, str]) -> None:
+    sign_in(client, staff["front_desk"])
+    client.post("/patients/new", data=GOOD)
+    with app.app_context():
+        patient_id = db.session.scalars(db.select(Patient.id)).one()
+    response = client.post(
+        f"/patients/{patient_id}/edit", data={**GOOD, "last_name": "Lindqvist-Berg"}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
+    assert "Maya Lindqvist-Berg" in page
+
+
+def test_search_by_name_email_and_phone(client: FlaskClient, staff: dict[str, str]) -> None:
+    sign_in(client, staff["front_desk"])
+    client.post("/patients/new", data=GOOD, follow_redirects=True)
+    client.post(
+        "/patients/new",
+        data={
+            **GOOD,
+            "first_name": "Noor",
+            "last_name": "Amin",
+            "email": "noor@example.com",
+            "phone": "+1 510 555 0199",
+        },
+        follow_redirects=True,
+    )
+    for query, expected, absent in [
+        ("lindq", "Lindqvist, Maya", "Amin"),
+        ("noor@", "Amin, Noor", "Lindqvist"),
+        ("510 555", "Amin, Noor", "Lindqvist"),
+        ("maya lindqvist", "Lindqvist, Maya", "Amin"),
+    ]:
+        page = client.get("/", query_string={"q": query}).get_data(as_text=True)
+        assert expected in page, query
+        assert absent not in page, query
+
+
+def test_unknown_patient_is_a_404_page(client: FlaskClient, staff: dict[str, str]) -> None:
+    sign_in(client, staff["front_desk"])
+    response = client.get("/patients/999999")
+    assert response.status_code == 404
+    assert "There is no patient 999999." in response.get_data(as_text=True)
