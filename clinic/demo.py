@@ -15,6 +15,7 @@ from dateutil.relativedelta import MO, TH, relativedelta
 from clinic.accounts.models import Role
 from clinic.accounts.service import create_user
 from clinic.audit.service import SYSTEM
+from clinic.demo_visits import build_demo_visits
 from clinic.extensions import db
 from clinic.patients.rules import PatientInput
 from clinic.patients.service import create_patient
@@ -151,9 +152,9 @@ def build_demo_clinic(
         )
     clinic.opening_hours.append(OpeningHours(weekday=5, opens_at=time(9), closes_at=time(15)))
     db.session.add(clinic)
-    for year in (today.year, today.year + 1):
+    for year in (today.year - 1, today.year, today.year + 1):
         for on, name in us_holidays(year):
-            if on >= today:
+            if on >= today - timedelta(days=120):
                 db.session.add(Closure(on=on, name=name))
 
     for login in DEMO_LOGINS:
@@ -177,6 +178,9 @@ def build_demo_clinic(
     db.session.flush()
     for raw in demo_patients(today, patient_count):
         create_patient(raw, actor=SYSTEM, now=now, today=today, phone_region=phone_region)
+    db.session.flush()
+    if patient_count:
+        build_demo_visits(clinic, now=now, rng=random.Random(7))
 
 
 def _demo_name(role: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -44,7 +45,13 @@ from clinic.scheduling.screening import (
     screening_allows_check_in,
     valid_until,
 )
-from clinic.scheduling.slots import BookingCheck, ConflictKind, check_booking
+from clinic.scheduling.slots import (
+    BookingCheck,
+    BusyVisit,
+    ClinicSetup,
+    ConflictKind,
+    check_booking,
+)
 from clinic.scheduling.status import AppointmentStatus, is_late_cancellation, transition_refusal
 
 CALENDAR_LOCK = "calendar"
@@ -81,7 +88,9 @@ def book_appointment(
     patient, service, provider = _load_parties(request)
     _serialise_bookings()
     tz = ZoneInfo(clinic.timezone)
-    check = _choose_provider(request, service, provider, clinic=clinic, now=now)
+    check = _Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
+        request, service, provider
+    )
     _refuse(
         check, _patient_problems(patient, service, request.starts_at, request.clearance, clinic, tz)
     )
@@ -100,7 +109,10 @@ def book_appointment(
         appointment.clearance_reason = request.clearance.reason
         appointment.cleared_by_id = request.clearance.by.user_id
     _flush_guarded(
-        appointment, lambda: _choose_provider(request, service, provider, clinic=clinic, now=now)
+        appointment,
+        lambda: _Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
+            request, service, provider
+        ),
     )
     _event(
         appointment,
@@ -159,26 +171,18 @@ def reschedule_appointment(
     clearance = (
         Clearance(appointment.clearance_reason, actor) if appointment.clearance_reason else None
     )
-    check = _check(
+    calendar = _Calendar.around(starts_at, clinic=clinic, now=now)
+    keep = partial(
+        calendar.check,
         appointment.service,
         starts_at,
         provider.id,
-        clinic=clinic,
-        now=now,
         patient_id=appointment.patient_id,
-        room_id=appointment.room_id,
         ignore=appointment.id,
     )
-    if check.conflicts and any(c.kind is ConflictKind.ROOM for c in check.conflicts):
-        other_room = _check(
-            appointment.service,
-            starts_at,
-            provider.id,
-            clinic=clinic,
-            now=now,
-            patient_id=appointment.patient_id,
-            ignore=appointment.id,
-        )
+    check = keep(room_id=appointment.room_id)  # the same room when it is free
+    if any(c.kind is ConflictKind.ROOM for c in check.conflicts):
+        other_room = keep()
         if other_room.room_id is not None:
             check = other_room
     _refuse(
@@ -197,12 +201,10 @@ def reschedule_appointment(
     _set_times(appointment, check)
     _flush_guarded(
         appointment,
-        lambda: _check(
+        lambda: _Calendar.around(starts_at, clinic=clinic, now=now).check(
             appointment.service,
             starts_at,
             provider.id,
-            clinic=clinic,
-            now=now,
             patient_id=appointment.patient_id,
             room_id=appointment.room_id,
             ignore=appointment.id,
@@ -381,69 +383,63 @@ def _serialise_bookings() -> None:
         )
 
 
-def _check(
-    service: Service,
-    starts_at: datetime,
-    provider_id: int,
-    *,
-    clinic: Clinic,
-    now: datetime,
-    patient_id: int,
-    room_id: int | None = None,
-    ignore: int | None = None,
-) -> BookingCheck:
-    tz = ZoneInfo(clinic.timezone)
-    return check_booking(
-        load_setup(clinic),
-        service_timing(service),
-        busy_visits(starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT),
-        starts_at=starts_at,
-        provider_id=provider_id,
-        tz=tz,
-        now=now,
-        policy=booking_policy(clinic),
-        room_id=room_id,
-        patient_id=patient_id,
-        ignore_appointment_id=ignore,
-    )
+@dataclass(frozen=True)
+class _Calendar:
+    """The clinic's setup and the visits around one start, read once per booking so that
+    trying every provider costs no further queries."""
 
+    clinic: Clinic
+    setup: ClinicSetup
+    busy: list[BusyVisit]
+    now: datetime
 
-def _choose_provider(
-    request: BookingRequest,
-    service: Service,
-    provider: Provider | None,
-    *,
-    clinic: Clinic,
-    now: datetime,
-) -> BookingCheck:
-    """The given provider's check, or the first provider (by id) free at that time."""
-    if provider is not None:
-        return _check(
-            service,
-            request.starts_at,
-            provider.id,
-            clinic=clinic,
-            now=now,
-            patient_id=request.patient_id,
+    @classmethod
+    def around(cls, starts_at: datetime, *, clinic: Clinic, now: datetime) -> _Calendar:
+        busy = busy_visits(starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT)
+        return cls(clinic, load_setup(clinic), busy, now)
+
+    def check(
+        self,
+        service: Service,
+        starts_at: datetime,
+        provider_id: int,
+        *,
+        patient_id: int,
+        room_id: int | None = None,
+        ignore: int | None = None,
+    ) -> BookingCheck:
+        return check_booking(
+            self.setup,
+            service_timing(service),
+            self.busy,
+            starts_at=starts_at,
+            provider_id=provider_id,
+            tz=ZoneInfo(self.clinic.timezone),
+            now=self.now,
+            policy=booking_policy(self.clinic),
+            room_id=room_id,
+            patient_id=patient_id,
+            ignore_appointment_id=ignore,
         )
-    setup_ids = [p.provider_id for p in load_setup(clinic).providers]
-    checks = [
-        _check(
-            service, request.starts_at, pid, clinic=clinic, now=now, patient_id=request.patient_id
-        )
-        for pid in setup_ids
-    ]
-    for check in checks:
-        if check.is_bookable:
-            return check
-    without_problems = [c for c in checks if not c.problems]
-    if without_problems:
-        return without_problems[0]
-    if not checks:
-        raise RuleBroken(
-            "No provider works at this clinic yet.", {"provider_id": "No provider is available."}
-        )
-    return checks[0]
+
+    def choose_provider(
+        self, request: BookingRequest, service: Service, provider: Provider | None
+    ) -> BookingCheck:
+        """The given provider's check, or the first provider (by id) free at that time;
+        when none is, the first without a broken rule (its conflicts make the 409)."""
+        check = partial(self.check, service, request.starts_at, patient_id=request.patient_id)
+        if provider is not None:
+            return check(provider.id)
+        checks = [check(p.provider_id) for p in self.setup.providers]
+        if not checks:
+            raise RuleBroken(
+                "No provider works at this clinic yet.",
+                {"provider_id": "No provider is available."},
+            )
+        for candidate in checks:
+            if candidate.is_bookable:
+                return candidate
+        return next((c for c in checks if not c.problems), checks[0])
 
 
 def _patient_problems(

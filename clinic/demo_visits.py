@@ -1,0 +1,132 @@
+"""The demo clinic's visits: two months of history and the next two weeks, booked through
+the real services (with `now` set to when each booking would have been made), so the demo
+calendar holds only what the rules allow."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from clinic.audit.service import Actor
+from clinic.clock import local_day_bounds
+from clinic.errors import ClinicError
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.patients.rules import age_on
+from clinic.practice.models import Clinic, Service, ServiceKind
+from clinic.scheduling.availability import (
+    AvailabilityQuery,
+    find_availability,
+    latest_screening,
+)
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.screening import Contraindication
+from clinic.scheduling.service import (
+    BookingRequest,
+    book_appointment,
+    cancel_appointment,
+    change_status,
+    record_screening,
+)
+from clinic.scheduling.status import AppointmentStatus
+
+DESK = Actor(label="Riley Chen (front_desk)")
+NO = {code.value: False for code in Contraindication}
+PAST_DAYS = 60
+FUTURE_DAYS = 14
+VISITS_PER_DAY = 4
+
+
+def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> int:
+    """Screen the demo patients and book their visits; returns how many were booked."""
+    tz = ZoneInfo(clinic.timezone)
+    today = now.astimezone(tz).date()
+    patients = list(db.session.scalars(select(Patient).order_by(Patient.id)))
+    long_ago = now - timedelta(days=PAST_DAYS + 30)
+    adults = [p for p in patients if age_on(p.date_of_birth, today) >= 22]
+    for index, patient in enumerate(patients):
+        answers = dict(NO)
+        if index % 17 == 5:
+            answers["pregnant"] = True  # a few who must wait
+        elif index % 13 == 7:
+            answers["recent_sunburn"] = True  # a few who need a clinician's sign-off
+        record_screening(patient, answers, clinic=clinic, actor=DESK, now=long_ago)
+    eligible = [p for p in adults if _is_eligible(p)]
+    if not eligible:
+        return 0
+    services = list(db.session.scalars(select(Service).where(Service.is_active.is_(True))))
+    microneedling = [s for s in services if s.kind is ServiceKind.MICRONEEDLING]
+    booked = 0
+    for offset in range(-PAST_DAYS, FUTURE_DAYS + 1):
+        day = today + timedelta(days=offset)
+        booked_at = min(now, local_day_bounds(day, tz)[0] - timedelta(days=10))
+        for _ in range(VISITS_PER_DAY):
+            patient = rng.choice(eligible)
+            service = rng.choice(microneedling)
+            visit = _book_on(clinic, day, patient, service, booked_at, rng)
+            if visit is None:
+                continue
+            booked += 1
+            if visit.starts_at < now:
+                _play_out(clinic, visit, rng)
+    return booked
+
+
+def _is_eligible(patient: Patient) -> bool:
+    screening = latest_screening(patient.id)
+    return screening is not None and screening.eligible
+
+
+def _book_on(
+    clinic: Clinic,
+    day: date,
+    patient: Patient,
+    service: Service,
+    booked_at: datetime,
+    rng: random.Random,
+) -> Appointment | None:
+    slots = find_availability(
+        AvailabilityQuery(service=service, from_on=day, to_on=day, patient=patient),
+        clinic=clinic,
+        now=booked_at,
+    )
+    if not slots:
+        return None
+    slot = rng.choice(slots[: max(1, len(slots) // 2)] if rng.random() < 0.5 else slots)
+    try:
+        return book_appointment(
+            BookingRequest(patient.id, service.id, slot.start_utc, slot.provider_id),
+            clinic=clinic,
+            actor=DESK,
+            now=booked_at,
+        )
+    except ClinicError:
+        return None
+
+
+def _play_out(clinic: Clinic, visit: Appointment, rng: random.Random) -> None:
+    """A past visit: most were completed, a few cancelled or missed."""
+    roll = rng.random()
+    if roll < 0.08:
+        cancel_appointment(
+            visit,
+            "Patient unwell",
+            clinic=clinic,
+            actor=DESK,
+            now=visit.starts_at - timedelta(hours=rng.choice([3, 30])),
+        )
+        return
+    if roll < 0.13:
+        change_status(
+            visit, AppointmentStatus.NO_SHOW, clinic=clinic, actor=DESK, now=visit.ends_at
+        )
+        return
+    arrival = visit.starts_at - timedelta(minutes=5)
+    patient = db.session.get(Patient, visit.patient_id)
+    assert patient is not None
+    record_screening(patient, NO, clinic=clinic, actor=DESK, now=arrival, appointment_id=visit.id)
+    change_status(visit, AppointmentStatus.CHECKED_IN, clinic=clinic, actor=DESK, now=arrival)
+    change_status(visit, AppointmentStatus.COMPLETED, clinic=clinic, actor=DESK, now=visit.ends_at)
