@@ -110,9 +110,13 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
         sentence = _HTTP_SENTENCES.get(code, error.name + ".")
+        # Keep what the exception says beyond its body, such as a 405's Allow header.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if wants_json():
-            return json_error(_status_error(code, sentence))
-        return render_template("error.html", message=sentence), code
+            response = json_error(_status_error(code, sentence))
+            response.headers.extend(headers)
+            return response
+        return render_template("error.html", message=sentence), code, headers
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

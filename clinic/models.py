@@ -3,6 +3,7 @@
 from clinic.accounts.models import ApiToken, SignInFailure, User
 from clinic.audit.models import AuditEntry
 from clinic.patients.models import Patient
+from clinic.plans.models import Plan, PlannedSession, PlanOutcome
 from clinic.practice.models import (
     Clinic,
     Closure,
@@ -26,6 +27,9 @@ __all__ = [
     "Closure",
     "OpeningHours",
     "Patient",
+    "Plan",
+    "PlanOutcome",
+    "PlannedSession",
     "Provider",
     "ProviderBreak",
     "Room",

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
+from werkzeug.routing import IntegerConverter
 from flask_wtf.csrf import CSRFError
 
 from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
-from clinic.errors import register_error_handlers
+from clinic.errors import BadRequest, register_error_handlers
 from clinic.extensions import db, login_manager
 
 CONTENT_SECURITY_POLICY = (
@@ -18,8 +19,25 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route, bounded to what an integer column holds, so that
+    /patients/99999999999999999999 is a 404 instead of a database error."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def install_web(app: Flask) -> None:
     register_error_handlers(app)
+    app.url_map.converters["int"] = DatabaseId
+
+    @app.before_request
+    def refuse_unstorable_text() -> None:
+        """A NUL character cannot be stored (PostgreSQL refuses it): answer 400 up front."""
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            raise BadRequest("The request contains a character that cannot be stored.")
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from clinic.accounts.models import Role
@@ -13,5 +14,7 @@ class SignInForm(FlaskForm):
 class StaffForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=[(r.value, r.value.replace("_", " ")) for r in Role])
+    role = SelectField(
+        "Role", choices=[SelectChoice(r.value, r.value.replace("_", " ")) for r in Role]
+    )
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])

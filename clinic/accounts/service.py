@@ -69,7 +69,7 @@ def authenticate(
     window (checked before the password, so guessing gains nothing), Unauthorized otherwise.
     Each failure is stored; the caller commits either way.
     """
-    key = email.strip().lower()
+    key = email.strip().lower()[:254]  # lower-casing can lengthen a string ("İ")
     _refuse_when_limited(key, address, limit, now)
     user = db.session.scalar(select(User).where(User.email == key))
     candidate_hash = user.password_hash if user else _DUMMY_HASH

@@ -39,6 +39,7 @@ class PatientDetails:
 
 
 OLDEST_AGE_YEARS = 120
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_patient(
@@ -86,6 +87,8 @@ def _parse_birth_date(raw: str, today: date, problems: dict[str, str]) -> date |
         problems["date_of_birth"] = "Enter the date of birth."
         return None
     try:
+        if not ISO_DATE.fullmatch(text):
+            raise ValueError(text)
         born = date.fromisoformat(text)
     except ValueError:
         problems["date_of_birth"] = "Use the form YYYY-MM-DD, for example 1988-04-23."

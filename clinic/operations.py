@@ -1,0 +1,224 @@
+"""Use cases that span capabilities, in one place for every face (pages, API, portal).
+
+Booking a visit touches scheduling (the calendar, screening, age), plans (the session's
+window, the gap between sessions, the plan year's cap) and, as they arrive, reminders. Each
+function here runs all of it in the caller's transaction; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from clinic.audit.service import Actor
+from clinic.errors import RuleBroken
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.plans.models import Plan, PlannedSession, PlanStatus
+from clinic.plans.rules import PlanYear, SessionStatus, spacing_problems
+from clinic.plans.service import find_open_plan, plan_policy, session_done, status_of
+from clinic.practice.models import Clinic, Service, ServiceKind
+from clinic.scheduling import service as scheduling
+from clinic.scheduling.availability import AvailabilityQuery, find_availability
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.service import BookingRequest, Clearance
+from clinic.scheduling.slots import Slot
+from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
+
+
+@dataclass(frozen=True)
+class VisitRequest:
+    patient_id: int
+    service_id: int
+    starts_at: datetime
+    provider_id: int | None = None
+    planned_session_id: int | None = None
+    clearance: Clearance | None = None
+
+
+def book_visit(
+    request: VisitRequest, *, clinic: Clinic, actor: Actor, now: datetime
+) -> Appointment:
+    """Book a visit with every rule: the plan's (window, gap, cap) first, then the
+    calendar's. A microneedling visit inside a due session's window becomes that session;
+    a results check-in for a patient with an active plan becomes its check-in."""
+    tz = ZoneInfo(clinic.timezone)
+    service = db.session.get(Service, request.service_id)
+    patient = _lock_patient(request.patient_id)
+    visit_on = request.starts_at.astimezone(tz).date()
+    session = None
+    if request.planned_session_id is not None:
+        session = _planned_session_for(request, patient, service, visit_on)
+    if patient is not None and service is not None and service.kind is ServiceKind.MICRONEEDLING:
+        _refuse_spacing(patient, visit_on, clinic=clinic, tz=tz, ignore=None)
+    appointment = scheduling.book_appointment(
+        BookingRequest(
+            request.patient_id,
+            request.service_id,
+            request.starts_at,
+            request.provider_id,
+            request.clearance,
+        ),
+        clinic=clinic,
+        actor=actor,
+        now=now,
+    )
+    plan = find_open_plan(appointment.patient_id)
+    if plan is not None and plan.status is PlanStatus.ACTIVE:
+        if appointment.service.kind is ServiceKind.RESULTS_CHECK_IN:
+            plan.results_appointment_id = appointment.id
+        elif session is None:
+            session = _due_session_on(plan, visit_on, today=now.astimezone(tz).date())
+    if session is not None:
+        session.appointment_id = appointment.id
+    return appointment
+
+
+def move_visit(
+    appointment: Appointment,
+    starts_at: datetime,
+    provider_id: int | None,
+    *,
+    clinic: Clinic,
+    actor: Actor,
+    now: datetime,
+) -> Appointment:
+    tz = ZoneInfo(clinic.timezone)
+    visit_on = starts_at.astimezone(tz).date()
+    _lock_patient(appointment.patient_id)
+    session = db.session.scalar(
+        select(PlannedSession).where(PlannedSession.appointment_id == appointment.id)
+    )
+    if session is not None and not session.window_start <= visit_on <= session.window_end:
+        raise RuleBroken(_outside_window(session), {"start": _outside_window(session)})
+    if appointment.service.kind is ServiceKind.MICRONEEDLING:
+        _refuse_spacing(appointment.patient, visit_on, clinic=clinic, tz=tz, ignore=appointment.id)
+    return scheduling.reschedule_appointment(
+        appointment, starts_at, provider_id, clinic=clinic, actor=actor, now=now
+    )
+
+
+def complete_visit(
+    appointment: Appointment, *, clinic: Clinic, actor: Actor, now: datetime
+) -> Appointment:
+    """Complete a visit; a planned session done early or late moves the later targets."""
+    scheduling.change_status(
+        appointment, AppointmentStatus.COMPLETED, clinic=clinic, actor=actor, now=now
+    )
+    session = db.session.scalar(
+        select(PlannedSession).where(PlannedSession.appointment_id == appointment.id)
+    )
+    if session is not None:
+        done_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+        session_done(session, done_on, clinic=clinic)
+    return appointment
+
+
+def find_open_times(
+    query: AvailabilityQuery,
+    *,
+    clinic: Clinic,
+    now: datetime,
+    planned_session: PlannedSession | None = None,
+) -> list[Slot]:
+    """Availability with every rule a booking would apply: for a patient, the calendar's
+    (her visits, screening, age) and the plan's (gap, cap, and the session's window)."""
+    slots = find_availability(query, clinic=clinic, now=now)
+    patient = query.patient
+    if patient is None or query.service.kind is not ServiceKind.MICRONEEDLING:
+        return slots
+    tz = ZoneInfo(clinic.timezone)
+    others, plan_year = _spacing_inputs(patient, tz, ignore=query.ignore_appointment_id)
+    policy = plan_policy(clinic)
+    allowed: dict[date, bool] = {}
+
+    def fits(slot: Slot) -> bool:
+        day = slot.start_utc.astimezone(tz).date()
+        if planned_session is not None and not (
+            planned_session.window_start <= day <= planned_session.window_end
+        ):
+            return False
+        if day not in allowed:
+            allowed[day] = not spacing_problems(day, others, plan=plan_year, policy=policy)
+        return allowed[day]
+
+    return [slot for slot in slots if fits(slot)]
+
+
+# -- the steps -------------------------------------------------------------------------
+
+
+def _lock_patient(patient_id: int) -> Patient | None:
+    """Serialise one patient's bookings (PostgreSQL row lock), so two bookings racing on
+    different providers cannot both pass the gap and cap checks."""
+    return db.session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update())
+
+
+def _spacing_inputs(
+    patient: Patient, tz: ZoneInfo, ignore: int | None
+) -> tuple[list[date], PlanYear | None]:
+    starts = db.session.scalars(
+        select(Appointment.starts_at)
+        .join(Service)
+        .where(
+            Appointment.patient_id == patient.id,
+            Appointment.status.in_(HOLDING_TIME),
+            Service.kind == ServiceKind.MICRONEEDLING,
+            Appointment.id != (ignore or 0),
+        )
+    )
+    others = [start.astimezone(tz).date() for start in starts]
+    plan = find_open_plan(patient.id)
+    plan_year = PlanYear(plan.start_date, plan.end_date, plan.sessions_per_year) if plan else None
+    return others, plan_year
+
+
+def _refuse_spacing(
+    patient: Patient, visit_on: date, *, clinic: Clinic, tz: ZoneInfo, ignore: int | None
+) -> None:
+    others, plan_year = _spacing_inputs(patient, tz, ignore)
+    problems = spacing_problems(visit_on, others, plan=plan_year, policy=plan_policy(clinic))
+    if problems:
+        raise RuleBroken(problems[0], {"start": " ".join(problems)})
+
+
+def _planned_session_for(
+    request: VisitRequest, patient: Patient | None, service: Service | None, visit_on: date
+) -> PlannedSession:
+    session = db.session.get(PlannedSession, request.planned_session_id)
+    if session is None or patient is None or session.plan.patient_id != patient.id:
+        message = f"There is no planned session {request.planned_session_id} for this patient."
+        raise RuleBroken(message, {"planned_session_id": message})
+    if service is not None and service.kind is not ServiceKind.MICRONEEDLING:
+        message = "A planned session is a microneedling visit."
+        raise RuleBroken(message, {"service_id": message})
+    if session.plan.status is not PlanStatus.ACTIVE:
+        message = f"The plan is {session.plan.status.value}; resume it to book its sessions."
+        raise RuleBroken(message, {"planned_session_id": message})
+    status = status_of(session, visit_on)
+    if status in (SessionStatus.BOOKED, SessionStatus.DONE):
+        message = f"Session {session.number} is already {status.value}."
+        raise RuleBroken(message, {"planned_session_id": message})
+    if not session.window_start <= visit_on <= session.window_end:
+        raise RuleBroken(_outside_window(session), {"start": _outside_window(session)})
+    return session
+
+
+def _outside_window(session: PlannedSession) -> str:
+    return (
+        f"Session {session.number} books between {session.window_start.isoformat()} and "
+        f"{session.window_end.isoformat()}."
+    )
+
+
+def _due_session_on(plan: Plan, visit_on: date, *, today: date) -> PlannedSession | None:
+    for session in plan.sessions:
+        if session.window_start <= visit_on <= session.window_end and status_of(session, today) in (
+            SessionStatus.DUE,
+            SessionStatus.MISSED,
+        ):
+            return session
+    return None

@@ -1,0 +1,384 @@
+"""Plans: create, read, pause, resume, cancel, renew, record the outcome; the call list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from clinic.audit.service import Actor, record
+from clinic.errors import NotFound, RuleBroken
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.plans.models import Outcome, Plan, PlannedSession, PlanOutcome, PlanStatus
+from clinic.plans.rules import (
+    DateWindow,
+    PlanPolicy,
+    SessionStatus,
+    SessionTarget,
+    count_problem,
+    plan_end,
+    plan_targets,
+    results_window,
+    session_status,
+    shift_after,
+    shift_for_pause,
+)
+from clinic.practice.models import Clinic, Closure
+from clinic.practice.rules import Indication
+from clinic.scheduling.status import AppointmentStatus
+
+
+def plan_policy(clinic: Clinic) -> PlanPolicy:
+    return PlanPolicy(
+        default_sessions=clinic.sessions_per_year_default,
+        max_sessions=clinic.sessions_per_year_max,
+        min_gap_days=clinic.min_session_gap_days,
+        window_days=clinic.session_window_days,
+        results_from_weeks=clinic.results_window_start_weeks,
+        results_to_weeks=clinic.results_window_end_weeks,
+    )
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    patient_id: int
+    indications: tuple[str, ...]
+    start_date: date
+    sessions_per_year: int | None = None
+    override_reason: str | None = None
+
+
+def preview_targets(clinic: Clinic, start_on: date, sessions: int) -> list[SessionTarget]:
+    """The targets a plan would get, for the builder's timeline before saving."""
+    closed = set(
+        db.session.scalars(
+            select(Closure.on).where(Closure.on >= start_on, Closure.on < plan_end(start_on))
+        )
+    )
+    open_weekdays = {row.weekday for row in clinic.opening_hours} or set(range(7))
+    return plan_targets(
+        start_on, sessions, plan_policy(clinic), closed_on=closed, open_weekdays=open_weekdays
+    )
+
+
+def create_plan(
+    request: PlanRequest, *, clinic: Clinic, actor: Actor, today: date, now: datetime
+) -> Plan:
+    """A new active plan. `override_reason` is the caller's responsibility to allow (a
+    clinician's); here it only lifts the indication limit, never the maximum."""
+    policy = plan_policy(clinic)
+    patient = db.session.get(Patient, request.patient_id)
+    problems: dict[str, str] = {}
+    if patient is None:
+        problems["patient_id"] = f"There is no patient {request.patient_id}."
+    elif find_open_plan(patient.id) is not None:
+        problems["patient_id"] = (
+            "The patient already has an active plan; finish or cancel it first."
+        )
+    sessions = request.sessions_per_year or policy.default_sessions
+    override = (request.override_reason or "").strip() or None
+    problem = count_problem(
+        request.indications, sessions, has_override=override is not None, policy=policy
+    )
+    if problem is not None:
+        field, sentence = problem
+        problems[field] = sentence
+    if not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
+        problems["start_date"] = "Start the plan within a year of today."
+    if problems or patient is None:
+        raise RuleBroken(next(iter(problems.values())), problems)
+    start = request.start_date
+    plan = Plan(
+        patient_id=patient.id,
+        indications=sorted(set(request.indications)),
+        sessions_per_year=sessions,
+        start_date=start,
+        end_date=plan_end(start),
+        status=PlanStatus.ACTIVE,
+        override_reason=override,
+        created_at=now,
+        created_by_label=actor.label,
+    )
+    for target in preview_targets(clinic, start, sessions):
+        plan.sessions.append(
+            PlannedSession(
+                number=target.number,
+                target_date=target.target_on,
+                window_start=target.window_start,
+                window_end=target.window_end,
+            )
+        )
+    db.session.add(plan)
+    db.session.flush()
+    record(
+        actor,
+        "create",
+        "plan",
+        plan.id,
+        f"Created a plan of {sessions} session(s) a year for patient #{patient.id}",
+        now=now,
+        changes={"indications": plan.indications, "override_reason": override},
+    )
+    return plan
+
+
+def get_plan(plan_id: int) -> Plan:
+    plan = db.session.scalar(
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .options(selectinload(Plan.sessions).selectinload(PlannedSession.appointment))
+    )
+    if plan is None:
+        raise NotFound(f"There is no plan {plan_id}.")
+    return plan
+
+
+def find_open_plan(patient_id: int) -> Plan | None:
+    return db.session.scalar(
+        select(Plan).where(
+            Plan.patient_id == patient_id, Plan.status.in_([PlanStatus.ACTIVE, PlanStatus.PAUSED])
+        )
+    )
+
+
+def list_patient_plans(patient_id: int) -> list[Plan]:
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.patient_id == patient_id)
+            .order_by(Plan.start_date.desc(), Plan.id.desc())
+            .options(selectinload(Plan.sessions).selectinload(PlannedSession.appointment))
+        )
+    )
+
+
+def get_session(session_id: int) -> PlannedSession:
+    session = db.session.get(PlannedSession, session_id)
+    if session is None:
+        raise NotFound(f"There is no planned session {session_id}.")
+    return session
+
+
+def status_of(session: PlannedSession, today: date) -> SessionStatus:
+    appointment = session.appointment
+    return session_status(
+        appointment_status=appointment.status.value if appointment else None,
+        window_end=session.window_end,
+        today=today,
+        plan_cancelled=session.plan.status is PlanStatus.CANCELLED,
+    )
+
+
+def results_check_in_window(plan: Plan, clinic: Clinic) -> DateWindow:
+    """Projected from the last session's target until that session is booked, then from
+    its visit's day (booked or done)."""
+    from zoneinfo import ZoneInfo
+
+    last = plan.sessions[-1]
+    if last.appointment is not None and last.appointment.status.holds_time:
+        last_on = last.appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    else:
+        last_on = last.target_date
+    return results_window(last_on, plan_policy(clinic))
+
+
+def session_done(session: PlannedSession, done_on: date, *, clinic: Clinic) -> None:
+    """Move the later targets to keep the spacing after a session done early or late."""
+    plan = session.plan
+    targets = [
+        SessionTarget(s.number, s.target_date, s.window_start, s.window_end) for s in plan.sessions
+    ]
+    moved = shift_after(
+        targets, session.number, done_on, plan.start_date, plan_policy(clinic), end_on=plan.end_date
+    )
+    for planned, target in zip(plan.sessions, moved, strict=True):
+        if planned.number > session.number and planned.appointment is None:
+            planned.target_date = target.target_on
+            planned.window_start = target.window_start
+            planned.window_end = target.window_end
+
+
+def pause_plan(plan: Plan, reason: str, *, actor: Actor, today: date, now: datetime) -> Plan:
+    if plan.status is not PlanStatus.ACTIVE:
+        raise RuleBroken("Only an active plan can be paused.", {"status": "Not active."})
+    if not reason.strip():
+        raise RuleBroken("Say why the plan is paused.", {"reason": "Enter a reason."})
+    plan.status = PlanStatus.PAUSED
+    plan.paused_on = today
+    plan.pause_reason = reason.strip()[:300]
+    record(
+        actor,
+        "pause",
+        "plan",
+        plan.id,
+        f"Paused plan #{plan.id}",
+        now=now,
+        changes={"reason": plan.pause_reason},
+    )
+    return plan
+
+
+def resume_plan(plan: Plan, *, clinic: Clinic, actor: Actor, today: date, now: datetime) -> Plan:
+    if plan.status is not PlanStatus.PAUSED or plan.paused_on is None:
+        raise RuleBroken("Only a paused plan can be resumed.", {"status": "Not paused."})
+    targets = [
+        SessionTarget(s.number, s.target_date, s.window_start, s.window_end) for s in plan.sessions
+    ]
+    settled = {
+        s.number
+        for s in plan.sessions
+        if status_of(s, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
+    }
+    moved, new_end = shift_for_pause(
+        targets, plan.paused_on, today, plan.start_date, plan.end_date, plan_policy(clinic), settled
+    )
+    for planned, target in zip(plan.sessions, moved, strict=True):
+        planned.target_date = target.target_on
+        planned.window_start = target.window_start
+        planned.window_end = target.window_end
+    paused_days = (today - plan.paused_on).days
+    plan.end_date = new_end
+    plan.status = PlanStatus.ACTIVE
+    plan.paused_on = None
+    record(
+        actor,
+        "resume",
+        "plan",
+        plan.id,
+        f"Resumed plan #{plan.id} after {paused_days} day(s); later sessions moved",
+        now=now,
+    )
+    return plan
+
+
+def cancel_plan(plan: Plan, reason: str, *, actor: Actor, now: datetime) -> Plan:
+    if plan.status in (PlanStatus.CANCELLED, PlanStatus.COMPLETED):
+        raise RuleBroken("This plan is already closed.", {"status": "Closed."})
+    plan.status = PlanStatus.CANCELLED
+    record(
+        actor,
+        "cancel",
+        "plan",
+        plan.id,
+        f"Cancelled plan #{plan.id}",
+        now=now,
+        changes={"reason": reason.strip()[:300]},
+    )
+    return plan
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    results: dict[str, str]
+    patient_rating: int
+    notes: str
+    renew: bool
+
+
+def record_outcome(plan: Plan, entry: OutcomeInput, *, actor: Actor, now: datetime) -> PlanOutcome:
+    problems: dict[str, str] = {}
+    for indication in plan.indications:
+        if entry.results.get(indication) not in {o.value for o in Outcome}:
+            problems[f"results.{indication}"] = "Choose a lot, some or none."
+    if not 1 <= entry.patient_rating <= 5:
+        problems["patient_rating"] = "Rate from 1 to 5."
+    if plan.outcome is not None:
+        problems["plan"] = "The outcome is already recorded."
+    if problems:
+        raise RuleBroken("Some of the outcome needs correcting.", problems)
+    outcome = PlanOutcome(
+        recorded_at=now,
+        recorded_by_label=actor.label,
+        results={i: entry.results[i] for i in plan.indications},
+        patient_rating=entry.patient_rating,
+        notes=entry.notes.strip(),
+        renew=entry.renew,
+    )
+    plan.outcome = outcome
+    plan.status = PlanStatus.COMPLETED
+    record(
+        actor,
+        "outcome",
+        "plan",
+        plan.id,
+        f"Recorded the results of plan #{plan.id}",
+        now=now,
+        changes={"renew": entry.renew},
+    )
+    return outcome
+
+
+def renewal_request(plan: Plan, clinic: Clinic, today: date) -> PlanRequest:
+    """Next year's plan with the same indications: from the end of this plan year (or
+    today, if that has passed), with at least the default number of sessions."""
+    policy = plan_policy(clinic)
+    sessions = max(policy.default_sessions, min(plan.sessions_per_year, policy.max_sessions))
+    if count_problem(plan.indications, sessions, has_override=False, policy=policy):
+        sessions = policy.default_sessions
+    return PlanRequest(
+        plan.patient_id, tuple(plan.indications), max(plan.end_date, today), sessions
+    )
+
+
+@dataclass(frozen=True)
+class CallListEntry:
+    plan: Plan
+    reason: str
+    due_on: date
+
+
+def call_list(clinic: Clinic, today: date, *, horizon_days: int = 30) -> list[CallListEntry]:
+    """Plans needing action: sessions due in the next 30 days and not booked, check-ins
+    overdue, plans ending within 30 days; soonest first."""
+    plans = db.session.scalars(
+        select(Plan)
+        .where(Plan.status == PlanStatus.ACTIVE)
+        .options(
+            selectinload(Plan.sessions).selectinload(PlannedSession.appointment),
+            selectinload(Plan.patient),
+            selectinload(Plan.results_appointment),
+        )
+    )
+    soon = today + timedelta(days=horizon_days)
+    entries: list[CallListEntry] = []
+    for plan in plans:
+        for planned in plan.sessions:
+            status = status_of(planned, today)
+            if status is SessionStatus.DUE and planned.window_start <= soon:
+                entries.append(
+                    CallListEntry(
+                        plan,
+                        f"Session {planned.number} of {plan.sessions_per_year} to book "
+                        f"(window {planned.window_start:%-d %b}–{planned.window_end:%-d %b})",
+                        planned.window_start,
+                    )
+                )
+                break
+            if status is SessionStatus.MISSED:
+                entries.append(
+                    CallListEntry(
+                        plan,
+                        f"Session {planned.number} was missed; offer a new time",
+                        planned.window_end,
+                    )
+                )
+                break
+        window = results_check_in_window(plan, clinic)
+        booked = plan.results_appointment is not None and plan.results_appointment.status in (
+            AppointmentStatus.BOOKED,
+            AppointmentStatus.CHECKED_IN,
+            AppointmentStatus.COMPLETED,
+        )
+        if not booked and window.end < today:
+            entries.append(CallListEntry(plan, "Results check-in overdue", window.end))
+        if today <= plan.end_date - timedelta(days=1) <= soon:
+            entries.append(
+                CallListEntry(plan, "Plan year ends soon: propose renewal", plan.end_date)
+            )
+    return sorted(entries, key=lambda e: (e.due_on, e.plan.id))
+
+
+INDICATION_CHOICES = [(i.value, i.label) for i in Indication]

@@ -1,0 +1,238 @@
+"""Plans against a real database: creation rules, booking a planned session, the gap and
+cap at booking time whether or not the visit comes from the plan, pause, outcome."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from clinic.audit.models import AuditEntry
+from clinic.errors import RuleBroken
+from clinic.extensions import db
+from clinic.operations import VisitRequest, book_visit, complete_visit, find_open_times, move_visit
+from clinic.plans.models import PlanStatus
+from clinic.plans.rules import SessionStatus
+from clinic.plans.service import (
+    OutcomeInput,
+    PlanRequest,
+    create_plan,
+    pause_plan,
+    record_outcome,
+    results_check_in_window,
+    resume_plan,
+    status_of,
+)
+from clinic.scheduling.availability import AvailabilityQuery
+from clinic.scheduling.service import change_status, record_screening
+from clinic.scheduling.status import AppointmentStatus
+from tests.service.conftest import NO, STAFF, World, local
+
+TODAY = date(2027, 3, 10)
+
+
+def plan_for(
+    world: World, indications=("fine_lines",), sessions=None, override=None, start=date(2027, 3, 11)
+):
+    return create_plan(
+        PlanRequest(world.maya.id, tuple(indications), start, sessions, override),
+        clinic=world.clinic,
+        actor=STAFF,
+        today=TODAY,
+        now=world.now,
+    )
+
+
+def book(world: World, start, session_id=None, patient=None, provider=None):
+    return book_visit(
+        VisitRequest(
+            (patient or world.maya).id, world.face.id, start, (provider or world.ana).id, session_id
+        ),
+        clinic=world.clinic,
+        actor=STAFF,
+        now=world.now,
+    )
+
+
+def test_a_plan_of_two_with_targets_and_windows(world: World) -> None:
+    plan = plan_for(world)
+    db.session.commit()
+    assert plan.sessions_per_year == 2 and plan.end_date == date(2028, 3, 11)
+    first, second = plan.sessions
+    assert (first.target_date, first.window_start) == (date(2027, 3, 11), date(2027, 3, 11))
+    assert (second.target_date - first.target_date).days == 183  # moved off Sunday
+    assert second.target_date.weekday() != 6  # the test clinic is closed on Sundays
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity == "plan"))
+
+
+def test_more_than_two_needs_burn_scars_stretch_marks_or_an_override(world: World) -> None:
+    with pytest.raises(RuleBroken) as refusal:
+        plan_for(world, sessions=3)
+    assert "burn scars or stretch marks" in refusal.value.fields["sessions_per_year"]
+    assert len(plan_for(world, ["stretch_marks"], sessions=5).sessions) == 5
+
+
+def test_override_with_reason_allows_three_to_five(world: World) -> None:
+    plan = plan_for(world, sessions=4, override="Severe acne scarring; Dr. Shah")
+    assert len(plan.sessions) == 4 and plan.override_reason
+    with pytest.raises(RuleBroken, match="at most 5"):
+        create_plan(
+            PlanRequest(world.noor.id, ("fine_lines",), date(2027, 3, 11), 6, "x"),
+            clinic=world.clinic,
+            actor=STAFF,
+            today=TODAY,
+            now=world.now,
+        )
+
+
+def test_one_open_plan_per_patient(world: World) -> None:
+    plan_for(world)
+    with pytest.raises(RuleBroken, match="already has an active plan"):
+        plan_for(world)
+
+
+def test_booking_a_planned_session_inside_its_window(world: World) -> None:
+    plan = plan_for(world, ["stretch_marks"], sessions=5)
+    first = plan.sessions[0]
+    with pytest.raises(RuleBroken, match="books between"):
+        book(world, local("2027-04-05", "10:00"), first.id)
+    visit = book(world, local("2027-03-12", "10:00"), first.id)
+    db.session.commit()
+    assert first.appointment_id == visit.id
+    assert status_of(first, TODAY) is SessionStatus.BOOKED
+    with pytest.raises(RuleBroken, match="already booked"):
+        book(world, local("2027-03-13", "10:00"), first.id)
+
+
+def test_a_visit_inside_a_due_window_becomes_that_session(world: World) -> None:
+    plan = plan_for(world)
+    visit = book(world, local("2027-03-12", "10:00"))
+    assert plan.sessions[0].appointment_id == visit.id
+
+
+def test_minimum_gap_applies_to_any_microneedling_visit(world: World) -> None:
+    book(world, local("2027-03-12", "10:00"))  # no plan
+    with pytest.raises(RuleBroken, match="28 days apart"):
+        book(world, local("2027-04-02", "10:00"))
+    assert book(world, local("2027-04-09", "10:00")).id
+
+
+def test_without_a_plan_two_in_any_twelve_months(world: World) -> None:
+    book(world, local("2027-03-12", "10:00"))
+    book(world, local("2027-05-12", "10:00"))
+    with pytest.raises(RuleBroken, match="at most 2 sessions in any twelve months"):
+        book(world, local("2027-08-12", "10:00"))
+
+
+def test_plan_year_cap_even_outside_the_plan(world: World) -> None:
+    plan = plan_for(world)  # two a year
+    book(world, local("2027-03-12", "10:00"), plan.sessions[0].id)
+    book(world, local("2027-05-12", "10:00"))  # an extra visit, not from the plan
+    with pytest.raises(RuleBroken, match="allows 2 sessions in its year"):
+        book(world, local("2027-09-10", "10:00"), plan.sessions[1].id)
+
+
+def test_moving_a_planned_visit_stays_in_its_window(world: World) -> None:
+    plan = plan_for(world)
+    visit = book(world, local("2027-03-12", "10:00"), plan.sessions[0].id)
+    with pytest.raises(RuleBroken, match="books between"):
+        move_visit(
+            visit,
+            local("2027-04-12", "10:00"),
+            None,
+            clinic=world.clinic,
+            actor=STAFF,
+            now=world.now,
+        )
+    move_visit(
+        visit, local("2027-03-15", "10:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    assert visit.starts_at == local("2027-03-15", "10:00")
+
+
+def test_availability_applies_window_gap_and_cap(world: World) -> None:
+    plan = plan_for(world, ["stretch_marks"], sessions=5)
+    book(world, local("2027-03-12", "10:00"), plan.sessions[0].id)
+    slots = find_open_times(
+        AvailabilityQuery(world.face, date(2027, 3, 12), date(2027, 4, 30), patient=world.maya),
+        clinic=world.clinic,
+        now=world.now,
+    )
+    days = {s.start_utc.astimezone(local("2027-03-12", "00:00").tzinfo).date() for s in slots}
+    assert days and min(days) >= date(2027, 4, 9)  # 28 days after 12 March
+    second = plan.sessions[1]
+    in_window = find_open_times(
+        AvailabilityQuery(world.face, date(2027, 3, 12), date(2027, 6, 30), patient=world.maya),
+        clinic=world.clinic,
+        now=world.now,
+        planned_session=second,
+    )
+    assert in_window
+    assert all(
+        second.window_start <= s.start_utc.date() <= second.window_end + timedelta(1)
+        for s in in_window
+    )
+    for slot in in_window[:: max(1, len(in_window) // 5)][:3]:  # booking an offered slot works
+        with db.session.begin_nested() as savepoint:
+            visit = book(
+                world,
+                slot.start_utc,
+                second.id,
+                provider=db.session.get(type(world.ana), slot.provider_id),
+            )
+            assert visit.id
+            savepoint.rollback()
+
+
+def test_a_late_session_moves_the_later_targets(world: World) -> None:
+    plan = plan_for(world, ["stretch_marks"], sessions=5)
+    second_target = plan.sessions[1].target_date
+    visit = book(world, local("2027-03-20", "10:00"), plan.sessions[0].id)  # 9 days late
+    record_screening(
+        world.maya, NO, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "09:00")
+    )
+    change_status(
+        visit,
+        AppointmentStatus.CHECKED_IN,
+        clinic=world.clinic,
+        actor=STAFF,
+        now=local("2027-03-20", "09:58"),
+    )
+    complete_visit(visit, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "11:20"))
+    assert plan.sessions[1].target_date >= second_target + timedelta(days=9)
+
+
+def test_results_check_in_window_follows_the_last_session(world: World) -> None:
+    plan = plan_for(world)
+    window = results_check_in_window(plan, world.clinic)
+    last = plan.sessions[-1].target_date
+    assert (window.start, window.end) == (last + timedelta(weeks=6), last + timedelta(weeks=8))
+
+
+def test_pause_and_resume_move_due_sessions(world: World) -> None:
+    plan = plan_for(world)
+    target = plan.sessions[1].target_date
+    pause_plan(plan, "Pregnancy", actor=STAFF, today=TODAY, now=world.now)
+    assert plan.status is PlanStatus.PAUSED
+    resume_plan(
+        plan, clinic=world.clinic, actor=STAFF, today=TODAY + timedelta(days=100), now=world.now
+    )
+    assert plan.status is PlanStatus.ACTIVE
+    assert plan.sessions[1].target_date >= target + timedelta(days=100)
+
+
+def test_outcome_per_indication_completes_the_plan(world: World) -> None:
+    plan = plan_for(world, ["fine_lines", "acne_scars"])
+    with pytest.raises(RuleBroken) as refusal:
+        record_outcome(
+            plan, OutcomeInput({"fine_lines": "a_lot"}, 7, "", True), actor=STAFF, now=world.now
+        )
+    assert set(refusal.value.fields) == {"results.acne_scars", "patient_rating"}
+    record_outcome(
+        plan,
+        OutcomeInput({"fine_lines": "a_lot", "acne_scars": "some"}, 5, "Very happy", True),
+        actor=STAFF,
+        now=world.now,
+    )
+    assert plan.status is PlanStatus.COMPLETED and plan.outcome.renew
