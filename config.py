@@ -42,6 +42,11 @@ class BaseConfig:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "clinic@localhost"
+    MAIL_BACKEND = "smtp"  # or "file": .eml files under instance/mail (development)
+    SMS_BASE_URL: str | None = None  # a Twilio-style REST API; unset: SMS only logged
+    SMS_ACCOUNT: str | None = None
+    SMS_TOKEN: str | None = None
+    SMS_FROM: str | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -58,6 +63,7 @@ class BaseConfig:
 class DevelopmentConfig(BaseConfig):
     CLINIC_ENV = "development"
     SECRET_KEY = DEV_SECRET
+    MAIL_BACKEND = "file"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -89,6 +95,11 @@ _ENV_STRINGS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_FROM",
+    "MAIL_BACKEND",
+    "SMS_BASE_URL",
+    "SMS_ACCOUNT",
+    "SMS_TOKEN",
+    "SMS_FROM",
 )
 
 

@@ -21,6 +21,46 @@ from clinic.practice.service import find_clinic
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)
+    app.cli.add_command(messages)
+
+
+@click.command(help="Run the background scheduler until stopped (SIGTERM stops it cleanly).")
+def worker() -> None:
+    from clinic.worker import run_worker
+
+    run_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.group(help="The message outbox.")
+def messages() -> None:
+    pass
+
+
+@messages.command("dispatch", help="One dispatch pass for the messages due at --now.")
+@click.option("--now", "now_text", default=None, help="ISO instant (default: the real now).")
+@click.option("--batch-size", default=200, show_default=True, help="Messages claimed at once.")
+def dispatch_command(now_text: str | None, batch_size: int) -> None:
+    from datetime import datetime
+
+    from clinic.worker import dispatch_once
+
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            click.echo(f"--now: {now_text!r} is not an ISO date and time.", err=True)
+            sys.exit(2)
+        if now.tzinfo is None:
+            click.echo("--now needs an offset, e.g. 2027-03-09T17:00:00+00:00.", err=True)
+            sys.exit(2)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    result = dispatch_once(app, now, batch_size=batch_size)
+    click.echo(
+        f"Dispatched: {result.sent} sent, {result.skipped} skipped, {result.retried} to retry, "
+        f"{result.failed} failed, {result.deferred} held for quiet hours."
+    )
 
 
 @click.group(help="Staff accounts.")

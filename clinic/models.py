@@ -15,6 +15,7 @@ from clinic.practice.models import (
     TimeOff,
     WorkingHours,
 )
+from clinic.reminders.models import Message
 from clinic.scheduling.models import Appointment, AppointmentEvent, BookingLock, Screening
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "BookingLock",
     "Clinic",
     "Closure",
+    "Message",
     "OpeningHours",
     "Patient",
     "Plan",

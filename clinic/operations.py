@@ -1,7 +1,8 @@
 """Use cases that span capabilities, in one place for every face (pages, API, portal).
 
 Booking a visit touches scheduling (the calendar, screening, age), plans (the session's
-window, the gap between sessions, the plan year's cap) and, as they arrive, reminders. Each
+window, the gap between sessions, the plan year's cap) and reminders (what the patient is
+told, and when). Each
 function here runs all of it in the caller's transaction; the caller commits once.
 """
 
@@ -21,6 +22,7 @@ from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import PlanYear, SessionStatus, spacing_problems
 from clinic.plans.service import find_open_plan, plan_policy, session_done, status_of
 from clinic.practice.models import Clinic, Service, ServiceKind
+from clinic.reminders import service as reminders
 from clinic.scheduling import service as scheduling
 from clinic.scheduling.availability import AvailabilityQuery, find_availability
 from clinic.scheduling.models import Appointment
@@ -74,6 +76,7 @@ def book_visit(
             session = _due_session_on(plan, visit_on, today=now.astimezone(tz).date())
     if session is not None:
         session.appointment_id = appointment.id
+    reminders.visit_booked(appointment, clinic=clinic, now=now)
     return appointment
 
 
@@ -96,9 +99,38 @@ def move_visit(
         raise RuleBroken(_outside_window(session), {"start": _outside_window(session)})
     if appointment.service.kind is ServiceKind.MICRONEEDLING:
         _refuse_spacing(appointment.patient, visit_on, clinic=clinic, tz=tz, ignore=appointment.id)
-    return scheduling.reschedule_appointment(
+    scheduling.reschedule_appointment(
         appointment, starts_at, provider_id, clinic=clinic, actor=actor, now=now
     )
+    reminders.visit_moved(appointment, clinic=clinic, now=now)
+    return appointment
+
+
+def cancel_visit(
+    appointment: Appointment, reason: str, *, clinic: Clinic, actor: Actor, now: datetime
+) -> Appointment:
+    """Cancel; its pending messages are cancelled and a cancellation notice goes."""
+    scheduling.cancel_appointment(appointment, reason, clinic=clinic, actor=actor, now=now)
+    reminders.visit_cancelled(appointment, now=now)
+    return appointment
+
+
+def change_visit_status(
+    appointment: Appointment,
+    target: AppointmentStatus,
+    *,
+    clinic: Clinic,
+    actor: Actor,
+    now: datetime,
+) -> Appointment:
+    """Check in, complete (aftercare follows; a planned session moves the later targets)
+    or mark a no-show (its pending messages are cancelled)."""
+    if target is AppointmentStatus.COMPLETED:
+        return complete_visit(appointment, clinic=clinic, actor=actor, now=now)
+    scheduling.change_status(appointment, target, clinic=clinic, actor=actor, now=now)
+    if target is AppointmentStatus.NO_SHOW:
+        reminders.visit_missed(appointment)
+    return appointment
 
 
 def complete_visit(
@@ -114,6 +146,7 @@ def complete_visit(
     if session is not None:
         done_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
         session_done(session, done_on, clinic=clinic)
+    reminders.visit_completed(appointment, clinic=clinic, now=now)
     return appointment
 
 

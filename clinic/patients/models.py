@@ -31,6 +31,8 @@ class Patient(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set by the one-click unsubscribe: stops reminders, preparation, aftercare and nudges.
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Search keys, kept by the service: lower-case "first last", lower-case last name,
     # lower-case email, and the phone's digits (so "(415) 555" finds +1415555...).

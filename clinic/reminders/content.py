@@ -1,0 +1,73 @@
+"""The words of each message, from templates/emails and templates/sms.
+
+Emails carry the details (preparation, aftercare); SMS bodies never name a treatment or a
+health detail (DOMAIN.md): "Visit at Lumen Skin Studio, Tuesday 9 March at 10:00."
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from clinic.extensions import db
+from clinic.practice.models import Clinic
+from clinic.reminders.models import Message
+from clinic.reminders.rules import Channel, MessageKind, describe_when
+from clinic.scheduling.models import Appointment
+
+SUBJECTS = {
+    MessageKind.CONFIRMATION: "Your visit is booked: {when}",
+    MessageKind.PREPARATION: "Your visit in a week: how to prepare",
+    MessageKind.REMINDER: "Reminder: your visit {when}",
+    MessageKind.RESCHEDULED: "Your visit has moved: {when}",
+    MessageKind.CANCELLATION: "Your visit is cancelled",
+    MessageKind.AFTERCARE_SAME_DAY: "After your treatment today",
+    MessageKind.AFTERCARE_NEXT_DAY: "The day after your treatment",
+    MessageKind.AFTERCARE_DAY_3: "Three days after your treatment",
+    MessageKind.NEXT_SESSION_DUE: "Time to book your next session",
+    MessageKind.RESULTS_CHECK_IN_DUE: "Time for your results check-in",
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def render(
+    message: Message,
+    *,
+    clinic: Clinic,
+    window: str | None = None,
+    cancel_hours: int | None = None,
+    now: datetime,
+) -> Rendered:
+    tz = ZoneInfo(clinic.timezone)
+    appointment = (
+        db.session.get(Appointment, message.appointment_id) if message.appointment_id else None
+    )
+    when = describe_when(appointment.starts_at, tz) if appointment else ""
+    context = {
+        "clinic": clinic,
+        "kind": message.kind.value,
+        "first_name": message.patient.first_name,
+        "when": when,
+        "provider": appointment.provider.name if appointment else None,
+        "numbing_minutes": appointment.service.numbing_minutes if appointment else 45,
+        "days_ahead": (appointment.starts_at - now).days if appointment else 99,
+        "window": window,
+        "cancel_hours": cancel_hours,
+    }
+    if message.channel is Channel.SMS:
+        return Rendered("", _render("sms/message.txt", context).strip())
+    subject = SUBJECTS[message.kind].format(when=when)
+    return Rendered(subject, _render(f"emails/{message.kind.value}.txt", context))
+
+
+def _render(name: str, context: dict[str, object]) -> str:
+    """Plain text from a template, without the pages' context (no request, no user)."""
+    return current_app.jinja_env.get_template(name).render(**context)

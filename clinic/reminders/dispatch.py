@@ -1,0 +1,261 @@
+"""The dispatcher: claim due messages, re-check them, send, mark. Safe with many workers.
+
+This is the one place that commits per item, because a sent email cannot be rolled back:
+each message is claimed in a short transaction (FOR UPDATE SKIP LOCKED with a lease, so two
+workers never take the same row and a killed worker's claims come back when the lease
+ends), sent, then marked sent in its own commit. Only a worker killed between the mail
+server's acceptance and that commit can cause a repeat, with the same Message-ID.
+
+At send time a message must still make sense: the visit still booked at the time it was
+planned for (or completed, for aftercare; cancelled, for the cancellation notice), consent
+for the channel, no unsubscribe (except for notices of a change), and not quiet hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+
+from clinic.extensions import db
+from clinic.plans.models import Plan, PlannedSession, PlanStatus
+from clinic.plans.rules import SessionStatus
+from clinic.plans.service import results_check_in_window, status_of
+from clinic.practice.models import Clinic
+from clinic.reminders.content import render
+from clinic.reminders.models import Message
+from clinic.reminders.rules import (
+    AFTERCARE,
+    Channel,
+    MessageKind,
+    MessagePolicy,
+    MessageStatus,
+    in_quiet_hours,
+    out_of_quiet_hours,
+    retry_at,
+)
+from clinic.reminders.transports import Outgoing, SendFailed, Transport
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.status import AppointmentStatus
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0
+    claimed: int = 0
+
+    def add(self, other: DispatchResult) -> None:
+        for name in ("sent", "skipped", "retried", "failed", "deferred", "claimed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How this deployment sends: makers of the batch's transports (opened only when a
+    message needs one), the domain of its Message-IDs, and its unsubscribe links."""
+
+    email: Callable[[], Transport]
+    sms: Callable[[], Transport]
+    mail_domain: str
+    unsubscribe_url: Callable[[int], str]
+
+
+def claim_due(now: datetime, worker: str, *, batch_size: int) -> list[int]:
+    """Claim up to `batch_size` due messages for `worker`, in one short transaction."""
+    query = (
+        select(Message)
+        .where(
+            Message.status == MessageStatus.SCHEDULED,
+            Message.send_at <= now,
+            or_(Message.lease_until.is_(None), Message.lease_until < now),
+        )
+        .order_by(Message.send_at, Message.id)
+        .limit(batch_size)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    messages = list(db.session.scalars(query))
+    for message in messages:
+        message.claimed_by = worker
+        message.lease_until = now + LEASE
+    db.session.commit()
+    return [message.id for message in messages]
+
+
+def dispatch_due(
+    *,
+    now: datetime,
+    clinic_id: int,
+    worker: str,
+    delivery: Delivery,
+    policy: MessagePolicy,
+    batch_size: int = 200,
+    should_stop: Callable[[], bool] = lambda: False,
+    clock: Callable[[], datetime] | None = None,
+) -> DispatchResult:
+    """One pass: claim what is due at `now` and handle each message, committing each."""
+    result = DispatchResult()
+    ids = claim_due(now, worker, batch_size=batch_size)
+    result.claimed = len(ids)
+    opened: dict[Channel, Transport] = {}
+    try:
+        for index, message_id in enumerate(ids):
+            if should_stop():
+                _release(ids[index:], worker)
+                break
+            moment = clock() if clock else now
+            clinic = db.session.get(Clinic, clinic_id)
+            message = db.session.get(Message, message_id)
+            if clinic is None or message is None or message.claimed_by != worker:
+                continue
+            _handle(message, clinic, moment, policy, opened, delivery, result)
+            db.session.commit()
+    finally:
+        for transport in opened.values():
+            transport.close()
+    return result
+
+
+def _handle(
+    message: Message,
+    clinic: Clinic,
+    now: datetime,
+    policy: MessagePolicy,
+    opened: dict[Channel, Transport],
+    delivery: Delivery,
+    result: DispatchResult,
+) -> None:
+    tz = ZoneInfo(clinic.timezone)
+    message.claimed_by = None
+    message.lease_until = None
+    if in_quiet_hours(now, tz, policy):
+        message.send_at = out_of_quiet_hours(now, tz, policy)
+        result.deferred += 1
+        return
+    reason = _why_not(message, now.astimezone(tz).date())
+    if reason is not None:
+        message.status = MessageStatus.SKIPPED
+        message.skip_reason = reason
+        result.skipped += 1
+        return
+    today = now.astimezone(tz).date()
+    rendered = render(
+        message,
+        clinic=clinic,
+        now=now,
+        cancel_hours=clinic.late_cancel_hours,
+        window=_window_words(message, clinic, today),
+    )
+    outgoing = Outgoing(
+        message_id=f"<{message.message_id}@{delivery.mail_domain}>",
+        recipient=message.recipient,
+        subject=rendered.subject,
+        body=rendered.body,
+        unsubscribe_url=None
+        if message.kind.is_notice
+        else delivery.unsubscribe_url(message.patient_id),
+    )
+    if message.channel not in opened:
+        maker = delivery.email if message.channel is Channel.EMAIL else delivery.sms
+        opened[message.channel] = maker()
+    message.attempts += 1
+    try:
+        opened[message.channel].send(outgoing)
+    except SendFailed as error:
+        message.last_error = str(error)[:1000]
+        if message.attempts >= policy.max_attempts:
+            message.status = MessageStatus.FAILED
+            result.failed += 1
+        else:
+            message.send_at = retry_at(now, message.attempts)
+            result.retried += 1
+        log.warning("message %s: attempt %s failed", message.id, message.attempts)
+        return
+    message.status = MessageStatus.SENT
+    message.sent_at = now
+    message.subject = rendered.subject or None
+    message.body = rendered.body
+    result.sent += 1
+
+
+def _why_not(message: Message, today: date) -> str | None:
+    """Why a due message should not go any more, or None."""
+    patient = message.patient
+    if message.channel is Channel.EMAIL and not (patient.email_consent and patient.email):
+        return "no email consent"
+    if message.channel is Channel.SMS and not (patient.sms_consent and patient.phone):
+        return "no SMS consent"
+    if patient.unsubscribed_at is not None and not message.kind.is_notice:
+        return "unsubscribed"
+    if message.appointment_id is not None:
+        appointment = db.session.get(Appointment, message.appointment_id)
+        if appointment is None:
+            return "the visit is gone"
+        if message.kind is MessageKind.CANCELLATION:
+            return None if appointment.status is AppointmentStatus.CANCELLED else "not cancelled"
+        if message.kind in AFTERCARE:
+            return None if appointment.status is AppointmentStatus.COMPLETED else "not completed"
+        if appointment.status is not AppointmentStatus.BOOKED:
+            return f"the visit is {appointment.status.value.replace('_', ' ')}"
+        if message.visit_starts_at != appointment.starts_at:
+            return "the visit has moved"
+    if message.plan_id is not None:
+        plan = db.session.get(Plan, message.plan_id)
+        if plan is None or plan.status is not PlanStatus.ACTIVE:
+            return "the plan is no longer active"
+        if message.kind is MessageKind.NEXT_SESSION_DUE and _due_session(plan, today) is None:
+            return "the session is booked"
+        if message.kind is MessageKind.RESULTS_CHECK_IN_DUE and (
+            plan.results_appointment is not None and plan.results_appointment.status.holds_time
+        ):
+            return "the check-in is booked"
+    return None
+
+
+def _due_session(plan: Plan, today: date) -> PlannedSession | None:
+    return next(
+        (
+            s
+            for s in plan.sessions
+            if status_of(s, today) in (SessionStatus.DUE, SessionStatus.MISSED)
+        ),
+        None,
+    )
+
+
+def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
+    """The dates a nudge asks the patient to book in: "12 April and 10 May"."""
+    if message.plan_id is None:
+        return None
+    plan = db.session.get(Plan, message.plan_id)
+    if plan is None:
+        return None
+    if message.kind is MessageKind.RESULTS_CHECK_IN_DUE:
+        window = results_check_in_window(plan, clinic)
+        start, end = window.start, window.end
+    else:
+        session = _due_session(plan, today)
+        if session is None:
+            return None
+        start, end = session.window_start, session.window_end
+    return f"{start.day} {start:%B} and {end.day} {end:%B}"
+
+
+def _release(ids: list[int], worker: str) -> None:
+    for message in db.session.scalars(select(Message).where(Message.id.in_(ids))):
+        if message.claimed_by == worker:
+            message.claimed_by = None
+            message.lease_until = None
+    db.session.commit()

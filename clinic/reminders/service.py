@@ -1,0 +1,222 @@
+"""Putting messages in the outbox when something happens to a visit or a plan.
+
+Each function adds rows in the caller's transaction (a message is planned together with the
+change that causes it, or not at all) and never sends: the dispatcher does, after commit.
+A row's `dedupe_key` makes every call idempotent: the same event never makes two messages.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.practice.models import Clinic, ServiceKind
+from clinic.reminders.models import Message
+from clinic.reminders.rules import (
+    VISIT_REMINDERS,
+    Channel,
+    MessageKind,
+    MessagePolicy,
+    MessageStatus,
+    aftercare_messages,
+    nudge_at,
+    visit_messages,
+)
+from clinic.scheduling.models import Appointment
+
+
+def message_policy(clinic: Clinic) -> MessagePolicy:
+    return MessagePolicy(
+        quiet_start=clinic.quiet_hours_start,
+        quiet_end=clinic.quiet_hours_end,
+        preparation_days_before=clinic.preparation_days_before,
+        preparation_at=clinic.preparation_at,
+        reminder_days_before=clinic.reminder_days_before,
+        aftercare_at=clinic.aftercare_at,
+        nudge_at=clinic.nudge_at,
+    )
+
+
+def _channels(patient: Patient) -> list[tuple[Channel, str]]:
+    """Every channel the patient has an address for; consent is judged at send time."""
+    found = []
+    if patient.email:
+        found.append((Channel.EMAIL, patient.email))
+    if patient.phone:
+        found.append((Channel.SMS, patient.phone))
+    return found
+
+
+def _plan(
+    patient: Patient,
+    kind: MessageKind,
+    send_at: datetime,
+    key: str,
+    *,
+    now: datetime,
+    appointment: Appointment | None = None,
+    plan_id: int | None = None,
+) -> list[Message]:
+    added = []
+    for channel, recipient in _channels(patient):
+        dedupe_key = f"{kind.value}:{channel.value}:{key}"
+        if db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)):
+            continue
+        message = Message(
+            dedupe_key=dedupe_key,
+            patient_id=patient.id,
+            appointment_id=appointment.id if appointment else None,
+            plan_id=plan_id,
+            kind=kind,
+            channel=channel,
+            recipient=recipient,
+            send_at=send_at,
+            status=MessageStatus.SCHEDULED,
+            visit_starts_at=appointment.starts_at if appointment else None,
+            message_id=f"{kind.value}.{secrets.token_hex(12)}",
+            created_at=now,
+        )
+        db.session.add(message)
+        added.append(message)
+    return added
+
+
+def _revision(appointment: Appointment) -> int:
+    """How many times the visit was moved: messages for each time get their own keys."""
+    return sum(1 for event in appointment.events if event.kind == "rescheduled")
+
+
+def visit_booked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
+    tz = ZoneInfo(clinic.timezone)
+    revision = _revision(appointment)
+    for planned in visit_messages(appointment.starts_at, now, tz, message_policy(clinic)):
+        _plan(
+            appointment.patient,
+            planned.kind,
+            planned.send_at,
+            f"appointment:{appointment.id}:r{revision}",
+            now=now,
+            appointment=appointment,
+        )
+
+
+def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
+    """The pending preparation and reminder move with the visit; a notice goes now."""
+    _cancel_pending(appointment, kinds=VISIT_REMINDERS)
+    tz = ZoneInfo(clinic.timezone)
+    revision = _revision(appointment)
+    key = f"appointment:{appointment.id}:r{revision}"
+    _plan(
+        appointment.patient,
+        MessageKind.RESCHEDULED,
+        now,
+        key,
+        now=now,
+        appointment=appointment,
+    )
+    for planned in visit_messages(appointment.starts_at, now, tz, message_policy(clinic)):
+        if planned.kind in VISIT_REMINDERS:
+            _plan(
+                appointment.patient,
+                planned.kind,
+                planned.send_at,
+                key,
+                now=now,
+                appointment=appointment,
+            )
+
+
+def visit_cancelled(appointment: Appointment, *, now: datetime) -> None:
+    _cancel_pending(appointment)
+    _plan(
+        appointment.patient,
+        MessageKind.CANCELLATION,
+        now,
+        f"appointment:{appointment.id}",
+        now=now,
+        appointment=appointment,
+    )
+
+
+def visit_missed(appointment: Appointment) -> None:
+    _cancel_pending(appointment)
+
+
+def visit_completed(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
+    """Aftercare follows a completed microneedling visit (not a check-in)."""
+    if appointment.service.kind is not ServiceKind.MICRONEEDLING:
+        return
+    tz = ZoneInfo(clinic.timezone)
+    for planned in aftercare_messages(appointment.ends_at, tz, message_policy(clinic)):
+        _plan(
+            appointment.patient,
+            planned.kind,
+            planned.send_at,
+            f"appointment:{appointment.id}",
+            now=now,
+            appointment=appointment,
+        )
+
+
+def nudge(
+    patient: Patient,
+    kind: MessageKind,
+    on: date,
+    key: str,
+    *,
+    clinic: Clinic,
+    plan_id: int,
+    now: datetime,
+) -> list[Message]:
+    """A nudge to book (a session's window, the results check-in) at 10:00 on `on`."""
+    send_at = max(now, nudge_at(on, ZoneInfo(clinic.timezone), message_policy(clinic)))
+    return _plan(patient, kind, send_at, key, now=now, plan_id=plan_id)
+
+
+def _cancel_pending(appointment: Appointment, kinds: tuple[MessageKind, ...] | None = None) -> None:
+    query = update(Message).where(
+        Message.appointment_id == appointment.id, Message.status == MessageStatus.SCHEDULED
+    )
+    if kinds is not None:
+        query = query.where(Message.kind.in_(kinds))
+    db.session.execute(
+        query.values(status=MessageStatus.CANCELLED, claimed_by=None, lease_until=None)
+    )
+
+
+def list_messages(
+    *,
+    patient_id: int | None = None,
+    appointment_id: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 200,
+) -> list[Message]:
+    query = select(Message).order_by(Message.send_at.desc(), Message.id.desc()).limit(limit)
+    if patient_id is not None:
+        query = query.where(Message.patient_id == patient_id)
+    if appointment_id is not None:
+        query = query.where(Message.appointment_id == appointment_id)
+    if status:
+        query = query.where(Message.status == status)
+    if kind:
+        query = query.where(Message.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def resend(message: Message, *, now: datetime) -> Message:
+    """A failed or skipped message goes again at the next dispatch, with a new Message-ID
+    only if it was never accepted by the mail server (it was not)."""
+    message.status = MessageStatus.SCHEDULED
+    message.send_at = now
+    message.attempts = 0
+    message.last_error = None
+    message.skip_reason = None
+    message.claimed_by = None
+    message.lease_until = None
+    return message

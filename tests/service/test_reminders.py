@@ -1,0 +1,249 @@
+"""Messages at the right local time, once, never after a cancel: against a real SMTP
+server on loopback (aiosmtpd) and the real outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from clinic.extensions import db
+from clinic.operations import (
+    VisitRequest,
+    book_visit,
+    cancel_visit,
+    change_visit_status,
+    move_visit,
+)
+from clinic.reminders.dispatch import Delivery, DispatchResult, claim_due, dispatch_due
+from clinic.reminders.models import Message
+from clinic.reminders.rules import MessageKind, MessageStatus
+from clinic.reminders.service import message_policy
+from clinic.reminders.transports import LogSmsTransport, SmtpSettings, SmtpTransport
+from clinic.scheduling.service import record_screening
+from clinic.scheduling.status import AppointmentStatus
+from tests.service.conftest import NO, STAFF, World, local
+from tests.smtp import Inbox, free_port, smtp_server
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as (inbox, port):
+        yield inbox, port
+
+
+def delivery(port: int) -> Delivery:
+    settings = SmtpSettings(host="127.0.0.1", port=port, sender="desk@lumen.example")
+    return Delivery(
+        email=lambda: SmtpTransport(settings),
+        sms=LogSmsTransport,
+        mail_domain="lumen.example",
+        unsubscribe_url=lambda pid: f"http://clinic.test/unsubscribe/{pid}",
+    )
+
+
+def dispatch(world: World, port: int, now: datetime, worker: str = "w1") -> DispatchResult:
+    return dispatch_due(
+        now=now,
+        clinic_id=world.clinic.id,
+        worker=worker,
+        delivery=delivery(port),
+        policy=message_policy(world.clinic),
+    )
+
+
+def book(world: World, start: datetime, now: datetime | None = None):
+    visit = book_visit(
+        VisitRequest(world.maya.id, world.face.id, start, world.ana.id),
+        clinic=world.clinic,
+        actor=STAFF,
+        now=now or world.now,
+    )
+    db.session.commit()
+    return visit
+
+
+def messages(kind: MessageKind) -> list[Message]:
+    return list(db.session.scalars(sa.select(Message).where(Message.kind == kind)))
+
+
+def test_confirmation_goes_once_with_preparation(world: World, inbox) -> None:
+    box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    assert dispatch(world, port, world.now).sent == 1
+    assert dispatch(world, port, world.now + timedelta(minutes=1)).sent == 0
+    [mail] = box.messages
+    assert mail["Subject"] == "Your visit is booked: Thursday 25 March at 10:00"
+    body = mail.get_content()
+    assert "Stop retinoids" in body and "Test Clinic" in body
+    assert mail["Message-ID"].endswith("@lumen.example>")
+    assert "List-Unsubscribe" not in mail  # a notice, not a reminder
+
+
+def test_reminder_at_the_visits_own_time_two_days_before_and_once(world: World, inbox) -> None:
+    box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    reminder_at = local("2027-03-23", "10:00")
+    [reminder] = messages(MessageKind.REMINDER)
+    assert reminder.send_at == reminder_at
+    dispatch(world, port, reminder_at - timedelta(minutes=1))  # confirmation, preparation
+    assert box.of_kind("Reminder") == []
+    assert dispatch(world, port, reminder_at).sent == 1
+    assert dispatch(world, port, reminder_at + timedelta(hours=1)).sent == 0
+    assert len(box.of_kind("Reminder")) == 1
+    assert box.of_kind("Reminder")[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_preparation_seven_days_before_at_ten(world: World, inbox) -> None:
+    book(world, local("2027-03-25", "15:30"))
+    [preparation] = messages(MessageKind.PREPARATION)
+    assert preparation.send_at == local("2027-03-18", "10:00")
+
+
+def test_no_reminder_after_a_cancel(world: World, inbox) -> None:
+    box, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    cancel_visit(visit, "Unwell", clinic=world.clinic, actor=STAFF, now=world.now)
+    db.session.commit()
+    dispatch(world, port, local("2027-03-24", "12:00"))
+    # Cancelled before it went, the confirmation is cancelled too: only the notice goes.
+    assert [m["Subject"] for m in box.messages] == ["Your visit is cancelled"]
+    assert all(m.status is MessageStatus.CANCELLED for m in messages(MessageKind.REMINDER))
+
+
+def test_a_reschedule_moves_the_reminder(world: World, inbox) -> None:
+    box, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    move_visit(
+        visit, local("2027-03-30", "14:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    db.session.commit()
+    reminders = {m.status: m for m in messages(MessageKind.REMINDER)}
+    assert reminders[MessageStatus.SCHEDULED].send_at == local("2027-03-28", "14:00")
+    assert MessageStatus.CANCELLED in reminders
+    dispatch(world, port, local("2027-03-28", "14:00"))
+    assert [m["Subject"] for m in box.of_kind("Reminder")] == [
+        "Reminder: your visit Tuesday 30 March at 14:00"
+    ]
+    assert box.of_kind("moved")[0]["Subject"] == "Your visit has moved: Tuesday 30 March at 14:00"
+
+
+def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox) -> None:
+    """Re-checked at send time: a visit whose time changed without its messages moving."""
+    _, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    visit.starts_at = local("2027-03-25", "11:00")
+    db.session.commit()
+    dispatch(world, port, local("2027-03-23", "10:00"))
+    [reminder] = messages(MessageKind.REMINDER)
+    assert (reminder.status, reminder.skip_reason) == (MessageStatus.SKIPPED, "the visit has moved")
+
+
+def test_consent_and_unsubscribe(world: World, inbox) -> None:
+    box, port = inbox
+    world.maya.email_consent = False
+    visit = book(world, local("2027-03-25", "10:00"))
+    dispatch(world, port, world.now)
+    assert box.messages == []
+    assert messages(MessageKind.CONFIRMATION)[0].status is MessageStatus.SKIPPED
+    world.maya.email_consent = True
+    world.maya.unsubscribed_at = world.now
+    move_visit(
+        visit, local("2027-03-26", "10:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    db.session.commit()
+    dispatch(world, port, local("2027-03-24", "10:00"))
+    assert [m["Subject"] for m in box.messages] == [
+        "Your visit has moved: Friday 26 March at 10:00"
+    ]  # the notice goes; reminder not
+    reminder = next(
+        m for m in messages(MessageKind.REMINDER) if m.status is not MessageStatus.CANCELLED
+    )
+    assert reminder.skip_reason == "unsubscribed"
+
+
+def test_quiet_hours_hold_a_late_message_until_eight(world: World, inbox) -> None:
+    _box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    late_evening = local("2027-03-10", "22:30")  # an outage delayed the confirmation
+    result = dispatch(world, port, late_evening)
+    assert (result.sent, result.deferred) == (0, 1)
+    assert messages(MessageKind.CONFIRMATION)[0].send_at == local("2027-03-11", "08:00")
+    assert dispatch(world, port, local("2027-03-11", "07:59")).sent == 0
+    assert dispatch(world, port, local("2027-03-11", "08:00")).sent == 1
+
+
+@pytest.mark.parametrize("visit_day", ["2027-03-13", "2027-11-06"])  # the days before DST ends
+def test_aftercare_at_nine_local_across_dst(world: World, inbox, visit_day: str) -> None:
+    _, _port = inbox
+    start = local(visit_day, "10:00")
+    visit = book(world, start, now=start - timedelta(days=3))
+    record_screening(world.maya, NO, clinic=world.clinic, actor=STAFF, now=start)
+    for target, at in (
+        (AppointmentStatus.CHECKED_IN, start),
+        (AppointmentStatus.COMPLETED, start + timedelta(minutes=80)),
+    ):
+        change_visit_status(visit, target, clinic=world.clinic, actor=STAFF, now=at)
+    db.session.commit()
+    [next_day] = messages(MessageKind.AFTERCARE_NEXT_DAY)
+    local_send = next_day.send_at.astimezone(start.tzinfo)
+    assert (local_send.hour, local_send.minute) == (9, 0)
+    assert local_send.date().isoformat() > visit_day
+    [same_day] = messages(MessageKind.AFTERCARE_SAME_DAY)
+    assert same_day.send_at == visit.ends_at + timedelta(hours=1)
+
+
+def test_an_outage_then_recovery_loses_nothing(world: World) -> None:
+    port = free_port()  # nothing listens here yet
+    book(world, local("2027-03-25", "10:00"))
+    first = dispatch(world, port, world.now)
+    assert first.retried == 1
+    [confirmation] = messages(MessageKind.CONFIRMATION)
+    assert confirmation.status is MessageStatus.SCHEDULED and confirmation.last_error
+    assert confirmation.send_at == world.now + timedelta(minutes=1)
+    with smtp_server(port) as (box, _):
+        assert dispatch(world, port, world.now + timedelta(minutes=1)).sent == 1
+        assert dispatch(world, port, world.now + timedelta(minutes=5)).sent == 0
+    assert len(box.messages) == 1
+
+
+def test_failures_stop_after_the_limit(world: World) -> None:
+    port = free_port()
+    book(world, local("2027-03-25", "10:00"))
+    at = world.now
+    for _ in range(5):
+        dispatch(world, port, at)
+        at += timedelta(days=1)  # past the backoff, and never in quiet hours
+    [confirmation] = messages(MessageKind.CONFIRMATION)
+    assert confirmation.status is MessageStatus.FAILED and confirmation.attempts == 5
+
+
+def test_a_killed_workers_claims_are_taken_over_after_the_lease(world: World, inbox) -> None:
+    box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    assert len(claim_due(world.now, "killed-worker", batch_size=10)) == 1  # then it died
+    assert dispatch(world, port, world.now + timedelta(minutes=1), worker="w2").sent == 0
+    assert dispatch(world, port, world.now + timedelta(minutes=6), worker="w2").sent == 1
+    assert len(box.messages) == 1
+
+
+def test_nightly_job_runs_on_one_of_two_workers(
+    app: Flask, world: World, is_postgres: bool
+) -> None:
+    from clinic.worker import run_nightly
+
+    if not is_postgres:
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite runs one worker")
+    db.session.commit()
+    other = db.engine.connect()
+    transaction = other.begin()
+    other.execute(sa.text("SELECT pg_advisory_xact_lock(7141001)"))  # worker 1 is running
+    try:
+        assert run_nightly(app, world.now) is False  # worker 2 leaves the job
+    finally:
+        transaction.rollback()
+        other.close()
+    assert run_nightly(app, world.now) is True
