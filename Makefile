@@ -10,6 +10,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 help:
 	@echo "make run    - install, migrate, seed the demo clinic, serve on http://127.0.0.1:5000"
+	@echo "             with the background worker (reminders)"
 	@echo "make test   - run the tests on SQLite, then on PostgreSQL"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make bench  - benchmarks (figures go in docs/performance.md)"
@@ -30,8 +31,11 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --skip-if-present
 	@echo ""
-	@echo "clinic is starting on http://127.0.0.1:5000 (Ctrl-C stops it)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "clinic is starting on http://127.0.0.1:5000 with its worker (Ctrl-C stops both)."
+	@echo "Emails go to instance/mail/*.eml and show on the Messages page."
+	@$(BIN)/flask worker & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \

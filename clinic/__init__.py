@@ -43,8 +43,18 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     from clinic.audit.views import bp as audit_bp
     from clinic.patients.views import bp as patients_bp
     from clinic.practice.views import bp as practice_bp
+    from clinic.reminders.views import bp as reminders_bp
+    from clinic.scheduling.views import bp as desk_bp
 
-    for blueprint in (accounts_bp, audit_bp, practice_bp, patients_bp, api_bp):
+    for blueprint in (
+        accounts_bp,
+        audit_bp,
+        practice_bp,
+        patients_bp,
+        desk_bp,
+        reminders_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: no CSRF to forge
 

@@ -1,0 +1,103 @@
+"""The staff's Messages page (what was sent to whom, failures, resend), and the patients'
+one-click unsubscribe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from clinic.accounts.access import ALL_STAFF, actor, require_role
+from clinic.audit.service import record
+from clinic.clock import utcnow
+from clinic.errors import NotFound
+from clinic.extensions import csrf, db
+from clinic.patients.models import Patient
+from clinic.reminders.models import Message
+from clinic.reminders.rules import MessageKind, MessageStatus
+from clinic.reminders.service import list_messages, resend
+from clinic.reminders.unsubscribe import patient_for_token
+
+bp = Blueprint("reminders", __name__)
+
+
+@bp.get("/messages")
+@login_required
+@require_role(*ALL_STAFF)
+def messages() -> Any:
+    status = request.args.get("status", "")
+    kind = request.args.get("kind", "")
+    patient_id = request.args.get("patient_id", type=int)
+    rows = list_messages(
+        patient_id=patient_id,
+        status=status if status in {s.value for s in MessageStatus} else None,
+        kind=kind if kind in {k.value for k in MessageKind} else None,
+    )
+    patient = db.session.get(Patient, patient_id) if patient_id else None
+    return render_template(
+        "reminders/messages.html",
+        rows=rows,
+        status=status,
+        kind=kind,
+        patient=patient,
+        statuses=list(MessageStatus),
+        kinds=list(MessageKind),
+    )
+
+
+@bp.get("/messages/<int:message_id>")
+@login_required
+@require_role(*ALL_STAFF)
+def message(message_id: int) -> Any:
+    row = db.session.get(Message, message_id)
+    if row is None:
+        raise NotFound(f"There is no message {message_id}.")
+    return render_template("reminders/message.html", row=row)
+
+
+@bp.post("/messages/<int:message_id>/resend")
+@login_required
+@require_role(*ALL_STAFF)
+def resend_message(message_id: int) -> Any:
+    row = db.session.get(Message, message_id)
+    if row is None:
+        raise NotFound(f"There is no message {message_id}.")
+    if row.status not in (MessageStatus.FAILED, MessageStatus.SKIPPED):
+        flash("Only a failed or skipped message can be sent again.", "error")
+    else:
+        now = utcnow()
+        resend(row, now=now)
+        record(actor(), "resend", "message", row.id, f"Queued message #{row.id} again", now=now)
+        db.session.commit()
+        flash("The message goes out with the next dispatch (within a minute).", "success")
+    return redirect(url_for("reminders.message", message_id=message_id))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential; mail clients post here (RFC 8058)
+def unsubscribe(token: str) -> Any:
+    patient_id = patient_for_token(str(current_app.config["SECRET_KEY"]), token)
+    patient = db.session.get(Patient, patient_id) if patient_id else None
+    if patient is None:
+        return render_template("reminders/unsubscribe.html", state="invalid"), 404
+    if request.method == "POST":
+        if patient.unsubscribed_at is None:
+            now = utcnow()
+            patient.unsubscribed_at = now
+            record(
+                actor(),
+                "unsubscribe",
+                "patient",
+                patient.id,
+                f"Patient #{patient.id} unsubscribed from reminders",
+                now=now,
+            )
+            db.session.commit()
+        return render_template("reminders/unsubscribe.html", state="done")
+    return render_template(
+        "reminders/unsubscribe.html",
+        state="ask",
+        token=token,
+        already=patient.unsubscribed_at is not None,
+    )

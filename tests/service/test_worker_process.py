@@ -1,0 +1,66 @@
+"""The worker process: it sends due messages on its own, and SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from clinic.extensions import db
+from clinic.reminders.models import Message
+from clinic.reminders.rules import Channel, MessageKind, MessageStatus
+from tests.service.conftest import World
+from tests.smtp import smtp_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_worker_sends_then_stops_on_sigterm(world: World, database_url: str) -> None:
+    from clinic.clock import utcnow
+
+    now = utcnow()
+    db.session.add(
+        Message(
+            dedupe_key="worker:1",
+            patient_id=world.maya.id,
+            kind=MessageKind.CONFIRMATION,
+            channel=Channel.EMAIL,
+            recipient="maya@example.com",
+            send_at=now,
+            status=MessageStatus.SCHEDULED,
+            message_id="worker.1",
+            created_at=now,
+        )
+    )
+    world.clinic.quiet_hours_start = world.clinic.quiet_hours_end  # never quiet, for the test
+    db.session.commit()
+    with smtp_server() as (inbox, port):
+        env = {
+            **os.environ,
+            "CLINIC_ENV": "test",
+            "DATABASE_URL": database_url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(port),
+            "MAIL_BACKEND": "smtp",
+        }
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not inbox.messages and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            output, _ = worker.communicate(timeout=30)
+    assert len(inbox.messages) == 1, output
+    assert worker.returncode == 0, output
+    assert "worker stopped" in output

@@ -1,0 +1,85 @@
+"""The staff's Messages page and the patients' one-click unsubscribe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.reminders.models import Message
+from clinic.reminders.rules import Channel, MessageKind, MessageStatus
+from clinic.reminders.unsubscribe import unsubscribe_token
+from tests.conftest import sign_in
+
+NOW = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
+
+
+def add_patient_and_message(app: Flask, status: MessageStatus) -> tuple[int, int]:
+    with app.app_context():
+        patient = Patient(
+            first_name="Ines",
+            last_name="Alves",
+            date_of_birth=datetime(1990, 1, 1).date(),
+            email="ines@example.com",
+            phone=None,
+            email_consent=True,
+            sms_consent=False,
+            notes="",
+            created_at=NOW,
+            updated_at=NOW,
+            search_name="ines alves",
+            search_last="alves",
+            email_key="ines@example.com",
+        )
+        db.session.add(patient)
+        db.session.flush()
+        message = Message(
+            dedupe_key="k1",
+            patient_id=patient.id,
+            kind=MessageKind.REMINDER,
+            channel=Channel.EMAIL,
+            recipient="ines@example.com",
+            send_at=NOW,
+            status=status,
+            attempts=5,
+            last_error="SMTP: connection refused",
+            message_id="reminder.abc",
+            created_at=NOW,
+        )
+        db.session.add(message)
+        db.session.commit()
+        return patient.id, message.id
+
+
+def test_staff_see_failures_and_can_resend(
+    app: Flask, client: FlaskClient, staff: dict[str, str], setup_clinic: None
+) -> None:
+    _, message_id = add_patient_and_message(app, MessageStatus.FAILED)
+    sign_in(client, staff["front_desk"])
+    page = client.get("/messages", query_string={"status": "failed"}).get_data(as_text=True)
+    assert "Ines Alves" in page and "connection refused" in page
+    response = client.post(f"/messages/{message_id}/resend")
+    assert response.status_code == 302
+    with app.app_context():
+        message = db.session.get(Message, message_id)
+        assert message.status is MessageStatus.SCHEDULED and message.attempts == 0
+
+
+def test_one_click_unsubscribe(app: Flask, client: FlaskClient, setup_clinic: None) -> None:
+    patient_id, _ = add_patient_and_message(app, MessageStatus.SCHEDULED)
+    token = unsubscribe_token(str(app.config["SECRET_KEY"]), patient_id)
+    page = client.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200 and "Stop reminders?" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Patient, patient_id).unsubscribed_at is None  # a GET changes nothing
+    done = client.post(f"/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    with app.app_context():
+        assert db.session.get(Patient, patient_id).unsubscribed_at is not None
+
+
+def test_a_forged_unsubscribe_link_is_refused(client: FlaskClient, setup_clinic: None) -> None:
+    assert client.post("/unsubscribe/1.forged").status_code == 404
