@@ -231,11 +231,13 @@ def judge_microneedling(
                 f"{policy.sign_off_below_age} a clinician must sign off the visit."
             )
     if screening is None:
-        blocking.append("The patient has no screening; she must answer the screening first.")
+        blocking.append(
+            "The patient has no screening; the screening questions must be answered first."
+        )
     elif visit_on > valid_until(screening.taken_on, policy):
         blocking.append(
             f"The screening of {screening.taken_on.isoformat()} does not cover the visit day; "
-            "she must answer the screening again."
+            "the screening questions must be answered again."
         )
     else:
         found = [code for code in Contraindication if code in screening.contraindications]
