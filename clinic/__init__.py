@@ -42,6 +42,8 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     from clinic.api.views import bp as api_bp
     from clinic.audit.views import bp as audit_bp
     from clinic.patients.views import bp as patients_bp
+    from clinic.plans.views import bp as plans_bp
+    from clinic.portal.views import bp as portal_bp
     from clinic.practice.views import bp as practice_bp
     from clinic.reminders.views import bp as reminders_bp
     from clinic.scheduling.views import bp as desk_bp
@@ -52,7 +54,9 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
         practice_bp,
         patients_bp,
         desk_bp,
+        plans_bp,
         reminders_bp,
+        portal_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

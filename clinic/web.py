@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
-from werkzeug.routing import IntegerConverter
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
 from clinic.errors import BadRequest, register_error_handlers
@@ -24,8 +24,17 @@ class DatabaseId(IntegerConverter):
     /patients/99999999999999999999 is a 404 instead of a database error."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_DATABASE_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+MAX_DATABASE_ID = 2**31 - 1
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string, or None when absent, unreadable or out of range."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
 
 
 def install_web(app: Flask) -> None:
@@ -38,6 +47,7 @@ def install_web(app: Flask) -> None:
         values = [*request.args.values(), *request.form.values()]
         if any("\x00" in value for value in values):
             raise BadRequest("The request contains a character that cannot be stored.")
+
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"

@@ -9,6 +9,7 @@ from flask_login import login_required
 
 from clinic.accounts.access import ADMIN_ONLY, require_role
 from clinic.audit.service import list_entries
+from clinic.web import id_arg
 
 bp = Blueprint("audit", __name__)
 
@@ -20,7 +21,7 @@ PAGE_SIZE = 100
 @require_role(*ADMIN_ONLY)
 def log() -> Any:
     entity = request.args.get("entity", "").strip() or None
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     entries = list_entries(entity=entity, limit=PAGE_SIZE, before_id=before)
     older = entries[-1].id if len(entries) == PAGE_SIZE else None
     return render_template("audit/log.html", entries=entries, entity=entity or "", older=older)

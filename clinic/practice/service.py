@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from clinic.audit.service import Actor, diff, record
 from clinic.clock import NonexistentLocalTime, combine_local
@@ -597,11 +597,15 @@ def _text_problems(**texts: tuple[str, int]) -> dict[str, str]:
 
 
 def _name_taken(model: type[Room] | type[Service], name: str, own_id: int | None) -> bool:
-    """Whether another row already uses this name, ignoring case."""
-    query = select(model.id).where(func.lower(model.name) == name.lower())
-    if own_id is not None:
-        query = query.where(model.id != own_id)
-    return db.session.scalar(query.limit(1)) is not None
+    """Whether another row already uses this name, ignoring case.
+
+    Compared in Python (casefold), not with SQL lower(): SQLite's lower() knows only ASCII,
+    so "İstanbul" would slip past it and hit the unique constraint. A clinic has a handful
+    of rooms and services, so reading their names is cheap.
+    """
+    rows = db.session.execute(select(model.id, model.name))
+    wanted = name.casefold()
+    return any(row.id != own_id and row.name.casefold() == wanted for row in rows)
 
 
 def _snapshot(row: Any, shape: type[ProviderInput] | type[RoomInput]) -> dict[str, Any]:

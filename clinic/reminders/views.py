@@ -18,6 +18,7 @@ from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageKind, MessageStatus
 from clinic.reminders.service import list_messages, resend
 from clinic.reminders.unsubscribe import patient_for_token
+from clinic.web import id_arg
 
 bp = Blueprint("reminders", __name__)
 
@@ -28,7 +29,7 @@ bp = Blueprint("reminders", __name__)
 def messages() -> Any:
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
-    patient_id = request.args.get("patient_id", type=int)
+    patient_id = id_arg("patient_id")
     rows = list_messages(
         patient_id=patient_id,
         status=status if status in {s.value for s in MessageStatus} else None,

@@ -14,9 +14,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from clinic.clock import local_day_bounds
+from clinic.errors import NotFound
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.practice.models import Clinic, Closure, Provider, Room, Service, ServiceKind
+from clinic.practice.models import (
+    Clinic,
+    Closure,
+    OpeningHours,
+    Provider,
+    ProviderBreak,
+    Room,
+    Service,
+    ServiceKind,
+    TimeOff,
+    WorkingHours,
+)
 from clinic.scheduling.hours import WeeklyHours
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.screening import Contraindication, ScreeningPolicy, judge_microneedling
@@ -63,37 +75,54 @@ def service_timing(service: Service) -> ServiceTiming:
     )
 
 
-def load_setup(clinic: Clinic) -> ClinicSetup:
-    """Opening hours, closures, active providers (hours, breaks, time off), active rooms."""
-    providers = db.session.scalars(
-        select(Provider)
-        .where(Provider.is_active.is_(True))
-        .options(
-            selectinload(Provider.working_hours),
-            selectinload(Provider.breaks),
-            selectinload(Provider.time_off),
+def load_setup(clinic: Clinic, starts_at: datetime, ends_at: datetime) -> ClinicSetup:
+    """Opening hours, active providers (weekly hours, breaks) and rooms, with the closures
+    and time off that touch [starts_at, ends_at) only: read as plain rows, so the cost does
+    not grow with years of history."""
+    tz = ZoneInfo(clinic.timezone)
+    first_day = starts_at.astimezone(tz).date() - timedelta(days=1)
+    last_day = ends_at.astimezone(tz).date() + timedelta(days=1)
+    active = select(Provider.id).where(Provider.is_active.is_(True))
+    provider_ids = list(db.session.scalars(active.order_by(Provider.id)))
+    hours: dict[int, list[WeeklyHours]] = {pid: [] for pid in provider_ids}
+    breaks: dict[int, list[WeeklyHours]] = {pid: [] for pid in provider_ids}
+    away: dict[int, list[Interval]] = {pid: [] for pid in provider_ids}
+    for table, into in ((WorkingHours, hours), (ProviderBreak, breaks)):
+        rows = db.session.execute(
+            select(table.provider_id, table.weekday, table.starts_at, table.ends_at).where(
+                table.provider_id.in_(active)
+            )
         )
-        .order_by(Provider.id)
+        for row in rows:
+            into[row.provider_id].append(WeeklyHours(row.weekday, row.starts_at, row.ends_at))
+    rows = db.session.execute(
+        select(TimeOff.provider_id, TimeOff.starts_at, TimeOff.ends_at).where(
+            TimeOff.provider_id.in_(active),
+            TimeOff.starts_at < ends_at + LONGEST_VISIT,
+            TimeOff.ends_at > starts_at - LONGEST_VISIT,
+        )
+    )
+    for row in rows:
+        away[row.provider_id].append(Interval(row.starts_at, row.ends_at))
+    opening = db.session.execute(
+        select(OpeningHours.weekday, OpeningHours.opens_at, OpeningHours.closes_at).where(
+            OpeningHours.clinic_id == clinic.id
+        )
     )
     return ClinicSetup(
-        opening_hours=tuple(
-            WeeklyHours(row.weekday, row.opens_at, row.closes_at) for row in clinic.opening_hours
-        ),
-        closures=frozenset(db.session.scalars(select(Closure.on))),
-        providers=tuple(
-            ProviderSchedule(
-                provider_id=provider.id,
-                working_hours=tuple(
-                    WeeklyHours(h.weekday, h.starts_at, h.ends_at) for h in provider.working_hours
-                ),
-                breaks=tuple(
-                    WeeklyHours(b.weekday, b.starts_at, b.ends_at) for b in provider.breaks
-                ),
-                time_off=tuple(Interval(t.starts_at, t.ends_at) for t in provider.time_off),
+        opening_hours=tuple(WeeklyHours(*row) for row in opening),
+        closures=frozenset(
+            db.session.scalars(
+                select(Closure.on).where(Closure.on >= first_day, Closure.on <= last_day)
             )
-            for provider in providers
         ),
-        room_ids=tuple(db.session.scalars(select(Room.id).where(Room.is_active.is_(True)))),
+        providers=tuple(
+            ProviderSchedule(pid, tuple(hours[pid]), tuple(breaks[pid]), tuple(away[pid]))
+            for pid in provider_ids
+        ),
+        room_ids=tuple(
+            db.session.scalars(select(Room.id).where(Room.is_active.is_(True)).order_by(Room.id))
+        ),
     )
 
 
@@ -172,7 +201,7 @@ def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime
     window_start, _ = local_day_bounds(query.from_on, tz)
     _, window_end = local_day_bounds(query.to_on, tz)
     slots = find_slots(
-        load_setup(clinic),
+        load_setup(clinic, window_start, window_end),
         service_timing(query.service),
         busy_visits(window_start, window_end),
         from_on=query.from_on,
@@ -223,3 +252,31 @@ def list_day(day: date, tz: ZoneInfo, provider_id: int | None = None) -> list[Ap
     if provider_id is not None:
         query = query.where(Appointment.provider_id == provider_id)
     return list(db.session.scalars(query))
+
+
+def list_patient_visits(patient_id: int, limit: int = 200) -> list[Appointment]:
+    """A patient's visits, cancelled ones included, latest first (her page shows them)."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(Appointment.patient_id == patient_id)
+            .options(
+                selectinload(Appointment.service),
+                selectinload(Appointment.provider),
+                selectinload(Appointment.room),
+            )
+            .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def find_closure(on: date) -> Closure | None:
+    return db.session.scalar(select(Closure).where(Closure.on == on))
+
+
+def get_screening(screening_id: int) -> Screening:
+    screening = db.session.get(Screening, screening_id)
+    if screening is None:
+        raise NotFound(f"There is no screening {screening_id}.")
+    return screening

@@ -109,7 +109,7 @@ def book_appointment(
         appointment.clearance_reason = request.clearance.reason
         appointment.cleared_by_id = request.clearance.by.user_id
     _flush_guarded(
-        appointment,
+        lambda: db.session.add(appointment),
         lambda: _Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
             request, service, provider
         ),
@@ -196,18 +196,26 @@ def reschedule_appointment(
         "provider_id": appointment.provider_id,
         "room_id": appointment.room_id,
     }
-    appointment.provider_id = check.provider_id
-    appointment.room_id = check.room_id  # type: ignore[assignment]
-    _set_times(appointment, check)
+    service, patient_id, appointment_id = (
+        appointment.service,
+        appointment.patient_id,
+        appointment.id,
+    )
+
+    def move() -> None:
+        appointment.provider_id = check.provider_id
+        appointment.room_id = check.room_id  # type: ignore[assignment]
+        _set_times(appointment, check)
+
     _flush_guarded(
-        appointment,
+        move,
         lambda: _Calendar.around(starts_at, clinic=clinic, now=now).check(
-            appointment.service,
+            service,
             starts_at,
             provider.id,
-            patient_id=appointment.patient_id,
-            room_id=appointment.room_id,
-            ignore=appointment.id,
+            patient_id=patient_id,
+            room_id=check.room_id,
+            ignore=appointment_id,
         ),
     )
     after = {
@@ -396,7 +404,8 @@ class _Calendar:
     @classmethod
     def around(cls, starts_at: datetime, *, clinic: Clinic, now: datetime) -> _Calendar:
         busy = busy_visits(starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT)
-        return cls(clinic, load_setup(clinic), busy, now)
+        setup = load_setup(clinic, starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT)
+        return cls(clinic, setup, busy, now)
 
     def check(
         self,
@@ -496,12 +505,18 @@ def _set_times(appointment: Appointment, check: BookingCheck) -> None:
     appointment.room_busy_until = times.room_busy.ends_at
 
 
-def _flush_guarded(appointment: Appointment, recheck: Callable[[], BookingCheck]) -> None:
-    """Flush in a savepoint. An exclusion violation (PostgreSQL: a booking that won a race
-    since our check) becomes the 409 a check made now gives, naming the winner."""
-    db.session.add(appointment)
+def _flush_guarded(change: Callable[[], None], recheck: Callable[[], BookingCheck]) -> None:
+    """Make the visit's change and flush it in a savepoint. An exclusion violation
+    (PostgreSQL: a booking that won a race since our check) becomes the 409 a check made
+    now gives, naming the winner.
+
+    The change is made inside the savepoint on purpose: `begin_nested()` first flushes
+    whatever is pending, outside the savepoint, so a visit added or moved before it would
+    hit the constraint there, break the whole transaction, and answer 500 instead of 409.
+    """
     try:
         with db.session.begin_nested():
+            change()
             db.session.flush()
     except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:

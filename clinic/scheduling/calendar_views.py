@@ -1,0 +1,192 @@
+"""The day view (a column per provider), the week view (one provider), and the one-click
+status buttons of the day's list: check in, complete, no-show."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from clinic import operations
+from clinic.accounts.access import ALL_STAFF, actor, require_role
+from clinic.clock import local_today, utcnow
+from clinic.errors import RuleBroken
+from clinic.extensions import db
+from clinic.practice.models import Clinic, Provider
+from clinic.practice.service import get_clinic, get_provider, list_providers
+from clinic.scheduling.availability import find_closure, list_day
+from clinic.scheduling.desk_views import bp, parse_day, safe_next
+from clinic.scheduling.forms import StatusForm, plausible_id
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.service import get_appointment
+from clinic.scheduling.status import TRANSITIONS, AppointmentStatus
+from clinic.scheduling.timetable_views import (
+    ColumnInput,
+    Span,
+    build_timetable,
+    day_bounds,
+    minutes_of,
+    provider_spans,
+)
+
+BUTTONS = {
+    AppointmentStatus.CHECKED_IN: "Check in",
+    AppointmentStatus.COMPLETED: "Complete",
+    AppointmentStatus.NO_SHOW: "No-show",
+}
+DONE = {
+    AppointmentStatus.CHECKED_IN: "checked in",
+    AppointmentStatus.COMPLETED: "completed",
+    AppointmentStatus.NO_SHOW: "marked as a no-show",
+}
+
+
+def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
+    """The status changes a visit's status allows, as (target, button label); the timing
+    rules (on its day, not before its start) are the service's to explain."""
+    allowed = TRANSITIONS[appointment.status]
+    return [(target.value, label) for target, label in BUTTONS.items() if target in allowed]
+
+
+bp.add_app_template_global(status_buttons, "desk_status_buttons")
+
+
+def _opening(clinic: Clinic, day: date) -> list[Span]:
+    return [
+        (h.opens_at.hour * 60 + h.opens_at.minute, h.closes_at.hour * 60 + h.closes_at.minute)
+        for h in clinic.opening_hours
+        if h.weekday == day.weekday()
+    ]
+
+
+def _visit_spans(visits: list[Appointment], day: date, tz: ZoneInfo) -> list[Span]:
+    return [
+        (minutes_of(v.starts_at, day, tz), minutes_of(v.room_busy_until, day, tz)) for v in visits
+    ]
+
+
+@bp.get("/calendar")
+@login_required
+@require_role(*ALL_STAFF)
+def day_view() -> Any:
+    clinic, now = get_clinic(), utcnow()
+    tz = ZoneInfo(clinic.timezone)
+    today = local_today(tz, now)
+    on = parse_day(request.args.get("date"), today)
+    visits = list_day(on, tz)
+    closure = find_closure(on)
+    providers: list[Provider] = list_providers()
+    known = {p.id for p in providers}
+    providers += [v.provider for v in visits if v.provider_id not in known]
+    providers = list({p.id: p for p in providers}.values())
+    columns = []
+    for provider in providers:
+        working, breaks, away = provider_spans(provider, on, tz)
+        columns.append(
+            ColumnInput(
+                label=provider.name,
+                sublabel=provider.credential.split(",")[0],
+                day=on,
+                visits=[v for v in visits if v.provider_id == provider.id],
+                href=url_for("desk.week_view", provider_id=provider.id, date=on.isoformat()),
+                working=working,
+                breaks=breaks,
+                away=away,
+                closed=f"Closed: {closure.name}" if closure else None,
+            )
+        )
+    bounds = day_bounds(_opening(clinic, on), _visit_spans(visits, on, tz))
+    width = max(170.0, min(260.0, 740.0 / max(1, len(columns))))
+    timetable = build_timetable(columns, bounds, tz, column_width=width)
+    return render_template(
+        "desk/day.html",
+        on=on,
+        today=today,
+        visits=visits,
+        closure=closure,
+        table=timetable,
+        is_open=bool(_opening(clinic, on)) and closure is None,
+        previous_on=on - timedelta(days=1),
+        next_on=on + timedelta(days=1),
+    )
+
+
+@bp.get("/calendar/week")
+@login_required
+@require_role(*ALL_STAFF)
+def week_view() -> Any:
+    clinic, now = get_clinic(), utcnow()
+    tz = ZoneInfo(clinic.timezone)
+    today = local_today(tz, now)
+    on = parse_day(request.args.get("date"), today)
+    monday = on - timedelta(days=on.weekday())
+    providers = list_providers()
+    provider_id = plausible_id(request.args.get("provider_id"))
+    if provider_id is None and providers:
+        provider_id = providers[0].id
+    provider = get_provider(provider_id) if provider_id is not None else None
+    columns, opening, busy, total = [], [], [], 0
+    listed: list[tuple[date, list[Appointment]]] = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        visits = list_day(day, tz, provider.id) if provider else []
+        total += len([v for v in visits if v.status.holds_time])
+        listed.append((day, visits))
+        closure = find_closure(day)
+        working, breaks, away = provider_spans(provider, day, tz) if provider else ([], [], [])
+        opening += _opening(clinic, day)
+        busy += _visit_spans(visits, day, tz)
+        columns.append(
+            ColumnInput(
+                label=f"{day:%a %-d}",
+                sublabel="Today" if day == today else f"{day:%b}",
+                day=day,
+                visits=visits,
+                href=url_for("desk.day_view", date=day.isoformat()),
+                working=working,
+                breaks=breaks,
+                away=away,
+                closed=f"Closed: {closure.name}" if closure else None,
+            )
+        )
+    timetable = build_timetable(columns, day_bounds(opening, busy), tz, column_width=150)
+    return render_template(
+        "desk/week.html",
+        on=on,
+        monday=monday,
+        sunday=monday + timedelta(days=6),
+        today=today,
+        provider=provider,
+        providers=providers,
+        table=timetable,
+        total=total,
+        listed=listed,
+        previous_on=monday - timedelta(days=7),
+        next_on=monday + timedelta(days=7),
+    )
+
+
+@bp.post("/visits/<int:appointment_id>/status")
+@login_required
+@require_role(*ALL_STAFF)
+def change_visit_status(appointment_id: int) -> Any:
+    clinic, now = get_clinic(), utcnow()
+    appointment = get_appointment(appointment_id)
+    form = StatusForm()
+    back = safe_next(form.next.data, url_for("desk.visit_page", appointment_id=appointment_id))
+    if not form.validate_on_submit() or form.target.data not in {t.value for t in BUTTONS}:
+        flash("Choose check in, complete or no-show.", "error")
+        return redirect(back)
+    target = AppointmentStatus(form.target.data)
+    try:
+        operations.change_visit_status(appointment, target, clinic=clinic, actor=actor(), now=now)
+    except RuleBroken as refusal:
+        db.session.rollback()
+        flash(f"Visit #{appointment_id} was not changed: {refusal.message}", "error")
+        return redirect(back)
+    db.session.commit()
+    flash(f"{appointment.patient.full_name}'s visit is {DONE[target]}.", "success")
+    return redirect(back)

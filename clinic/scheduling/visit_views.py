@@ -1,0 +1,200 @@
+"""One visit: its details, history and screening state; moving it (the same finder, with
+its own time offered again) and cancelling it with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from clinic import operations
+from clinic.accounts.access import ALL_STAFF, actor, require_role
+from clinic.clock import local_today, utcnow
+from clinic.errors import Conflict, RuleBroken
+from clinic.extensions import db
+from clinic.practice.models import Clinic, ServiceKind
+from clinic.practice.service import get_clinic, list_providers, list_rooms
+from clinic.scheduling.availability import AvailabilityQuery, latest_screening
+from clinic.scheduling.booking_views import REFUSAL_TARGETS, read_when, slot_days
+from clinic.scheduling.desk_views import (
+    STATUS_LABELS,
+    ConflictNote,
+    bp,
+    conflict_notes,
+    parse_day,
+    put_refusal,
+)
+from clinic.scheduling.forms import CancelForm, MoveForm, parse_instant, plausible_id
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.service import get_appointment, screening_is_current_for
+from clinic.scheduling.status import AppointmentStatus
+
+MOVE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    actor: str
+    kind: str
+    text: str
+
+
+def history(appointment: Appointment, tz: ZoneInfo) -> list[HistoryLine]:
+    """The visit's events in words: booked, moved from -> to, checked in, cancelled (why)."""
+    providers = {p.id: p.name for p in list_providers(include_inactive=True)}
+    rooms = {r.id: r.name for r in list_rooms(include_inactive=True)}
+
+    def where(place: dict[str, Any]) -> str:
+        start = parse_instant(str(place.get("start", "")))
+        when = f"{start.astimezone(tz):%a %-d %b %Y, %H:%M}" if start else "?"
+        provider = providers.get(place.get("provider_id"), "?")  # type: ignore[arg-type]
+        room = rooms.get(place.get("room_id"), "?")  # type: ignore[arg-type]
+        return f"{when} with {provider} in {room}"
+
+    lines = []
+    for event in appointment.events:
+        details = event.details or {}
+        if event.kind == "booked":
+            text = f"Booked for {where(details)}."
+        elif event.kind == "rescheduled":
+            text = f"Moved from {where(details.get('from', {}))} to {where(details.get('to', {}))}."
+        elif event.kind == "cancelled":
+            late = " (late cancellation)" if details.get("late") else ""
+            text = f"Cancelled{late}: “{details.get('reason', '')}”"
+        else:
+            text = STATUS_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize()) + "."
+        lines.append(HistoryLine(event.at, event.actor_label, event.kind, text))
+    return lines
+
+
+def _render_visit(
+    appointment: Appointment, clinic: Clinic, cancel_form: CancelForm, status: int = 200
+) -> Any:
+    needs_screening = appointment.service.kind is ServiceKind.MICRONEEDLING
+    return render_template(
+        "desk/visit.html",
+        visit=appointment,
+        cancel_form=cancel_form,
+        needs_screening=needs_screening,
+        screening_current=screening_is_current_for(appointment, clinic),
+        screening=latest_screening(appointment.patient_id),
+        check_in_days=clinic.check_in_screening_days,
+        history=history(appointment, ZoneInfo(clinic.timezone)),
+        numbing_until=appointment.starts_at
+        + timedelta(minutes=appointment.service.numbing_minutes),
+        can_cancel=appointment.status is AppointmentStatus.BOOKED,
+        can_move=appointment.status is AppointmentStatus.BOOKED,
+    ), status
+
+
+@bp.get("/visits/<int:appointment_id>")
+@login_required
+@require_role(*ALL_STAFF)
+def visit_page(appointment_id: int) -> Any:
+    return _render_visit(get_appointment(appointment_id), get_clinic(), CancelForm())
+
+
+@bp.post("/visits/<int:appointment_id>/cancel")
+@login_required
+@require_role(*ALL_STAFF)
+def cancel_visit(appointment_id: int) -> Any:
+    clinic, now = get_clinic(), utcnow()
+    appointment = get_appointment(appointment_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            operations.cancel_visit(
+                appointment, form.reason.data or "", clinic=clinic, actor=actor(), now=now
+            )
+        except RuleBroken as refusal:
+            put_refusal(form, refusal, {"status": "reason"})
+        else:
+            db.session.commit()
+            late = " It was a late cancellation." if appointment.is_late_cancellation else ""
+            flash(f"The visit is cancelled; its time is free again.{late}", "success")
+            return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
+    return _render_visit(get_appointment(appointment_id), clinic, form, 422)
+
+
+@bp.route("/visits/<int:appointment_id>/move", methods=["GET", "POST"])
+@login_required
+@require_role(*ALL_STAFF)
+def move_visit(appointment_id: int) -> Any:
+    clinic, now = get_clinic(), utcnow()
+    tz = ZoneInfo(clinic.timezone)
+    appointment = get_appointment(appointment_id)
+    providers = list_providers()
+    form = MoveForm()
+    form.provider_id.choices = [SelectChoice(0, "Same provider")] + [
+        SelectChoice(p.id, p.name) for p in providers
+    ]
+    notes: list[ConflictNote] = []
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            starts_at, provider_id = read_when(form, tz)
+            if starts_at is not None:
+                before = appointment.starts_at
+                try:
+                    operations.move_visit(
+                        appointment, starts_at, provider_id, clinic=clinic, actor=actor(), now=now
+                    )
+                except RuleBroken as refusal:
+                    put_refusal(form, refusal, REFUSAL_TARGETS)
+                except Conflict as conflict:
+                    notes = conflict_notes(conflict)
+                    form.form_errors.append(conflict.message)
+                    status = 409
+                else:
+                    db.session.commit()
+                    flash(
+                        f"Moved from {before.astimezone(tz):%a %-d %b %H:%M} to "
+                        f"{appointment.starts_at.astimezone(tz):%a %-d %b %H:%M}.",
+                        "success",
+                    )
+                    return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
+        appointment = get_appointment(appointment_id)
+    today = local_today(tz, now)
+    visit_on = appointment.starts_at.astimezone(tz).date()
+    from_on = parse_day(request.args.get("from_on"), max(today, visit_on - timedelta(days=3)))
+    to_on = parse_day(request.args.get("to_on"), from_on + timedelta(days=MOVE_DAYS - 1))
+    to_on = min(max(to_on, from_on), from_on + timedelta(days=61))
+    if "provider_id" in request.args:  # 0 means any provider
+        search_provider = plausible_id(request.args.get("provider_id"))
+    else:
+        search_provider = appointment.provider_id
+    days = []
+    if appointment.status is AppointmentStatus.BOOKED:
+        slots = operations.find_open_times(
+            AvailabilityQuery(
+                appointment.service,
+                from_on,
+                to_on,
+                search_provider,
+                appointment.patient,
+                ignore_appointment_id=appointment.id,
+            ),
+            clinic=clinic,
+            now=now,
+        )
+        days = slot_days(slots, providers, tz, one_per_start=search_provider is None)
+    current = f"{appointment.starts_at.isoformat()}|{appointment.provider_id}"
+    return render_template(
+        "desk/move.html",
+        visit=appointment,
+        form=form,
+        notes=notes,
+        days=days,
+        current=current,
+        providers=providers,
+        from_on=from_on,
+        to_on=to_on,
+        search_provider=search_provider,
+    ), status

@@ -1,0 +1,482 @@
+"""The front desk's pages: calendar, "Find a slot", a visit, the screening form.
+
+Pages read the real clock, so visits are booked relative to today (a week ahead, in a clinic
+open every day); the DST days are fixed dates whose rows are written directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from clinic.audit.service import Actor
+from clinic.clock import to_utc
+from clinic.extensions import db
+from clinic.practice.models import (
+    Clinic,
+    OpeningHours,
+    Provider,
+    Room,
+    Service,
+    ServiceKind,
+    WorkingHours,
+)
+from clinic.scheduling.models import Appointment, Screening
+from clinic.scheduling.screening import Contraindication
+from clinic.scheduling.service import record_screening
+from clinic.scheduling.status import AppointmentStatus
+from tests.conftest import sign_in
+from tests.service.conftest import add_patient
+
+LA = ZoneInfo("America/Los_Angeles")
+DESK = Actor(label="Test Desk (front_desk)")
+NO = {code.value: False for code in Contraindication}
+
+
+@dataclass(frozen=True)
+class Desk:
+    ana: int
+    sam: int
+    rose: int
+    face: int
+    check_in: int
+    maya: int
+    noor: int
+    young: int
+    unscreened: int
+    next_week: date
+
+
+@pytest.fixture
+def desk(app: Flask, staff: dict[str, str]) -> Desk:
+    """A clinic open 9 to 19 every day, two providers working 9 to 18 every day, two rooms;
+    a facial microneedling service and a results check-in; screened patients."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        clinic = Clinic(
+            name="Desk Clinic",
+            phone="+14155550100",
+            address="1 Main St",
+            timezone="America/Los_Angeles",
+        )
+        for weekday in range(7):
+            clinic.opening_hours.append(
+                OpeningHours(weekday=weekday, opens_at=time(9), closes_at=time(19))
+            )
+        ana, sam = (
+            Provider(name="Ana Ruiz", credential="RN"),
+            Provider(name="Sam Lee", credential="MD"),
+        )
+        for provider in (ana, sam):
+            for weekday in range(7):
+                provider.working_hours.append(
+                    WorkingHours(weekday=weekday, starts_at=time(9), ends_at=time(18))
+                )
+        rose, sage = Room(name="Rose", device="SkinPen"), Room(name="Sage", device="Dermapen")
+        face = Service(
+            name="Face",
+            kind=ServiceKind.MICRONEEDLING,
+            procedure_minutes=30,
+            numbing_minutes=45,
+            buffer_minutes=15,
+            provider_free_while_numbing=True,
+            price_cents=35000,
+            indications=["fine_lines"],
+        )
+        check_in = Service(
+            name="Check-in",
+            kind=ServiceKind.RESULTS_CHECK_IN,
+            procedure_minutes=15,
+            numbing_minutes=0,
+            buffer_minutes=5,
+            price_cents=0,
+            indications=[],
+        )
+        db.session.add_all([clinic, ana, sam, rose, sage, face, check_in])
+        db.session.flush()
+        maya = add_patient("Maya", date(1990, 5, 1), now)
+        noor = add_patient("Noor", date(1985, 8, 9), now)
+        today = now.astimezone(LA).date()
+        young = add_patient("Yara", today.replace(year=today.year - 20) - timedelta(days=30), now)
+        unscreened = add_patient("Uma", date(1980, 1, 2), now)
+        for patient in (maya, noor, young):
+            record_screening(patient, NO, clinic=clinic, actor=DESK, now=now)
+        db.session.commit()
+        return Desk(
+            ana.id,
+            sam.id,
+            rose.id,
+            face.id,
+            check_in.id,
+            maya.id,
+            noor.id,
+            young.id,
+            unscreened.id,
+            today + timedelta(days=7),
+        )
+
+
+def at(day: date, hh: int, mm: int = 0) -> datetime:
+    return to_utc(datetime.combine(day, time(hh, mm)), LA)
+
+
+def book(client: FlaskClient, desk: Desk, patient: int, start: datetime, **extra: object):
+    data = {
+        "patient_id": patient,
+        "service_id": desk.face,
+        "start": start.isoformat(),
+        "provider_id": desk.ana,
+        **extra,
+    }
+    return client.post("/book", data=data)
+
+
+def visit_id(response) -> int:
+    match = re.search(r"/visits/(\d+)$", response.headers["Location"])
+    assert match, response.headers.get("Location")
+    return int(match.group(1))
+
+
+def insert_visit(
+    app: Flask,
+    desk: Desk,
+    starts_at: datetime,
+    *,
+    service: str = "face",
+    patient: int | None = None,
+) -> int:
+    """A visit row written directly (outside the booking rules), for fixed dates."""
+    with app.app_context():
+        svc = db.session.get(Service, getattr(desk, service))
+        ends_at = starts_at + timedelta(minutes=svc.numbing_minutes + svc.procedure_minutes)
+        appointment = Appointment(
+            patient_id=patient or desk.maya,
+            service_id=svc.id,
+            provider_id=desk.ana,
+            room_id=desk.rose,
+            status=AppointmentStatus.BOOKED,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            provider_busy_from=starts_at + timedelta(minutes=svc.numbing_minutes),
+            room_busy_until=ends_at + timedelta(minutes=svc.buffer_minutes),
+            created_at=datetime.now(UTC),
+        )
+        db.session.add(appointment)
+        db.session.commit()
+        return appointment.id
+
+
+def test_every_page_renders(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    visit = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    pages = [
+        "/calendar",
+        f"/calendar?date={desk.next_week.isoformat()}",
+        "/calendar?date=not-a-date",
+        f"/calendar/week?provider_id={desk.ana}&date={desk.next_week.isoformat()}",
+        "/calendar/week",
+        "/book",
+        "/book?q=maya",
+        f"/book?patient_id={desk.maya}&service_id={desk.face}",
+        f"/book/time?patient_id={desk.maya}&service_id={desk.face}",
+        f"/visits/{visit}",
+        f"/visits/{visit}/move",
+        f"/patients/{desk.maya}/screening",
+        f"/patients/{desk.maya}",
+    ]
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert 'style="' not in response.get_data(as_text=True), path  # the CSP forbids it
+    day = client.get(f"/calendar?date={desk.next_week.isoformat()}").get_data(as_text=True)
+    assert "Maya Test" in day and 'class="visit visit--booked"' in day
+    assert "visit__numbing" in day  # numbing drawn apart from the procedure
+    patient_page = client.get(f"/patients/{desk.maya}").get_data(as_text=True)
+    assert "Book a visit" in patient_page and f"/visits/{visit}" in patient_page
+    assert "Screening eligible" in patient_page
+    assert "Maya" in client.get("/book?q=maya").get_data(as_text=True)
+
+
+def test_booking_from_the_finder(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    day = desk.next_week.isoformat()
+    page = client.get(
+        f"/book?patient_id={desk.maya}&service_id={desk.face}&provider_id={desk.sam}"
+        f"&from_on={day}&to_on={day}"
+    ).get_data(as_text=True)
+    slots = re.findall(r'name="slot" value="([^"]+)"', page)
+    assert slots and all(s.endswith(f"|{desk.sam}") for s in slots)
+    assert slots[0].startswith(at(desk.next_week, 9).isoformat())  # the first local 09:00
+    response = client.post(
+        "/book", data={"patient_id": desk.maya, "service_id": desk.face, "slot": slots[2]}
+    )
+    assert response.status_code == 302
+    visit = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Booked Face for Maya Test" in visit and "09:30" in visit
+    with app.app_context():
+        booked = db.session.scalars(db.select(Appointment)).one()
+        assert booked.provider_id == desk.sam and booked.starts_at == at(desk.next_week, 9, 30)
+
+
+def test_a_taken_time_is_a_409_naming_the_visit_in_the_way(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    first = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    response = book(client, desk, desk.noor, at(desk.next_week, 10))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert f"visit #{first}" in page and f'href="/visits/{first}"' in page
+    assert "Maya Test" in page and "holds the provider" in page
+    assert 'name="on_date"' in page and f'value="{desk.next_week.isoformat()}"' in page
+
+
+def test_a_broken_rule_is_a_422_with_the_sentence(
+    client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    typed = {
+        "patient_id": desk.maya,
+        "service_id": desk.face,
+        "provider_id": desk.ana,
+        "on_date": desk.next_week.isoformat(),
+        "at_time": "18:30",
+    }
+    response = client.post("/book", data=typed)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="at_time-error"' in page and "does not fit in the opening hours" in page
+    assert 'value="18:30"' in page  # what was typed is kept
+
+    response = book(client, desk, desk.unscreened, at(desk.next_week, 11))
+    assert response.status_code == 422
+    assert "has no screening" in response.get_data(as_text=True)
+
+
+def test_a_time_in_the_spring_gap_is_a_field_error(
+    client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    response = client.post(
+        "/book",
+        data={
+            "patient_id": desk.maya,
+            "service_id": desk.face,
+            "provider_id": 0,
+            "on_date": "2027-03-14",
+            "at_time": "02:30",
+        },
+    )
+    assert response.status_code == 422
+    assert "02:30 does not exist on 2027-03-14" in response.get_data(as_text=True)
+
+
+def test_cancel_needs_a_reason(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    visit = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    response = client.post(f"/visits/{visit}/cancel", data={"reason": "  "})
+    assert response.status_code == 422
+    assert 'id="reason-error"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Appointment, visit).status is AppointmentStatus.BOOKED
+    response = client.post(f"/visits/{visit}/cancel", data={"reason": "She has a cold"})
+    assert response.status_code == 302
+    page = client.get(f"/visits/{visit}").get_data(as_text=True)
+    assert "Cancelled: “She has a cold”" in page and "Front_Desk" in page
+    with app.app_context():
+        assert db.session.get(Appointment, visit).status is AppointmentStatus.CANCELLED
+
+
+def test_moving_a_visit_keeps_its_history(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    visit = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    page = client.get(f"/visits/{visit}/move").get_data(as_text=True)
+    assert "slot--current" in page  # its own time is offered (and marked)
+    response = client.post(
+        f"/visits/{visit}/move",
+        data={"on_date": desk.next_week.isoformat(), "at_time": "14:00", "provider_id": 0},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/visits/{visit}").get_data(as_text=True)
+    assert "Moved from" in page and "10:00" in page and "14:00" in page
+    other = visit_id(book(client, desk, desk.noor, at(desk.next_week, 10)))
+    response = client.post(
+        f"/visits/{other}/move",
+        data={"start": at(desk.next_week, 14).isoformat(), "provider_id": desk.ana},
+    )
+    assert response.status_code == 409 and f"visit #{visit}" in response.get_data(as_text=True)
+
+
+def test_status_buttons_and_their_refusals(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    today_visit = insert_visit(app, desk, now - timedelta(minutes=1), service="check_in")
+    day = client.get("/calendar").get_data(as_text=True)
+    assert 'name="target" value="checked_in"' in day
+    response = client.post(
+        f"/visits/{today_visit}/status", data={"target": "checked_in", "next": "/calendar"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/calendar"
+    assert "is checked in" in client.get("/calendar").get_data(as_text=True)
+    client.post(f"/visits/{today_visit}/status", data={"target": "completed"})
+    with app.app_context():
+        assert db.session.get(Appointment, today_visit).status is AppointmentStatus.COMPLETED
+
+    later = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    response = client.post(f"/visits/{later}/status", data={"target": "checked_in"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "was not changed" in page and "checked in only on its day" in page
+    response = client.post(f"/visits/{later}/status", data={"target": "no_show"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "cannot be marked as a no-show before it starts" in page
+    # Only the changes the status allows are offered: a completed visit has none.
+    page = client.get(f"/visits/{today_visit}").get_data(as_text=True)
+    assert 'name="target"' not in page
+
+
+def test_only_a_clinician_may_sign_off(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    response = book(client, desk, desk.young, at(desk.next_week, 10))
+    assert response.status_code == 422 and "a clinician must sign off" in response.get_data(
+        as_text=True
+    )
+    response = book(
+        client, desk, desk.young, at(desk.next_week, 10), clearance_reason="Discussed risks"
+    )
+    assert response.status_code == 403
+    client.post("/sign-out")
+    sign_in(client, staff["clinician"])
+    response = book(
+        client, desk, desk.young, at(desk.next_week, 10), clearance_reason="Discussed risks"
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Discussed risks" in page
+
+
+def test_screening_form_needs_every_answer(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    form = client.get(f"/patients/{desk.unscreened}/screening").get_data(as_text=True)
+    assert form.count('type="radio"') == 2 * len(Contraindication)
+    assert not re.search(r"<input[^>]*\bchecked\b", form)  # both answers start empty
+    partial = {code.value: "no" for code in list(Contraindication)[:-2]}
+    response = client.post(f"/patients/{desk.unscreened}/screening", data=partial)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="skin_flare-error"' in page and 'id="poor_wound_healing-error"' in page
+    assert 'id="active_acne-error"' not in page
+    with app.app_context():
+        assert (
+            db.session.scalars(
+                db.select(Screening).where(Screening.patient_id == desk.unscreened)
+            ).first()
+            is None
+        )
+    answers = {**partial, "skin_flare": "yes", "poor_wound_healing": "no", "pregnant": "yes"}
+    response = client.post(f"/patients/{desk.unscreened}/screening", data=answers)
+    assert response.status_code == 302
+    result = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not eligible for microneedling" in result
+    assert "pregnant or breastfeeding" in result and "rules out microneedling" in result
+    assert "eczema, psoriasis or rosacea flare" in result and "sign-off" in result
+    ok = client.post(
+        f"/patients/{desk.noor}/screening", data={code.value: "no" for code in Contraindication}
+    )
+    assert "Eligible for microneedling" in client.get(ok.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day", ["2027-03-14", "2027-11-07"])  # spring forward, fall back
+def test_day_view_on_dst_days_shows_wall_clock_times(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk, day: str
+) -> None:
+    sign_in(client, staff["front_desk"])
+    on = date.fromisoformat(day)
+    insert_visit(app, desk, at(on, 10))
+    insert_visit(app, desk, at(on, 15, 30), service="check_in", patient=desk.noor)
+    page = client.get(f"/calendar?date={day}").get_data(as_text=True)
+    assert "10:00–11:15" in page and "15:30–15:45" in page
+    assert "09:00–10:15" not in page and "11:00–12:15" not in page
+    # Blocks sit on their wall-clock rows: 46 px of header, 1.2 px a minute from 09:00.
+    assert 'y="119.0"' in page  # 10:00: 46 + 60 * 1.2 + 1
+    assert 'y="515.0"' in page  # 15:30: 46 + 390 * 1.2 + 1
+    week = client.get(f"/calendar/week?provider_id={desk.ana}&date={day}").get_data(as_text=True)
+    assert "10:00–11:15" in week and 'y="119.0"' in week
+
+
+AWKWARD = [
+    "",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "2027-02-30",
+    "2027-03-14T02:30",
+    "25:00",
+    "1|1",
+    "2027-03-14T10:00:00+00:00|99999999999999999999",
+    "//evil.example",
+    "<script>",
+    "x" * 2000,
+    "a\x00b",
+]
+FIELDS = [
+    "date", "provider_id", "service_id", "patient_id", "from_on", "to_on", "q", "slot",
+    "start", "on_date", "at_time", "clearance_reason", "reason", "target", "next",
+    "appointment_id", *[code.value for code in Contraindication],
+]  # fmt: skip
+
+
+def test_desk_pages_survive_awkward_values(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["admin"])
+    visit = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    pages = [
+        ("GET", "/calendar"),
+        ("GET", "/calendar/week"),
+        ("GET", "/book"),
+        ("POST", "/book"),
+        ("GET", "/book/time"),
+        ("GET", f"/visits/{visit}"),
+        ("GET", f"/visits/{visit}/move"),
+        ("POST", f"/visits/{visit}/move"),
+        ("POST", f"/visits/{visit}/status"),
+        ("GET", f"/patients/{desk.maya}/screening"),
+        ("POST", f"/patients/{desk.maya}/screening"),
+        ("POST", f"/visits/{visit}/cancel"),  # last: it may cancel the visit
+    ]
+    failures = []
+    for method, path in pages:
+        for value in AWKWARD:
+            data = dict.fromkeys(FIELDS, value)
+            if method == "GET":
+                response = client.get(path, query_string=data)
+            else:
+                response = client.post(path, data=data)
+            if response.status_code >= 500:
+                failures.append(f"{method} {path} with {value[:20]!r}")
+            assert "evil" not in response.headers.get("Location", "")
+    assert not failures, failures
+    response = book(client, desk, 99999999999999999999, at(desk.next_week, 11))
+    assert response.status_code == 422 and "Choose a patient first" in response.get_data(
+        as_text=True
+    )
