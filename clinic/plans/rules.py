@@ -79,8 +79,8 @@ def session_limit(indications: Collection[str], policy: PlanPolicy) -> tuple[int
 
 def count_problem(
     indications: Collection[str], sessions: int, *, has_override: bool, policy: PlanPolicy
-) -> str | None:
-    """Why `sessions` a year is not allowed for these indications, or None.
+) -> tuple[str, str] | None:
+    """(field, sentence) saying why this plan is not allowed, or None.
 
     Never fewer than one nor more than the maximum; above the default only for burn scars
     or stretch marks, unless a clinician overrides with a written reason.

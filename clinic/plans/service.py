@@ -49,6 +49,7 @@ class PlanRequest:
     start_date: date
     sessions_per_year: int | None = None
     override_reason: str | None = None
+    renewed_from_id: int | None = None
 
 
 def preview_targets(clinic: Clinic, start_on: date, sessions: int) -> list[SessionTarget]:
@@ -71,25 +72,11 @@ def create_plan(
     clinician's); here it only lifts the indication limit, never the maximum."""
     policy = plan_policy(clinic)
     patient = db.session.get(Patient, request.patient_id)
-    problems: dict[str, str] = {}
-    if patient is None:
-        problems["patient_id"] = f"There is no patient {request.patient_id}."
-    elif find_open_plan(patient.id) is not None:
-        problems["patient_id"] = (
-            "The patient already has an active plan; finish or cancel it first."
-        )
-    sessions = request.sessions_per_year or policy.default_sessions
-    override = (request.override_reason or "").strip() or None
-    problem = count_problem(
-        request.indications, sessions, has_override=override is not None, policy=policy
-    )
-    if problem is not None:
-        field, sentence = problem
-        problems[field] = sentence
-    if not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
-        problems["start_date"] = "Start the plan within a year of today."
+    problems = _request_problems(request, patient, policy, today)
     if problems or patient is None:
         raise RuleBroken(next(iter(problems.values())), problems)
+    sessions = request.sessions_per_year or policy.default_sessions
+    override = (request.override_reason or "").strip() or None
     start = request.start_date
     plan = Plan(
         patient_id=patient.id,
@@ -99,6 +86,7 @@ def create_plan(
         end_date=plan_end(start),
         status=PlanStatus.ACTIVE,
         override_reason=override,
+        renewed_from_id=request.renewed_from_id,
         created_at=now,
         created_by_label=actor.label,
     )
@@ -123,6 +111,42 @@ def create_plan(
         changes={"indications": plan.indications, "override_reason": override},
     )
     return plan
+
+
+def _request_problems(
+    request: PlanRequest, patient: Patient | None, policy: PlanPolicy, today: date
+) -> dict[str, str]:
+    """What is wrong with a plan request, by field (empty when it may be created)."""
+    problems: dict[str, str] = {}
+    if patient is None:
+        problems["patient_id"] = f"There is no patient {request.patient_id}."
+    elif find_open_plan(patient.id) is not None:
+        problems["patient_id"] = (
+            "The patient already has an active plan; finish or cancel it first."
+        )
+    sessions = request.sessions_per_year or policy.default_sessions
+    override = (request.override_reason or "").strip() or None
+    problem = count_problem(
+        request.indications, sessions, has_override=override is not None, policy=policy
+    )
+    if problem is not None:
+        field, sentence = problem
+        problems[field] = sentence
+    if not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
+        problems["start_date"] = "Start the plan within a year of today."
+    return problems
+
+
+def preview_plan(request: PlanRequest, *, clinic: Clinic, today: date) -> list[SessionTarget]:
+    """The targets create_plan would give this request, checked by the same rules, without
+    saving anything: the builder's "Preview"."""
+    policy = plan_policy(clinic)
+    patient = db.session.get(Patient, request.patient_id)
+    problems = _request_problems(request, patient, policy, today)
+    if problems:
+        raise RuleBroken(next(iter(problems.values())), problems)
+    sessions = request.sessions_per_year or policy.default_sessions
+    return preview_targets(clinic, request.start_date, sessions)
 
 
 def get_plan(plan_id: int) -> Plan:
@@ -199,6 +223,51 @@ def session_done(session: PlannedSession, done_on: date, *, clinic: Clinic) -> N
             planned.target_date = target.target_on
             planned.window_start = target.window_start
             planned.window_end = target.window_end
+
+
+def reopen_session(
+    session: PlannedSession, *, clinic: Clinic, actor: Actor, today: date, now: datetime
+) -> PlannedSession:
+    """Give a missed session a new booking window from today, so that it can be rebooked.
+
+    The window runs from today to `window_days` after its new target (`window_days` from
+    today), but ends before the next session's window opens and inside the plan year, so
+    windows still never overlap. With no day left before the next window, book that one.
+    """
+    plan = session.plan
+    if plan.status is not PlanStatus.ACTIVE:
+        message = f"The plan is {plan.status.value}; resume it to book its sessions."
+        raise RuleBroken(message, {"status": message})
+    if status_of(session, today) is not SessionStatus.MISSED:
+        message = f"Session {session.number} is not missed."
+        raise RuleBroken(message, {"planned_session_id": message})
+    policy = plan_policy(clinic)
+    last_day = plan.end_date - timedelta(days=1)
+    later = [s for s in plan.sessions if s.number > session.number]
+    if later:
+        last_day = min(last_day, later[0].window_start - timedelta(days=1))
+    window_end = min(today + timedelta(days=2 * policy.window_days), last_day)
+    if window_end < today:
+        message = (
+            f"There is no time left before session {later[0].number}'s window"
+            if later
+            else "The plan year is over"
+        ) + f"; session {session.number} cannot be rebooked."
+        raise RuleBroken(message, {"planned_session_id": message})
+    before = (session.window_start.isoformat(), session.window_end.isoformat())
+    session.target_date = min(today + timedelta(days=policy.window_days), window_end)
+    session.window_start = today
+    session.window_end = window_end
+    record(
+        actor,
+        "reopen",
+        "plan",
+        plan.id,
+        f"Gave missed session {session.number} of plan #{plan.id} a new window",
+        now=now,
+        changes={"from": before, "to": (today.isoformat(), window_end.isoformat())},
+    )
+    return session
 
 
 def pause_plan(plan: Plan, reason: str, *, actor: Actor, today: date, now: datetime) -> Plan:
@@ -319,7 +388,11 @@ def renewal_request(plan: Plan, clinic: Clinic, today: date) -> PlanRequest:
     if count_problem(plan.indications, sessions, has_override=False, policy=policy):
         sessions = policy.default_sessions
     return PlanRequest(
-        plan.patient_id, tuple(plan.indications), max(plan.end_date, today), sessions
+        plan.patient_id,
+        tuple(plan.indications),
+        max(plan.end_date, today),
+        sessions,
+        renewed_from_id=plan.id,
     )
 
 

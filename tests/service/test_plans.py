@@ -236,3 +236,52 @@ def test_outcome_per_indication_completes_the_plan(world: World) -> None:
         now=world.now,
     )
     assert plan.status is PlanStatus.COMPLETED and plan.outcome.renew
+
+
+def test_preview_checks_the_request_and_saves_nothing(world: World) -> None:
+    from clinic.plans.models import Plan
+    from clinic.plans.service import preview_plan
+
+    request = PlanRequest(world.maya.id, ("stretch_marks",), date(2027, 3, 11), 5)
+    targets = preview_plan(request, clinic=world.clinic, today=TODAY)
+    assert [t.number for t in targets] == [1, 2, 3, 4, 5]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+    with pytest.raises(RuleBroken) as refusal:
+        preview_plan(
+            PlanRequest(world.maya.id, ("fine_lines",), date(2027, 3, 11), 3),
+            clinic=world.clinic,
+            today=TODAY,
+        )
+    assert "sessions_per_year" in refusal.value.fields
+
+
+def test_a_missed_session_gets_a_new_window_and_can_be_rebooked(world: World) -> None:
+    from clinic.plans.service import reopen_session
+
+    plan = plan_for(world, start=TODAY - timedelta(days=60))
+    first = plan.sessions[0]
+    assert status_of(first, TODAY) is SessionStatus.MISSED
+    with pytest.raises(RuleBroken):
+        reopen_session(
+            plan.sessions[1], clinic=world.clinic, actor=STAFF, today=TODAY, now=world.now
+        )
+    reopen_session(first, clinic=world.clinic, actor=STAFF, today=TODAY, now=world.now)
+    assert first.window_start == TODAY
+    assert first.window_end < plan.sessions[1].window_start
+    assert status_of(first, TODAY) is SessionStatus.DUE
+    visit = book(world, local("2027-03-15", "10:00"), first.id)
+    db.session.commit()
+    assert first.appointment_id == visit.id
+    assert status_of(first, TODAY) is SessionStatus.BOOKED
+
+
+def test_a_missed_session_squeezed_by_the_next_window_is_refused(world: World) -> None:
+    from clinic.plans.service import reopen_session
+
+    plan = plan_for(world, start=TODAY - timedelta(days=60))
+    plan.sessions[1].window_start = TODAY - timedelta(days=1)
+    with pytest.raises(RuleBroken) as refusal:
+        reopen_session(
+            plan.sessions[0], clinic=world.clinic, actor=STAFF, today=TODAY, now=world.now
+        )
+    assert "session 2" in refusal.value.message

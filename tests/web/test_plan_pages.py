@@ -1,0 +1,404 @@
+"""The staff's plan pages: the builder (the count's rule, the clinician's override, the
+preview), the plan page's timeline, booking a session from it, pause, resume, cancel, the
+check-in outcome, and the call list.
+
+Pages read the real clock, so plans start relative to today, in a clinic open every day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from clinic.audit.service import Actor
+from clinic.extensions import db
+from clinic.plans.models import Plan, PlanStatus
+from clinic.plans.rules import SessionStatus
+from clinic.plans.service import PlanRequest, create_plan, get_plan, status_of
+from clinic.practice.models import (
+    Clinic,
+    OpeningHours,
+    Provider,
+    Room,
+    Service,
+    ServiceKind,
+    WorkingHours,
+)
+from clinic.scheduling.screening import Contraindication
+from clinic.scheduling.service import record_screening
+from tests.conftest import sign_in
+from tests.service.conftest import add_patient
+
+LA = ZoneInfo("America/Los_Angeles")
+DESK = Actor(label="Test Desk (front_desk)")
+NO = {code.value: False for code in Contraindication}
+
+
+def today() -> date:
+    return datetime.now(UTC).astimezone(LA).date()
+
+
+@dataclass(frozen=True)
+class Spa:
+    face: int
+    check_in: int
+    maya: int
+    noor: int
+
+
+@pytest.fixture
+def spa(app: Flask, staff: dict[str, str]) -> Spa:
+    """A clinic open 9 to 19 every day, two providers working 9 to 18 every day, two rooms;
+    a microneedling service and a results check-in; two screened patients, Maya with a
+    mobile number."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        clinic = Clinic(
+            name="Plan Clinic",
+            phone="+14155550100",
+            address="1 Main St",
+            timezone="America/Los_Angeles",
+        )
+        for weekday in range(7):
+            clinic.opening_hours.append(
+                OpeningHours(weekday=weekday, opens_at=time(9), closes_at=time(19))
+            )
+        ana, sam = (
+            Provider(name="Ana Ruiz", credential="RN"),
+            Provider(name="Sam Lee", credential="MD"),
+        )
+        for provider in (ana, sam):
+            for weekday in range(7):
+                provider.working_hours.append(
+                    WorkingHours(weekday=weekday, starts_at=time(9), ends_at=time(18))
+                )
+        face = Service(
+            name="Face",
+            kind=ServiceKind.MICRONEEDLING,
+            procedure_minutes=30,
+            numbing_minutes=45,
+            buffer_minutes=15,
+            provider_free_while_numbing=True,
+            price_cents=35000,
+            indications=["fine_lines", "stretch_marks"],
+        )
+        check_in = Service(
+            name="Check-in",
+            kind=ServiceKind.RESULTS_CHECK_IN,
+            procedure_minutes=15,
+            numbing_minutes=0,
+            buffer_minutes=5,
+            price_cents=0,
+            indications=[],
+        )
+        rooms = [Room(name="Rose", device="SkinPen"), Room(name="Sage", device="Dermapen")]
+        db.session.add_all([clinic, ana, sam, face, check_in, *rooms])
+        db.session.flush()
+        maya = add_patient("Maya", date(1990, 5, 1), now)
+        maya.phone = "+14155550123"
+        noor = add_patient("Noor", date(1985, 8, 9), now)
+        for patient in (maya, noor):
+            record_screening(patient, NO, clinic=clinic, actor=DESK, now=now)
+        db.session.commit()
+        return Spa(face.id, check_in.id, maya.id, noor.id)
+
+
+def make_plan(
+    app: Flask, patient: int, *, start: date, indications=("stretch_marks",), sessions=5
+) -> int:
+    with app.app_context():
+        plan = create_plan(
+            PlanRequest(patient, tuple(indications), start, sessions),
+            clinic=db.session.scalars(sa.select(Clinic)).one(),
+            actor=DESK,
+            today=today(),
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
+        return plan.id
+
+
+def count_plans(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) or 0
+
+
+def builder(client: FlaskClient, patient: int, **data: object):
+    form = {"start_date": today().isoformat(), "action": "create", **data}
+    return client.post(f"/patients/{patient}/plans/new", data=form)
+
+
+def plan_id_of(response) -> int:
+    match = re.search(r"/plans/(\d+)$", response.headers["Location"])
+    assert match, response.headers.get("Location")
+    return int(match.group(1))
+
+
+def test_builder_names_the_rule_that_limits_the_count(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/patients/{spa.maya}/plans/new").get_data(as_text=True)
+    assert "Fine lines" in page and "Stretch marks" in page
+    assert f'value="{today().isoformat()}"' in page  # starts today by default
+    assert 'name="override_reason"' not in page  # only clinicians may override
+
+    refused = builder(client, spa.maya, indications=["fine_lines"], sessions_per_year=3)
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "more needs burn scars or stretch marks" in text
+    assert 'id="sessions_per_year-error"' in text
+    assert count_plans(app) == 0
+
+    created = builder(client, spa.maya, indications=["stretch_marks"], sessions_per_year=5)
+    assert created.status_code == 302
+    plan = client.get(f"/plans/{plan_id_of(created)}").get_data(as_text=True)
+    assert "Stretch marks" in plan and plan.count('class="tl-band"') == 6
+
+
+def test_limit_hint_follows_the_indications(
+    client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    sign_in(client, staff["front_desk"])
+    page = builder(
+        client, spa.maya, indications=["stretch_marks"], sessions_per_year=5, action="preview"
+    ).get_data(as_text=True)
+    assert "Burn scars and stretch marks allow up to 5 sessions a year." in page
+
+
+def test_only_a_clinician_may_override_the_count(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    sign_in(client, staff["front_desk"])
+    override = {"indications": ["fine_lines"], "sessions_per_year": 3}
+    refused = builder(client, spa.maya, override_reason="Deep lines, slow response", **override)
+    assert refused.status_code == 403
+    assert count_plans(app) == 0
+
+    client.post("/sign-out")
+    sign_in(client, staff["clinician"])
+    assert 'name="override_reason"' in client.get(f"/patients/{spa.maya}/plans/new").get_data(
+        as_text=True
+    )
+    created = builder(client, spa.maya, override_reason="Deep lines, slow response", **override)
+    assert created.status_code == 302
+    with app.app_context():
+        plan = get_plan(plan_id_of(created))
+        assert plan.sessions_per_year == 3
+        assert plan.override_reason == "Deep lines, slow response"
+
+
+def test_preview_shows_the_targets_without_saving(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    sign_in(client, staff["front_desk"])
+    response = builder(
+        client, spa.maya, indications=["stretch_marks"], sessions_per_year=5, action="preview"
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count('class="preview-target"') == 5
+    assert page.count('class="tl-band"') == 6  # five sessions and the projected check-in
+    assert "Nothing is saved yet" in page
+    assert "checked" in page and 'value="5"' in page  # the form keeps what was typed
+    assert 'style="' not in page
+    assert count_plans(app) == 0
+
+
+def test_plan_page_draws_the_year(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(app, spa.maya, start=today() - timedelta(days=20))
+    sign_in(client, staff["front_desk"])
+    response = client.get(f"/plans/{plan_id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "<title" in svg and "<desc" in svg and 'role="img"' in svg
+    assert svg.count('class="tl-band"') == 6  # one per session, and the check-in
+    assert svg.count('class="tl-target"') == 5
+    assert 'class="tl__today"' in svg and ">Today<" in svg
+    assert svg.count('class="tl__month"') >= 12
+    assert "tl-row tl-row--due" in svg
+    assert 'style="' not in page and "<script" not in page
+    assert "tl-row tl-row--missed" in svg  # session 1's window closed unbooked
+    assert page.count("Book this session") == 4 and page.count(">Rebook<") == 1
+    assert "Book check-in" in page
+
+
+def test_booking_a_session_from_its_page_links_it(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(app, spa.maya, start=today())
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/plans/{plan_id}/sessions/1/book").get_data(as_text=True)
+    slots = re.findall(r'name="slot" value="([^"]+)"', page)
+    assert slots, page
+    with app.app_context():
+        session = get_plan(plan_id).sessions[0]
+        window = (session.window_start, session.window_end)
+    first = datetime.fromisoformat(slots[0].split("|")[0]).astimezone(LA).date()
+    assert window[0] <= first <= window[1]
+
+    booked = client.post(
+        f"/plans/{plan_id}/sessions/1/book", data={"service_id": spa.face, "slot": slots[0]}
+    )
+    assert booked.status_code == 302 and booked.headers["Location"].endswith(f"/plans/{plan_id}")
+    with app.app_context():
+        session = get_plan(plan_id).sessions[0]
+        assert session.appointment_id is not None
+        assert status_of(session, today()) is SessionStatus.BOOKED
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "tl-row tl-row--booked" in page and 'class="tl-visit"' in page
+    assert "Booked session 1 for Maya Test" in page
+
+    # Booking it again is refused with the reason, on the page.
+    again = client.post(
+        f"/plans/{plan_id}/sessions/1/book", data={"service_id": spa.face, "slot": slots[1]}
+    )
+    assert again.status_code == 422
+    assert "already booked" in again.get_data(as_text=True)
+
+
+def test_a_missed_session_gets_a_new_window_then_books(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(
+        app, spa.maya, start=today() - timedelta(days=60), indications=("fine_lines",), sessions=2
+    )
+    sign_in(client, staff["front_desk"])
+    assert "Rebook" in client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    page = client.get(f"/plans/{plan_id}/sessions/1/book").get_data(as_text=True)
+    assert "Give it a new window from today" in page and 'name="slot"' not in page
+    reopened = client.post(f"/plans/{plan_id}/sessions/1/reopen")
+    assert reopened.status_code == 302
+    page = client.get(reopened.headers["Location"]).get_data(as_text=True)
+    assert 'name="slot"' in page
+
+
+def test_pause_resume_and_cancel(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(app, spa.maya, start=today())
+    sign_in(client, staff["front_desk"])
+    no_reason = client.post(f"/plans/{plan_id}/pause", data={"reason": ""})
+    assert no_reason.status_code == 422
+    assert 'id="reason-error"' in no_reason.get_data(as_text=True)
+
+    assert client.post(f"/plans/{plan_id}/pause", data={"reason": "Pregnant"}).status_code == 302
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "Pregnant" in page and "Resume the plan" in page
+    assert "Book this session" not in page
+
+    assert client.post(f"/plans/{plan_id}/resume").status_code == 302
+    with app.app_context():
+        assert get_plan(plan_id).status is PlanStatus.ACTIVE
+
+    assert client.post(f"/plans/{plan_id}/cancel", data={"reason": ""}).status_code == 422
+    assert client.post(f"/plans/{plan_id}/cancel", data={"reason": "Moved away"}).status_code == 302
+    with app.app_context():
+        assert get_plan(plan_id).status is PlanStatus.CANCELLED
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "tl-row tl-row--cancelled" in page and "Pause the plan" not in page
+
+
+def test_the_outcome_is_recorded_and_renewal_proposed(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(
+        app, spa.maya, start=today(), indications=("fine_lines", "stretch_marks"), sessions=3
+    )
+    sign_in(client, staff["clinician"])
+    missing = client.post(f"/plans/{plan_id}/outcome", data={"result_fine_lines": "a_lot"})
+    assert missing.status_code == 422
+    text = missing.get_data(as_text=True)
+    assert 'id="result_stretch_marks-error"' in text and 'id="patient_rating-error"' in text
+
+    recorded = client.post(
+        f"/plans/{plan_id}/outcome",
+        data={
+            "result_fine_lines": "a_lot",
+            "result_stretch_marks": "some",
+            "patient_rating": "4",
+            "renew": "yes",
+            "notes": "Happy with the lines.",
+        },
+    )
+    assert recorded.status_code == 302
+    with app.app_context():
+        plan = get_plan(plan_id)
+        assert plan.status is PlanStatus.COMPLETED
+        assert plan.outcome.results == {"fine_lines": "a_lot", "stretch_marks": "some"}
+        assert plan.outcome.patient_rating == 4 and plan.outcome.renew
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "Happy with the lines." in page and "4 of 5" in page
+    proposal = client.get(f"/patients/{spa.maya}/plans/new?renewed_from={plan_id}")
+    text = proposal.get_data(as_text=True)
+    assert proposal.status_code == 200 and "Next year's plan, proposed" in text
+    assert text.count("checked") == 2  # the same two indications
+
+
+def test_call_list_lists_a_due_session(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(app, spa.maya, start=today() + timedelta(days=3))
+    sign_in(client, staff["front_desk"])
+    response = client.get("/plans/call-list")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Maya Test" in page and "Session 1 of 5 to book" in page
+    assert "+14155550123" in page
+    assert f'href="/plans/{plan_id}"' in page and f'href="/patients/{spa.maya}"' in page
+    assert 'href="/plans/call-list"' in page  # "Plans" in the navigation
+
+
+def test_patient_page_shows_the_plan_and_its_progress(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/patients/{spa.noor}").get_data(as_text=True)
+    assert "No active plan" in page and f'href="/patients/{spa.noor}/plans/new"' in page
+    plan_id = make_plan(app, spa.maya, start=today())
+    page = client.get(f"/patients/{spa.maya}").get_data(as_text=True)
+    assert "Session 1 of 5" in page and f'href="/plans/{plan_id}"' in page
+
+
+def test_check_in_books_from_the_plan(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(
+        app, spa.maya, start=today() - timedelta(days=40), indications=("fine_lines",), sessions=1
+    )
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/plans/{plan_id}/check-in/book").get_data(as_text=True)
+    slots = re.findall(r'name="slot" value="([^"]+)"', page)
+    assert slots, page
+    booked = client.post(
+        f"/plans/{plan_id}/check-in/book", data={"service_id": spa.check_in, "slot": slots[0]}
+    )
+    assert booked.status_code == 302
+    with app.app_context():
+        assert get_plan(plan_id).results_appointment_id is not None
+    assert "Book check-in" not in client.get(f"/plans/{plan_id}").get_data(as_text=True)
+
+
+def test_only_clinicians_record_the_outcome(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(app, spa.maya, start=today(), indications=("fine_lines",), sessions=2)
+    sign_in(client, staff["front_desk"])
+    assert "Record the check-in outcome" not in client.get(f"/plans/{plan_id}").get_data(
+        as_text=True
+    )
+    refused = client.post(
+        f"/plans/{plan_id}/outcome",
+        data={"result_fine_lines": "a_lot", "patient_rating": "5", "renew": "y"},
+    )
+    assert refused.status_code == 403
