@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(messages)
+    app.cli.add_command(portal)
 
 
 @click.command(help="Run the background scheduler until stopped (SIGTERM stops it cleanly).")
@@ -61,6 +62,42 @@ def dispatch_command(now_text: str | None, batch_size: int) -> None:
         f"Dispatched: {result.sent} sent, {result.skipped} skipped, {result.retried} to retry, "
         f"{result.failed} failed, {result.deferred} held for quiet hours."
     )
+
+
+@click.group(help="The patient portal.")
+def portal() -> None:
+    pass
+
+
+@portal.command("link", help="Print a one-time sign-in link for each patient with EMAIL.")
+@click.argument("email")
+def portal_link_command(email: str) -> None:
+    from flask import url_for
+
+    from clinic.portal.access import email_key, issue_link, patients_with_email
+    from clinic.portal.blueprint import portal_policy
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    key = email_key(email)
+    found = patients_with_email(key)
+    if not found:
+        click.echo("No patient has this email address.", err=True)
+        sys.exit(1)
+    policy = portal_policy()
+    base = str(app.config["CLINIC_BASE_URL"]).rstrip("/")
+    now = utcnow()
+    lines = []
+    with app.test_request_context():
+        for patient in found:
+            issued = issue_link(
+                key, secret=str(app.config["SECRET_KEY"]), policy=policy, now=now, patient=patient
+            )
+            path = url_for("portal.landing", token=issued.signed_token)
+            lines.append(f"{patient.first_name} {patient.last_name}: {base}{path}")
+    db.session.commit()
+    click.echo(f"One-time sign-in links (each works once, for {policy.link_minutes} minutes):")
+    for line in lines:
+        click.echo(f"  {line}")
 
 
 @click.group(help="Staff accounts.")

@@ -4,6 +4,7 @@ from clinic.accounts.models import ApiToken, SignInFailure, User
 from clinic.audit.models import AuditEntry
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanOutcome
+from clinic.portal.models import CalendarFeed, PortalLink, PortalLinkRequest
 from clinic.practice.models import (
     Clinic,
     Closure,
@@ -24,6 +25,7 @@ __all__ = [
     "AppointmentEvent",
     "AuditEntry",
     "BookingLock",
+    "CalendarFeed",
     "Clinic",
     "Closure",
     "Message",
@@ -32,6 +34,8 @@ __all__ = [
     "Plan",
     "PlanOutcome",
     "PlannedSession",
+    "PortalLink",
+    "PortalLinkRequest",
     "Provider",
     "ProviderBreak",
     "Room",

@@ -1,0 +1,1 @@
+"""The patient portal: a patient's own plan, visits, preparation, aftercare and messages."""

@@ -1,0 +1,96 @@
+"""The portal blueprint, its own patient session, and what every portal page shares.
+
+A patient's session lives under the portal's own keys in the signed session cookie, never
+in Flask-Login's user: staff pages (Flask-Login) see no user in it, and a staff session is
+no patient's. It ends after `PORTAL_IDLE_MINUTES` without a request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
+
+from clinic.clock import utcnow
+from clinic.errors import ClinicError
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.portal.rules import PortalPolicy, session_expired
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+PATIENT_KEY = "portal_patient_id"
+SEEN_KEY = "portal_seen_at"
+OPEN_ENDPOINTS = frozenset({"portal.sign_in", "portal.landing", "portal.calendar_feed"})
+
+
+def portal_policy() -> PortalPolicy:
+    """The settings as a policy (defaults when a setting is not given)."""
+    config = current_app.config
+    defaults = PortalPolicy()
+    return PortalPolicy(
+        link_minutes=int(config.get("PORTAL_LINK_MINUTES", defaults.link_minutes)),
+        max_links_per_email=int(
+            config.get("PORTAL_LINK_MAX_PER_EMAIL", defaults.max_links_per_email)
+        ),
+        max_links_per_address=int(
+            config.get("PORTAL_LINK_MAX_PER_ADDRESS", defaults.max_links_per_address)
+        ),
+        link_window_minutes=int(
+            config.get("PORTAL_LINK_WINDOW_MINUTES", defaults.link_window_minutes)
+        ),
+        idle_minutes=int(config.get("PORTAL_IDLE_MINUTES", defaults.idle_minutes)),
+    )
+
+
+def start_patient_session(patient: Patient) -> None:
+    """A fresh session for her: whatever the cookie held before is dropped."""
+    session.clear()
+    session[PATIENT_KEY] = patient.id
+    session[SEEN_KEY] = utcnow().timestamp()
+
+
+def end_patient_session() -> None:
+    session.pop(PATIENT_KEY, None)
+    session.pop(SEEN_KEY, None)
+
+
+def current_patient() -> Patient:
+    patient: Patient = g.portal_patient
+    return patient
+
+
+@bp.before_request
+def require_patient() -> Any:
+    from flask import request
+
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    patient_id = session.get(PATIENT_KEY)
+    if not isinstance(patient_id, int):
+        return redirect(url_for("portal.sign_in"))
+    now = utcnow()
+    if session_expired(session.get(SEEN_KEY), now, portal_policy()):
+        end_patient_session()
+        flash("You were signed out after a while without activity. Ask for a new link.", "info")
+        return redirect(url_for("portal.sign_in"))
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        end_patient_session()
+        return redirect(url_for("portal.sign_in"))
+    session[SEEN_KEY] = now.timestamp()
+    g.portal_patient = patient
+    return None
+
+
+@bp.context_processor
+def portal_context() -> dict[str, Any]:
+    return {"patient": g.get("portal_patient")}
+
+
+@bp.errorhandler(ClinicError)
+def portal_error(error: ClinicError) -> Any:
+    db.session.rollback()
+    return render_template(
+        "portal/error.html", message=error.message, status=error.status
+    ), error.status

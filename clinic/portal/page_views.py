@@ -1,0 +1,247 @@
+"""The signed-in patient's pages: home, plan, a visit, screening, messages, calendar."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+
+from clinic.clock import local_today, utcnow
+from clinic.errors import NotFound, RuleBroken
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.plans.rules import SessionStatus
+from clinic.portal.access import active_feed, create_feed, patient_for_feed, revoke_feeds
+from clinic.portal.blueprint import bp, current_patient
+from clinic.portal.calendar import visits_calendar
+from clinic.portal.rules import AFTERCARE, PREPARATION, may_change
+from clinic.portal.service import (
+    current_plan,
+    get_own_visit,
+    list_own_visits,
+    plan_view,
+    portal_actor,
+    sent_messages,
+    things_to_do,
+    upcoming_visits,
+    update_consent,
+)
+from clinic.portal.timeline import TimelineRow, plan_timeline
+from clinic.practice.models import ServiceKind
+from clinic.practice.service import get_clinic
+from clinic.scheduling.screening import Contraindication
+from clinic.scheduling.service import record_screening
+from clinic.scheduling.status import AppointmentStatus
+
+STATE_WORDS = {
+    SessionStatus.DONE: "Done",
+    SessionStatus.BOOKED: "Booked",
+    SessionStatus.DUE: "To book",
+    SessionStatus.MISSED: "Missed",
+    SessionStatus.CANCELLED: "Cancelled",
+}
+
+
+@bp.get("/")
+def home() -> Any:
+    patient = current_patient()
+    clinic = get_clinic()
+    now = utcnow()
+    today = local_today(ZoneInfo(clinic.timezone), now)
+    upcoming = upcoming_visits(patient.id, now)
+    plan = current_plan(patient.id)
+    view = plan_view(plan, clinic=clinic, today=today) if plan else None
+    return render_template(
+        "portal/home.html",
+        next_visit=upcoming[0] if upcoming else None,
+        later=upcoming[1:4],
+        view=view,
+        todo=things_to_do(patient, upcoming, view, clinic=clinic, now=now),
+        preparation=PREPARATION,
+        has_feed=active_feed(patient.id) is not None,
+    )
+
+
+@bp.get("/plan")
+def plan() -> Any:
+    patient = current_patient()
+    clinic = get_clinic()
+    today = local_today(ZoneInfo(clinic.timezone), utcnow())
+    found = current_plan(patient.id)
+    if found is None:
+        return render_template("portal/plan.html", view=None, timeline=None, words=STATE_WORDS)
+    view = plan_view(found, clinic=clinic, today=today)
+    rows = [
+        TimelineRow(
+            f"Session {s.number}",
+            s.status.value,
+            s.session.window_start,
+            s.session.window_end,
+            s.visit_on,
+        )
+        for s in view.sessions
+    ]
+    results_on = None
+    if view.results_visit is not None:
+        results_on = view.results_visit.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    rows.append(
+        TimelineRow("Check-in", "check_in", view.results_start, view.results_end, results_on)
+    )
+    timeline = plan_timeline(rows, today=today, title="Your plan's sessions on a timeline")
+    return render_template(
+        "portal/plan.html", view=view, timeline=timeline, words=STATE_WORDS, today=today
+    )
+
+
+@bp.get("/appointments")
+def visits() -> Any:
+    patient = current_patient()
+    return render_template("portal/visits.html", visits=list_own_visits(patient.id), now=utcnow())
+
+
+@bp.get("/appointments/<int:appointment_id>")
+def visit(appointment_id: int) -> Any:
+    patient = current_patient()
+    clinic = get_clinic()
+    found = get_own_visit(patient.id, appointment_id)
+    now = utcnow()
+    is_upcoming = found.status is AppointmentStatus.BOOKED and found.ends_at >= now
+    return render_template(
+        "portal/visit.html",
+        visit=found,
+        is_upcoming=is_upcoming,
+        is_microneedling=found.service.kind is ServiceKind.MICRONEEDLING,
+        may_change=is_upcoming and may_change(found.starts_at, now, clinic.late_cancel_hours),
+        cancel_hours=clinic.late_cancel_hours,
+        preparation=PREPARATION,
+        aftercare=AFTERCARE,
+    )
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _calendar(visits: list[Any]) -> bytes:
+    clinic = get_clinic()
+    config = current_app.config
+    base = str(config["CLINIC_BASE_URL"]).rstrip("/")
+    domain = str(config["MAIL_FROM"]).rsplit("@", 1)[-1] or "clinic.local"
+    return visits_calendar(visits, clinic=clinic, now=utcnow(), base_url=base, uid_domain=domain)
+
+
+@bp.get("/appointments/<int:appointment_id>.ics")
+def visit_ics(appointment_id: int) -> Any:
+    found = get_own_visit(current_patient().id, appointment_id)
+    return _ics_response(_calendar([found]), f"visit-{found.id}.ics")
+
+
+@bp.get("/calendar.ics")
+def calendar_feed() -> Any:
+    """The private feed phone calendars subscribe to: the secret token is the credential
+    (calendar apps send no cookies), stored hashed and revocable."""
+    token = request.args.get("token", "")
+    patient = patient_for_feed(token) if token else None
+    if patient is None:
+        raise NotFound("This calendar address is not valid any more.")
+    visits = [
+        v
+        for v in list_own_visits(patient.id)
+        if v.status.holds_time or v.status is AppointmentStatus.COMPLETED
+    ]
+    return _ics_response(_calendar(visits), "visits.ics")
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar_page() -> Any:
+    patient = current_patient()
+    feed_url = None
+    if request.method == "POST":
+        now = utcnow()
+        if request.form.get("action") == "stop":
+            revoke_feeds(patient.id, now=now)
+            db.session.commit()
+            flash("Your calendar address no longer works.", "success")
+            return redirect(url_for("portal.calendar_page"))
+        token = create_feed(patient.id, now=now)
+        db.session.commit()
+        base = str(current_app.config["CLINIC_BASE_URL"]).rstrip("/")
+        feed_url = base + url_for("portal.calendar_feed", token=token)
+    return render_template(
+        "portal/calendar.html", feed_url=feed_url, has_feed=active_feed(patient.id) is not None
+    )
+
+
+@bp.route("/screening", methods=["GET", "POST"])
+def screening() -> Any:
+    patient = current_patient()
+    clinic = get_clinic()
+    now = utcnow()
+    upcoming = [
+        v for v in upcoming_visits(patient.id, now) if v.service.kind is ServiceKind.MICRONEEDLING
+    ]
+    wanted = request.values.get("appointment_id", type=int)
+    visit_for = get_own_visit(patient.id, wanted) if wanted else None
+    if visit_for is None and upcoming:
+        visit_for = upcoming[0]
+    codes = list(Contraindication)
+    if request.method == "GET":
+        return render_template(
+            "portal/screening.html", codes=codes, answers={}, errors={}, visit=visit_for
+        )
+    answers: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for code in codes:
+        value = request.form.get(code.value)
+        if value in ("yes", "no"):
+            answers[code.value] = value == "yes"
+        else:
+            errors[code.value] = "Please answer yes or no."
+    if errors:
+        return render_template(
+            "portal/screening.html",
+            codes=codes,
+            answers=answers,
+            errors=errors,
+            visit=visit_for,
+        ), 422
+    taken = record_screening(
+        patient,
+        answers,
+        clinic=clinic,
+        actor=portal_actor(patient.id),
+        now=now,
+        appointment_id=visit_for.id if visit_for else None,
+    )
+    db.session.commit()
+    return render_template("portal/screening_done.html", screening=taken, visit=visit_for)
+
+
+@bp.route("/messages", methods=["GET", "POST"])
+def messages() -> Any:
+    patient: Patient = current_patient()
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            update_consent(
+                patient,
+                email_consent=request.form.get("email_consent") == "on",
+                sms_consent=request.form.get("sms_consent") == "on",
+                reminders=request.form.get("reminders") == "on",
+                now=utcnow(),
+            )
+        except RuleBroken as refusal:
+            db.session.rollback()
+            error, status = refusal.message, 422
+        else:
+            db.session.commit()
+            flash("Your choices are saved.", "success")
+            return redirect(url_for("portal.messages"))
+    return render_template(
+        "portal/messages.html", rows=sent_messages(patient.id), error=error
+    ), status

@@ -1,0 +1,123 @@
+"""Pure rules of the portal: the link limit, the change cut-off, preparation, aftercare.
+
+Numbers come in as a PortalPolicy built from the settings by the entry points; nothing
+here reads the clock or the configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from clinic.accounts.rules import retry_after
+
+
+@dataclass(frozen=True)
+class PortalPolicy:
+    """How long a link lives, how many may be asked for, when an idle session ends."""
+
+    link_minutes: int = 15
+    max_links_per_email: int = 5
+    max_links_per_address: int = 20
+    link_window_minutes: int = 60
+    idle_minutes: int = 30
+
+    @property
+    def link_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.link_minutes)
+
+    @property
+    def link_window(self) -> timedelta:
+        return timedelta(minutes=self.link_window_minutes)
+
+
+def link_request_wait(
+    by_email: list[datetime], by_address: list[datetime], policy: PortalPolicy, now: datetime
+) -> timedelta | None:
+    """How long until another link may be asked for, or None when it may be now.
+
+    Every request counts, known email or not, so the limit itself reveals nothing.
+    """
+    waits = [
+        retry_after(by_email, policy.max_links_per_email, policy.link_window, now),
+        retry_after(by_address, policy.max_links_per_address, policy.link_window, now),
+    ]
+    found = [wait for wait in waits if wait is not None]
+    return max(found) if found else None
+
+
+def session_expired(seen_at: float | None, now: datetime, policy: PortalPolicy) -> bool:
+    """An idle patient session ends: a shared or lost phone should not stay signed in."""
+    if seen_at is None:
+        return True
+    return now.timestamp() - seen_at > policy.idle_minutes * 60
+
+
+def may_change(starts_at: datetime, now: datetime, late_cancel_hours: int) -> bool:
+    """She may move or cancel a visit herself until `late_cancel_hours` before it; later,
+    the clinic wants a call (the slot is hard to fill at short notice)."""
+    return starts_at - now >= timedelta(hours=late_cancel_hours)
+
+
+PREPARATION = (
+    "Stop retinoids, acids (AHA/BHA) and exfoliants five to seven days before.",
+    "Avoid aspirin and anti-inflammatory painkillers (such as ibuprofen) for three days "
+    "before, unless a doctor prescribed them. Never stop a prescribed blood thinner.",
+    "No waxing or hair removal on the area for five to seven days.",
+    "Come with clean skin: no makeup or lotion.",
+)
+"""What to do before a microneedling visit (DOMAIN.md, clinic protocol defaults)."""
+
+
+@dataclass(frozen=True)
+class AftercareStep:
+    when: str
+    days_after: int
+    advice: tuple[str, ...]
+
+
+AFTERCARE = (
+    AftercareStep(
+        "The day of your visit",
+        0,
+        (
+            "Your skin will look and feel sunburnt; redness and swelling last a day or two.",
+            "No makeup today. Rinse gently with water and use the hydrating gel we gave you.",
+            "Avoid the sun, sweating, exercise, saunas and hot tubs for one to three days.",
+        ),
+    ),
+    AftercareStep(
+        "The next day",
+        1,
+        (
+            "Use a gentle cleanser.",
+            "You may wear regular (mineral) makeup again.",
+            "Wear broad-spectrum sunscreen, SPF 30 or more, whenever you are outdoors.",
+        ),
+    ),
+    AftercareStep(
+        "Day 3",
+        3,
+        (
+            "Pinkness fades and light flaking is normal: do not pick or scrub.",
+            "No retinoids or acids for about a week.",
+        ),
+    ),
+    AftercareStep(
+        "Day 7 on",
+        7,
+        (
+            "Back to your normal routine.",
+            "Sunscreen every day for at least two to four weeks: your skin is more "
+            "sensitive to the sun.",
+        ),
+    ),
+)
+"""The aftercare timeline after a microneedling visit (DOMAIN.md)."""
+
+CANCEL_REASONS = (
+    "I can no longer come at this time",
+    "I am unwell",
+    "I want to think about it",
+    "Something else",
+)

@@ -1,0 +1,271 @@
+"""What the portal reads and changes, always scoped to the signed-in patient.
+
+Every lookup by id takes the patient's id too, and anything that is not hers is a
+NotFound (404), the same answer as an id that does not exist, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from clinic.audit.service import Actor, record
+from clinic.errors import NotFound, RuleBroken
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.plans.models import Plan, PlannedSession, PlanStatus
+from clinic.plans.rules import SessionStatus
+from clinic.plans.service import list_patient_plans, results_check_in_window, status_of
+from clinic.practice.models import Clinic, Service, ServiceKind
+from clinic.reminders.models import Message
+from clinic.reminders.rules import MessageStatus
+from clinic.reminders.service import list_messages
+from clinic.scheduling.availability import (
+    latest_screening,
+    list_patient_visits,
+    screening_policy,
+)
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.screening import screening_allows_check_in
+from clinic.scheduling.status import AppointmentStatus
+
+
+def portal_actor(patient_id: int) -> Actor:
+    """The audit's name for her: an id, never a name (logs stay safe for health data)."""
+    return Actor(label=f"patient portal (patient #{patient_id})")
+
+
+def get_own_visit(patient_id: int, appointment_id: int) -> Appointment:
+    visit = db.session.get(Appointment, appointment_id)
+    if visit is None or visit.patient_id != patient_id:
+        raise NotFound("There is no such visit.")
+    return visit
+
+
+def get_own_session(patient_id: int, session_id: int) -> PlannedSession:
+    session = db.session.get(PlannedSession, session_id)
+    if session is None or session.plan.patient_id != patient_id:
+        raise NotFound("There is no such planned session.")
+    return session
+
+
+def list_own_visits(patient_id: int) -> list[Appointment]:
+    return list_patient_visits(patient_id)
+
+
+def upcoming_visits(patient_id: int, now: datetime) -> list[Appointment]:
+    return sorted(
+        (
+            v
+            for v in list_patient_visits(patient_id)
+            if v.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+            and v.ends_at >= now
+        ),
+        key=lambda v: v.starts_at,
+    )
+
+
+def current_plan(patient_id: int) -> Plan | None:
+    """Her open plan, else her latest one."""
+    plans = list_patient_plans(patient_id)
+    for plan in plans:
+        if plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED):
+            return plan
+    return plans[0] if plans else None
+
+
+def sent_messages(patient_id: int) -> list[Message]:
+    return list_messages(patient_id=patient_id, status=MessageStatus.SENT.value, limit=100)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: PlannedSession
+    status: SessionStatus
+    visit_on: date | None
+
+    @property
+    def number(self) -> int:
+        return self.session.number
+
+
+@dataclass(frozen=True)
+class PlanView:
+    plan: Plan
+    sessions: list[SessionView]
+    results_start: date
+    results_end: date
+    results_visit: Appointment | None
+    next_to_book: SessionView | None
+    results_bookable: bool
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.sessions if s.status is SessionStatus.DONE)
+
+    @property
+    def total(self) -> int:
+        return len(self.sessions)
+
+    @property
+    def current_number(self) -> int:
+        """The session she is at: the first not done (or the last, when all are)."""
+        for s in self.sessions:
+            if s.status is not SessionStatus.DONE:
+                return s.number
+        return self.total
+
+
+def plan_view(plan: Plan, *, clinic: Clinic, today: date) -> PlanView:
+    tz = ZoneInfo(clinic.timezone)
+    sessions = []
+    for session in plan.sessions:
+        visit = session.appointment
+        visit_on = visit.starts_at.astimezone(tz).date() if visit is not None else None
+        status = status_of(session, today)
+        if status not in (SessionStatus.DONE, SessionStatus.BOOKED):
+            visit_on = None
+        sessions.append(SessionView(session, status, visit_on))
+    window = results_check_in_window(plan, clinic)
+    results_visit = plan.results_appointment
+    if results_visit is not None and not (
+        results_visit.status.holds_time or results_visit.status is AppointmentStatus.COMPLETED
+    ):
+        results_visit = None
+    active = plan.status is PlanStatus.ACTIVE
+    next_to_book = None
+    if active:
+        next_to_book = next(
+            (
+                s
+                for s in sessions
+                if s.status is SessionStatus.DUE and s.session.window_end >= today
+            ),
+            None,
+        )
+    all_settled = all(s.status in (SessionStatus.DONE, SessionStatus.BOOKED) for s in sessions)
+    results_bookable = active and all_settled and results_visit is None and window.end >= today
+    return PlanView(
+        plan, sessions, window.start, window.end, results_visit, next_to_book, results_bookable
+    )
+
+
+@dataclass(frozen=True)
+class ToDo:
+    text: str
+    endpoint: str
+    args: dict[str, object] = field(default_factory=dict)
+    action: str = "Open"
+
+
+def things_to_do(
+    patient: Patient,
+    upcoming: list[Appointment],
+    view: PlanView | None,
+    *,
+    clinic: Clinic,
+    now: datetime,
+) -> list[ToDo]:
+    """What she should do now: the screening before a visit within the check-in days,
+    a session or the results check-in to book."""
+    tz = ZoneInfo(clinic.timezone)
+    today = now.astimezone(tz).date()
+    todo = []
+    screening = latest_screening(patient.id)
+    taken_on = screening.taken_on if screening else None
+    for visit in upcoming:
+        if visit.service.kind is not ServiceKind.MICRONEEDLING:
+            continue
+        visit_on = visit.starts_at.astimezone(tz).date()
+        soon = visit_on - today <= timedelta(days=clinic.check_in_screening_days)
+        fresh = screening_allows_check_in(taken_on, visit_on, screening_policy(clinic))
+        if soon and not fresh:
+            todo.append(
+                ToDo(
+                    f"Answer the health questions before your visit on {visit_on:%A %-d %B}.",
+                    "portal.screening",
+                    {"appointment_id": visit.id},
+                    "Answer the questions",
+                )
+            )
+    if view is not None and view.next_to_book is not None:
+        s = view.next_to_book.session
+        todo.append(
+            ToDo(
+                f"Book session {s.number}: any day from {s.window_start:%-d %B} to "
+                f"{s.window_end:%-d %B}.",
+                "portal.book_session",
+                {"session_id": s.id},
+                f"Book session {s.number}",
+            )
+        )
+    if view is not None and view.results_bookable:
+        todo.append(
+            ToDo(
+                f"Book your results check-in: any day from {view.results_start:%-d %B} to "
+                f"{view.results_end:%-d %B}.",
+                "portal.book_results",
+                {},
+                "Book the check-in",
+            )
+        )
+    return todo
+
+
+def services_of_kind(kind: ServiceKind) -> list[Service]:
+    return list(
+        db.session.scalars(
+            select(Service)
+            .where(Service.kind == kind, Service.is_active.is_(True))
+            .order_by(Service.name, Service.id)
+        )
+    )
+
+
+def preferred_service(patient_id: int, services: list[Service]) -> Service | None:
+    """The service of her latest microneedling visit when still offered, else the first."""
+    for visit in list_patient_visits(patient_id):
+        if visit.service in services:
+            return visit.service
+    return services[0] if services else None
+
+
+def update_consent(
+    patient: Patient,
+    *,
+    email_consent: bool,
+    sms_consent: bool,
+    reminders: bool,
+    now: datetime,
+) -> None:
+    if sms_consent and not patient.phone:
+        raise RuleBroken(
+            "We have no mobile number for you; call the clinic to add one.",
+            {"sms_consent": "We have no mobile number for you."},
+        )
+    before = (patient.email_consent, patient.sms_consent, patient.unsubscribed_at is None)
+    patient.email_consent = email_consent
+    patient.sms_consent = sms_consent
+    if reminders:
+        patient.unsubscribed_at = None
+    elif patient.unsubscribed_at is None:
+        patient.unsubscribed_at = now
+    after = (patient.email_consent, patient.sms_consent, patient.unsubscribed_at is None)
+    if before != after:
+        patient.updated_at = now
+        record(
+            portal_actor(patient.id),
+            "consent",
+            "patient",
+            patient.id,
+            f"Patient #{patient.id} changed her message choices in the portal",
+            now=now,
+            changes={
+                "email_consent": [before[0], after[0]],
+                "sms_consent": [before[1], after[1]],
+                "reminders": [before[2], after[2]],
+            },
+        )
