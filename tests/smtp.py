@@ -27,7 +27,9 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
-            self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+            self.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )
         return "250 Message accepted for delivery"
 
     def of_kind(self, subject_part: str) -> list[EmailMessage]:

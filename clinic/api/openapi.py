@@ -2,7 +2,8 @@
 
 Written out rather than generated, so that it states the contract of API.md in the
 contract's own words; tests/web/test_api_schema.py runs schemathesis against it, so it
-cannot drift from what the views answer. Each endpoint added to views.py is described here.
+cannot drift from what the views answer. Each endpoint added to views.py is described here;
+those of booking_views.py in openapi_booking.py.
 
 Input schemas state only what the API layer itself refuses (types, required fields, the
 date's shape, lengths); the services' checks (a real phone number, a date of birth in the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from clinic.api.openapi_booking import BOOKING_PATHS, BOOKING_RESPONSES, BOOKING_SCHEMAS
 from clinic.api.openapi_components import (
     RESPONSES,
     SCHEMAS,
@@ -21,6 +23,7 @@ from clinic.api.openapi_components import (
     json_content,
     ref,
 )
+from clinic.api.openapi_plans import PLAN_PATHS, PLAN_SCHEMAS
 from clinic.api.parsing import MAX_ID, PATIENT_QUERY_MIN_LENGTH, QUERY_MAX_LENGTH
 
 
@@ -180,8 +183,10 @@ The JSON API of one clinic. Conventions:
 - Errors are `{"error": sentence, "fields": {field: problem}}`: 400 for a body that is not
   a JSON object or a missing or unreadable query parameter, 401 for a missing, wrong,
   expired or revoked token, 403 when the role may not, 404 for an unknown id or address,
-  405 for a method an address does not take, 422 for fields that fail validation, 429
-  (with Retry-After) for too many failed sign-ins.
+  405 for a method an address does not take, 409 when the time is taken (`conflicts`
+  names each visit in the way), 422 for fields that fail validation or a request that
+  breaks a clinic rule (even when the time is also taken), 429 (with Retry-After) for
+  too many failed sign-ins.
 - Every endpoint except this document and POST /tokens needs
   `Authorization: Bearer <token>`; tokens last 12 hours unless the deployment says
   otherwise (`expires_at` tells).
@@ -196,7 +201,7 @@ def openapi_document() -> dict[str, Any]:
             "info": {"title": "clinic", "version": "1", "description": _DESCRIPTION},
             "servers": [{"url": "/api/v1"}],
             "security": [{"bearerAuth": []}],
-            "paths": _PATHS,
+            "paths": {**_PATHS, **BOOKING_PATHS, **PLAN_PATHS},
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {
@@ -205,8 +210,8 @@ def openapi_document() -> dict[str, Any]:
                         "description": "A token from POST /tokens.",
                     }
                 },
-                "schemas": SCHEMAS,
-                "responses": RESPONSES,
+                "schemas": {**SCHEMAS, **BOOKING_SCHEMAS, **PLAN_SCHEMAS},
+                "responses": {**RESPONSES, **BOOKING_RESPONSES},
             },
         }
     )

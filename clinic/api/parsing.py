@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import request
 
+from clinic.clock import NonexistentLocalTime, to_utc
 from clinic.errors import BadRequest, RuleBroken
 
 # Ids are PostgreSQL `integer`s: a larger one cannot exist, and asking for it must answer
@@ -27,9 +30,25 @@ MAX_EMAIL_LENGTH = 254  # RFC 5321's longest address
 # A password longer than any account may have (accounts.rules) is refused unread.
 MAX_PASSWORD_LENGTH = 200
 PATIENT_QUERY_MIN_LENGTH = 2
+LONGEST_SEARCH_DAYS = 62  # API.md: availability's `to` at most 62 days after `from`
+MAX_REASON_LENGTH = 500  # a cancel or clearance reason
 QUERY_MAX_LENGTH = 200
 
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ID_SHAPE = re.compile(r"-?[0-9]{1,20}")
+
+# An instant: a date, T, hours and minutes (seconds and fractions optional), and an offset
+# (Z or +hh:mm) or none, which means clinic-local time (API.md, "Conventions").
+INSTANT_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?$"
+)
+_INSTANT_SHAPE = re.compile(INSTANT_PATTERN[1:-1])
+# Instants the calendar can compute with; anything else cannot be a visit.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+# Dates in a query: any real date with a day to spare on either side, so that the clinic's
+# day bounds in any time zone stay within what Python can represent.
+FIRST_QUERY_DATE, LAST_QUERY_DATE = date(1, 1, 2), date(9999, 12, 30)
 
 NOT_READABLE = "Use text without NUL characters or unpaired surrogates."
 
@@ -103,6 +122,45 @@ class BodyReader:
             return ""
         return value
 
+    def day(self, name: str) -> date | None:
+        """A required date, `YYYY-MM-DD`."""
+        text = self.date_text(name).strip()
+        if name in self.problems:
+            return None
+        if not text:
+            self.problems[name] = "This field is required."
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.problems[name] = "This date does not exist."
+            return None
+
+    def integer(self, name: str, *, required: bool = True) -> int | None:
+        """A JSON integer (not a boolean); missing or null reads as None."""
+        value = self.body.get(name)
+        if value is None:
+            if required:
+                self.problems[name] = "This field is required."
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_ID:
+            self.problems[name] = "Use a whole number."
+            return None
+        return value
+
+    def text_list(self, name: str, *, max_items: int = 20) -> list[str] | None:
+        """A required list of strings."""
+        value = self.body.get(name)
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.problems[name] = "Use a list of strings."
+            return None
+        if len(value) > max_items:
+            self.problems[name] = f"Use at most {max_items} items."
+            return None
+        for item in value:
+            self._checked(name, item, 100)
+        return None if name in self.problems else list(value)
+
     def flag(self, name: str, *, default: bool = False) -> bool:
         """A boolean field; `true` or `false` only, never 0, 1 or "yes"."""
         if name not in self.body:
@@ -112,6 +170,53 @@ class BodyReader:
             self.problems[name] = "Use true or false."
             return default
         return value
+
+    def identifier(self, name: str, noun: str, *, required: bool = True) -> int | None:
+        """An id field: a JSON integer. An id no row can have is named like an unknown one
+        ("There is no patient 0."), so the database is never asked for it. Missing or null
+        reads as None (a problem when `required`)."""
+        value = self.body.get(name)
+        if value is None:
+            if required:
+                self.problems[name] = "This field is required."
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problems[name] = "Use an integer id."
+            return None
+        if not is_possible_id(value):
+            self.problems[name] = f"There is no {noun} {value}."
+            return None
+        return value
+
+    def instant(self, name: str, tz: ZoneInfo) -> datetime | None:
+        """A required instant (INSTANT_PATTERN) as aware UTC. Without an offset it is
+        clinic-local: a time skipped by the spring DST change is a problem, an ambiguous
+        autumn time means its first occurrence (clinic.clock.to_utc)."""
+        raw = self.text(name, required=True)
+        if name in self.problems:
+            return None
+        if _INSTANT_SHAPE.fullmatch(raw) is None:
+            self.problems[name] = (
+                "Use ISO 8601, e.g. 2027-03-16T10:00:00-07:00, or 2027-03-16T10:00 for "
+                "clinic-local time."
+            )
+            return None
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            self.problems[name] = "This date or time does not exist."
+            return None
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            self.problems[name] = f"Use a time between the years {FIRST_YEAR} and {LAST_YEAR}."
+            return None
+        try:
+            return to_utc(value, tz)
+        except NonexistentLocalTime:
+            self.problems[name] = (
+                f"{value:%H:%M} does not exist on {value:%Y-%m-%d} in the clinic's time zone: "
+                "the clocks go forward. Choose another time."
+            )
+            return None
 
     def refuse(self, name: str, problem: str) -> None:
         """Record a problem the view found beyond the field's type."""
@@ -151,6 +256,34 @@ def query_text(name: str, *, min_length: int = 1, max_length: int = QUERY_MAX_LE
             {name: f"Use at most {max_length} characters."},
         )
     return text
+
+
+def query_date(name: str) -> date:
+    """A required date parameter, YYYY-MM-DD; a 400 naming it when missing or unreadable."""
+    text = query_text(name, max_length=10)
+    day = None
+    if _DATE_SHAPE.fullmatch(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+    if day is None or not FIRST_QUERY_DATE <= day <= LAST_QUERY_DATE:
+        raise BadRequest(
+            f"The query parameter {name} is not a date.",
+            {name: "Use a real date written YYYY-MM-DD, for example 2027-03-16."},
+        )
+    return day
+
+
+def query_id(name: str, *, required: bool = False) -> int | None:
+    """An integer id parameter; None when optional and absent; a 400 naming it when missing
+    (if required) or not an integer. Whether a row has the id is the caller's to judge."""
+    if name not in request.args and not required:
+        return None
+    text = query_text(name, max_length=21)
+    if _ID_SHAPE.fullmatch(text) is None:
+        raise BadRequest(f"The query parameter {name} is not an id.", {name: "Use an integer id."})
+    return int(text)
 
 
 def is_possible_id(value: int) -> bool:

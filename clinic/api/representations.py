@@ -7,13 +7,21 @@ agree with.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from clinic.accounts.service import IssuedToken
+from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.plans.models import Plan, PlannedSession
+from clinic.plans.service import results_check_in_window, status_of
 from clinic.practice.models import Clinic, Provider, Room, Service
 from clinic.practice.service import clinic_zone
+from clinic.reminders.models import Message
+from clinic.scheduling.models import Appointment, Screening
+from clinic.scheduling.slots import Slot
 
 
 def iso_local(at: datetime) -> str:
@@ -61,4 +69,99 @@ def patient_body(patient: Patient) -> dict[str, Any]:
         "phone": patient.phone,
         "email_consent": patient.email_consent,
         "sms_consent": patient.sms_consent,
+    }
+
+
+def screening_body(screening: Screening) -> dict[str, Any]:
+    """The verdict, not the answers: `contraindications` lists each code answered "yes"."""
+    return {
+        "id": screening.id,
+        "patient_id": screening.patient_id,
+        "eligible": screening.eligible,
+        "contraindications": list(screening.contraindications),
+        "taken_on": screening.taken_on.isoformat(),
+        "valid_until": screening.valid_until.isoformat(),
+    }
+
+
+def slot_body(slot: Slot) -> dict[str, Any]:
+    return {
+        "start": iso_local(slot.start_utc),
+        "end": iso_local(slot.end_utc),
+        "provider_id": slot.provider_id,
+        "room_id": slot.room_id,
+    }
+
+
+def _iso_or_none(at: datetime | None) -> str | None:
+    return iso_local(at) if at is not None else None
+
+
+def appointment_body(appointment: Appointment) -> dict[str, Any]:
+    """A visit (API.md "Visits"): `start` arrival, `end` the procedure's end; the provider
+    is busy from `provider_busy_from` to `end`, the room until `room_busy_until`."""
+    return {
+        "id": appointment.id,
+        "patient_id": appointment.patient_id,
+        "service_id": appointment.service_id,
+        "provider_id": appointment.provider_id,
+        "room_id": appointment.room_id,
+        "status": appointment.status.value,
+        "start": iso_local(appointment.starts_at),
+        "end": iso_local(appointment.ends_at),
+        "provider_busy_from": iso_local(appointment.provider_busy_from),
+        "room_busy_until": iso_local(appointment.room_busy_until),
+        "created_at": iso_local(appointment.created_at),
+        "checked_in_at": _iso_or_none(appointment.checked_in_at),
+        "completed_at": _iso_or_none(appointment.completed_at),
+        "cancelled_at": _iso_or_none(appointment.cancelled_at),
+        "cancel_reason": appointment.cancel_reason,
+        "is_late_cancellation": appointment.is_late_cancellation,
+        "clearance_reason": appointment.clearance_reason,
+        "planned_session_id": db.session.scalar(
+            select(PlannedSession.id).where(PlannedSession.appointment_id == appointment.id)
+        ),
+    }
+
+
+def plan_body(plan: Plan, clinic: Clinic, today: date) -> dict[str, Any]:
+    """A plan (API.md "Plans"); session statuses as of the clinic's today."""
+    window = results_check_in_window(plan, clinic)
+    return {
+        "id": plan.id,
+        "patient_id": plan.patient_id,
+        "indications": list(plan.indications),
+        "sessions_per_year": plan.sessions_per_year,
+        "start_date": plan.start_date.isoformat(),
+        "end_date": plan.end_date.isoformat(),
+        "status": plan.status.value,
+        "override_reason": plan.override_reason,
+        "sessions": [
+            {
+                "id": session.id,
+                "number": session.number,
+                "target_date": session.target_date.isoformat(),
+                "window_start": session.window_start.isoformat(),
+                "window_end": session.window_end.isoformat(),
+                "appointment_id": session.appointment_id,
+                "status": status_of(session, today).value,
+            }
+            for session in plan.sessions
+        ],
+        "results_check_in": {
+            "window_start": window.start.isoformat(),
+            "window_end": window.end.isoformat(),
+            "appointment_id": plan.results_appointment_id,
+        },
+    }
+
+
+def message_body(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "kind": message.kind.value,
+        "channel": message.channel.value,
+        "send_at": iso_local(message.send_at),
+        "status": message.status.value,
+        "sent_at": _iso_or_none(message.sent_at),
     }

@@ -1,4 +1,7 @@
-"""The JSON API of ../shared/API.md, prefix /api/v1.
+"""The JSON API of ../shared/API.md, prefix /api/v1: tokens, the clinic's setup, patients.
+
+Screenings, availability and appointments are in booking_views.py; plans and messages in
+plan_views.py; all on the same blueprint.
 
 Each view reads its input (parsing.py), makes one service call, commits, and answers with
 a body from representations.py. Refusals are ClinicErrors, rendered by clinic.errors as
@@ -10,12 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, url_for
+from flask import Response, current_app, g, jsonify, url_for
 
 from clinic.accounts import service as accounts
 from clinic.accounts.access import ALL_STAFF, actor, require_role
 from clinic.accounts.views import client_address, sign_in_limit
-from clinic.api.bearer import authenticate_request, challenge_on_unauthorized
+from clinic.api import booking_views, plan_views  # noqa: F401  (register their routes on bp)
+from clinic.api.blueprint import bp, created
 from clinic.api.openapi import openapi_document as build_openapi_document
 from clinic.api.parsing import (
     MAX_EMAIL_LENGTH,
@@ -41,22 +45,7 @@ from clinic.patients import service as patients
 from clinic.patients.rules import PatientInput
 from clinic.practice import service as practice
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.before_request(authenticate_request)
-bp.after_request(challenge_on_unauthorized)
-
-
-@bp.after_request
-def _not_cached(response: Response) -> Response:
-    """Tokens and patient details must not linger in shared or browser caches."""
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-def _created(body: dict[str, Any], location: str) -> tuple[Response, int]:
-    response = jsonify(body)
-    response.headers["Location"] = location
-    return response, 201
+__all__ = ["bp"]
 
 
 # Tokens ------------------------------------------------------------------------------------
@@ -157,7 +146,7 @@ def create_patient() -> Any:
         phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
     )
     db.session.commit()
-    return _created(patient_body(patient), url_for("api.patient", patient_id=patient.id))
+    return created(patient_body(patient), url_for("api.patient", patient_id=patient.id))
 
 
 @bp.get("/patients")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -198,17 +199,24 @@ def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime
     booking any slot offered succeeds unless someone takes it first.
     """
     tz = ZoneInfo(clinic.timezone)
-    window_start, _ = local_day_bounds(query.from_on, tz)
-    _, window_end = local_day_bounds(query.to_on, tz)
+    policy = booking_policy(clinic)
+    # Nothing is offered before today or past the horizon: read only what lies between.
+    today = now.astimezone(tz).date()
+    from_on = max(query.from_on, today)
+    to_on = min(query.to_on, today + relativedelta(months=policy.horizon_months, days=1))
+    if from_on > to_on:
+        return []
+    window_start, _ = local_day_bounds(from_on, tz)
+    _, window_end = local_day_bounds(to_on, tz)
     slots = find_slots(
         load_setup(clinic, window_start, window_end),
         service_timing(query.service),
         busy_visits(window_start, window_end),
-        from_on=query.from_on,
-        to_on=query.to_on,
+        from_on=from_on,
+        to_on=to_on,
         tz=tz,
         now=now,
-        policy=booking_policy(clinic),
+        policy=policy,
         provider_id=query.provider_id,
         patient_id=query.patient.id if query.patient else None,
         ignore_appointment_id=query.ignore_appointment_id,

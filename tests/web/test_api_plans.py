@@ -1,0 +1,152 @@
+"""The plan and message rows of API.md."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.web.booking_world import World, at, build_world, local_today
+from tests.web.test_api_booking import API, Headers, error, token_for
+
+
+def create(client: FlaskClient, auth: Headers, **fields: Any) -> Any:
+    return client.post(f"{API}/plans", json=fields, headers=auth)
+
+
+def test_a_stretch_marks_plan_of_five(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world = build_world(app)
+    desk = token_for(app, staff["front_desk"])
+    start = local_today() + timedelta(days=3)
+    response = create(
+        client,
+        desk,
+        patient_id=world.maya,
+        indications=["stretch_marks"],
+        start_date=start.isoformat(),
+        sessions_per_year=5,
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    plan = response.json
+    assert response.headers["Location"].endswith(f"/plans/{plan['id']}")
+    assert plan["status"] == "active" and plan["sessions_per_year"] == 5
+    assert [s["number"] for s in plan["sessions"]] == [1, 2, 3, 4, 5]
+    assert plan["sessions"][0]["window_start"] == start.isoformat()
+    assert {s["status"] for s in plan["sessions"]} == {"due"}
+    assert set(plan["results_check_in"]) == {"window_start", "window_end", "appointment_id"}
+    assert client.get(f"{API}/plans/{plan['id']}", headers=desk).json == plan
+    listed = client.get(f"{API}/patients/{world.maya}/plans", headers=desk).json
+    assert [p["id"] for p in listed] == [plan["id"]]
+
+
+def test_count_rules_and_the_override(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world = build_world(app)
+    desk = token_for(app, staff["front_desk"])
+    clinician = token_for(app, staff["clinician"])
+    start = (local_today() + timedelta(days=3)).isoformat()
+    body = error(
+        create(
+            client,
+            desk,
+            patient_id=world.maya,
+            indications=["fine_lines"],
+            start_date=start,
+            sessions_per_year=3,
+        ),
+        422,
+    )
+    assert "burn scars or stretch marks" in body["fields"]["sessions_per_year"]
+    error(
+        create(
+            client,
+            desk,
+            patient_id=world.maya,
+            indications=["fine_lines"],
+            start_date=start,
+            sessions_per_year=3,
+            override_reason="Severe scarring",
+        ),
+        403,
+    )
+    response = create(
+        client,
+        clinician,
+        patient_id=world.maya,
+        indications=["fine_lines"],
+        start_date=start,
+        sessions_per_year=3,
+        override_reason="Severe scarring",
+    )
+    assert response.status_code == 201
+    body = error(
+        create(client, desk, patient_id=world.noor, indications=["warts"], start_date="2027-02-30"),
+        422,
+    )
+    assert set(body["fields"]) == {"indications", "start_date"}
+
+
+def test_booking_a_planned_session_and_its_messages(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world: World = build_world(app)
+    desk = token_for(app, staff["front_desk"])
+    start = local_today() + timedelta(days=3)
+    plan = create(
+        client,
+        desk,
+        patient_id=world.maya,
+        indications=["stretch_marks"],
+        start_date=start.isoformat(),
+        sessions_per_year=5,
+    ).json
+    first = plan["sessions"][0]
+    offered = client.get(
+        f"{API}/availability",
+        headers=desk,
+        query_string={
+            "service_id": world.face,
+            "from": first["window_start"],
+            "to": first["window_end"],
+            "patient_id": world.maya,
+        },
+    ).json["slots"]
+    response = client.post(
+        f"{API}/appointments",
+        headers=desk,
+        json={
+            "patient_id": world.maya,
+            "service_id": world.face,
+            "start": offered[0]["start"],
+            "provider_id": offered[0]["provider_id"],
+            "planned_session_id": first["id"],
+        },
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    visit = response.json
+    assert visit["planned_session_id"] == first["id"]
+    again = client.get(f"{API}/plans/{plan['id']}", headers=desk).json
+    assert again["sessions"][0]["status"] == "booked"
+    assert again["sessions"][0]["appointment_id"] == visit["id"]
+    # A second microneedling visit two weeks later breaks the 28-day gap.
+    too_soon = client.post(
+        f"{API}/appointments",
+        headers=desk,
+        json={
+            "patient_id": world.maya,
+            "service_id": world.face,
+            "start": at(start + timedelta(days=16), 10),
+        },
+    )
+    assert "28 days apart" in error(too_soon, 422)["fields"]["start"]
+    messages = client.get(
+        f"{API}/messages", headers=desk, query_string={"appointment_id": visit["id"]}
+    ).json
+    assert {m["kind"] for m in messages} >= {"confirmation"}
+    assert set(messages[0]) == {"id", "kind", "channel", "send_at", "status", "sent_at"}
+    error(client.get(f"{API}/messages", headers=desk), 400)
