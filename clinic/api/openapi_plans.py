@@ -135,7 +135,8 @@ PLAN_PATHS: dict[str, Any] = {
         "get": {
             "operationId": "listMessages",
             "summary": "A patient's or a visit's messages, newest first",
-            "description": "Give exactly one of `patient_id` and `appointment_id` (else 400).",
+            "description": "Give exactly one of `patient_id` and `appointment_id` (else 400); "
+            "an id that names no patient or visit is a 422.",
             "parameters": [
                 {"name": "patient_id", "in": "query", "required": False, "schema": _ID},
                 {"name": "appointment_id", "in": "query", "required": False, "schema": _ID},
@@ -148,6 +149,7 @@ PLAN_PATHS: dict[str, Any] = {
                 "400": error_response("BadRequest"),
                 **_STAFF_ERRORS,
                 "404": error_response("NotFound"),
+                "422": error_response("Unprocessable"),
             },
         }
     },

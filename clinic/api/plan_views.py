@@ -10,16 +10,17 @@ from flask import jsonify, url_for
 
 from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
 from clinic.api.blueprint import bp, created
-from clinic.api.parsing import BodyReader, json_object, query_id
+from clinic.api.parsing import BodyReader, is_possible_id, json_object, query_id
 from clinic.api.representations import message_body, plan_body
 from clinic.clock import local_today, utcnow
-from clinic.errors import BadRequest, Forbidden, NotFound
+from clinic.errors import BadRequest, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.service import PlanRequest, create_plan, get_plan, list_patient_plans
 from clinic.practice.rules import Indication
 from clinic.practice.service import get_clinic
 from clinic.reminders.service import list_messages
+from clinic.scheduling.models import Appointment
 
 MAX_REASON_LENGTH = 1000
 
@@ -80,5 +81,15 @@ def messages() -> Any:
     appointment_id = query_id("appointment_id", required=False)
     if (patient_id is None) == (appointment_id is None):
         raise BadRequest("Give patient_id or appointment_id (one of them).")
+    for name, model, value in (
+        ("patient_id", Patient, patient_id),
+        ("appointment_id", Appointment, appointment_id),
+    ):
+        if value is not None and (
+            not is_possible_id(value) or db.session.get(model, value) is None
+        ):
+            raise RuleBroken(
+                f"There is no {name[:-3]} {value}.", {name: f"There is no {name[:-3]} {value}."}
+            )
     rows = list_messages(patient_id=patient_id, appointment_id=appointment_id, limit=500)
     return jsonify([message_body(row) for row in rows])

@@ -143,7 +143,7 @@ def plan_body(plan: Plan, clinic: Clinic, today: date) -> dict[str, Any]:
                 "target_date": session.target_date.isoformat(),
                 "window_start": session.window_start.isoformat(),
                 "window_end": session.window_end.isoformat(),
-                "appointment_id": session.appointment_id,
+                "appointment_id": _holding(session.appointment),
                 "status": status_of(session, today).value,
             }
             for session in plan.sessions
@@ -151,7 +151,7 @@ def plan_body(plan: Plan, clinic: Clinic, today: date) -> dict[str, Any]:
         "results_check_in": {
             "window_start": window.start.isoformat(),
             "window_end": window.end.isoformat(),
-            "appointment_id": plan.results_appointment_id,
+            "appointment_id": _holding(plan.results_appointment),
         },
     }
 
@@ -165,3 +165,9 @@ def message_body(message: Message) -> dict[str, Any]:
         "status": message.status.value,
         "sent_at": _iso_or_none(message.sent_at),
     }
+
+
+def _holding(appointment: Appointment | None) -> int | None:
+    """A plan's link to a visit, while that visit still holds its time (a cancelled or
+    missed visit frees the session, which is then due again)."""
+    return appointment.id if appointment is not None and appointment.status.holds_time else None

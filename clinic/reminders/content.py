@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from clinic.extensions import db
-from clinic.practice.models import Clinic
+from clinic.practice.models import Clinic, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageKind, describe_when
 from clinic.scheduling.models import Appointment
@@ -40,6 +40,7 @@ class Rendered:
 
 def render(
     message: Message,
+    base_url: str,
     *,
     clinic: Clinic,
     window: str | None = None,
@@ -61,6 +62,9 @@ def render(
         "days_ahead": (appointment.starts_at - now).days if appointment else 99,
         "window": window,
         "cancel_hours": cancel_hours,
+        "base_url": base_url.rstrip("/"),
+        "is_microneedling": appointment is not None
+        and appointment.service.kind is ServiceKind.MICRONEEDLING,
     }
     if message.channel is Channel.SMS:
         return Rendered("", _render("sms/message.txt", context).strip())

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
@@ -70,12 +71,15 @@ class Delivery:
     sms: Callable[[], Transport]
     mail_domain: str
     unsubscribe_url: Callable[[int], str]
+    base_url: str = ""  # links in messages (the portal's screening page)
 
 
 def claim_due(now: datetime, worker: str, *, batch_size: int) -> list[int]:
-    """Claim up to `batch_size` due messages for `worker`, in one short transaction."""
-    query = (
-        select(Message)
+    """Claim up to `batch_size` due messages for `worker`: one UPDATE … RETURNING, so the
+    choice and the claim are one atomic statement (on PostgreSQL the chosen rows are
+    locked with SKIP LOCKED, so concurrent workers take different rows)."""
+    due = (
+        select(Message.id)
         .where(
             Message.status == MessageStatus.SCHEDULED,
             Message.send_at <= now,
@@ -85,13 +89,17 @@ def claim_due(now: datetime, worker: str, *, batch_size: int) -> list[int]:
         .limit(batch_size)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    messages = list(db.session.scalars(query))
-    for message in messages:
-        message.claimed_by = worker
-        message.lease_until = now + LEASE
+        due = due.with_for_update(skip_locked=True)
+    claimed = db.session.scalars(
+        update(Message)
+        .where(Message.id.in_(due.scalar_subquery()))
+        .values(claimed_by=worker, lease_until=now + LEASE)
+        .returning(Message.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = sorted(claimed)
     db.session.commit()
-    return [message.id for message in messages]
+    return ids
 
 
 def dispatch_due(
@@ -105,24 +113,44 @@ def dispatch_due(
     should_stop: Callable[[], bool] = lambda: False,
     clock: Callable[[], datetime] | None = None,
 ) -> DispatchResult:
-    """One pass: claim what is due at `now` and handle each message, committing each."""
+    """One pass: claim what is due at `now` and handle each message, committing each.
+
+    The batch's rows are read once and stay loaded across the per-message commits; what
+    can change under a message while it waits (its visit, its plan) is read afresh.
+    """
     result = DispatchResult()
     ids = claim_due(now, worker, batch_size=batch_size)
     result.claimed = len(ids)
     opened: dict[Channel, Transport] = {}
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = False
     try:
+        clinic = db.session.get(Clinic, clinic_id)
+        batch = {
+            message.id: message
+            for message in db.session.scalars(
+                select(Message).where(Message.id.in_(ids)).options(joinedload(Message.patient))
+            )
+        }
         for index, message_id in enumerate(ids):
             if should_stop():
                 _release(ids[index:], worker)
                 break
-            moment = clock() if clock else now
-            clinic = db.session.get(Clinic, clinic_id)
-            message = db.session.get(Message, message_id)
+            message = batch.get(message_id)
             if clinic is None or message is None or message.claimed_by != worker:
                 continue
-            _handle(message, clinic, moment, policy, opened, delivery, result)
-            db.session.commit()
+            try:
+                _handle(
+                    message, clinic, clock() if clock else now, policy, opened, delivery, result
+                )
+                db.session.commit()
+            except Exception as error:  # one broken message must not stall the outbox
+                db.session.rollback()
+                log.exception("message %s could not be handled", message_id)
+                _give_up(message_id, f"{type(error).__name__}: cannot be sent", result)
     finally:
+        session.expire_on_commit = expire_on_commit
         for transport in opened.values():
             transport.close()
     return result
@@ -144,7 +172,7 @@ def _handle(
         message.send_at = out_of_quiet_hours(now, tz, policy)
         result.deferred += 1
         return
-    reason = _why_not(message, now.astimezone(tz).date())
+    reason = _why_not(message, now, now.astimezone(tz).date(), tz)
     if reason is not None:
         message.status = MessageStatus.SKIPPED
         message.skip_reason = reason
@@ -153,6 +181,7 @@ def _handle(
     today = now.astimezone(tz).date()
     rendered = render(
         message,
+        delivery.base_url,
         clinic=clinic,
         now=now,
         cancel_hours=clinic.late_cancel_hours,
@@ -190,29 +219,39 @@ def _handle(
     result.sent += 1
 
 
-def _why_not(message: Message, today: date) -> str | None:
+def _why_not(message: Message, now: datetime, today: date, tz: ZoneInfo) -> str | None:
     """Why a due message should not go any more, or None."""
     patient = message.patient
     if message.channel is Channel.EMAIL and not (patient.email_consent and patient.email):
         return "no email consent"
     if message.channel is Channel.SMS and not (patient.sms_consent and patient.phone):
         return "no SMS consent"
+    # Sent to the address the patient has now: staff may have corrected a wrong one.
+    message.recipient = (
+        patient.email if message.channel is Channel.EMAIL else patient.phone
+    ) or message.recipient
     if patient.unsubscribed_at is not None and not message.kind.is_notice:
         return "unsubscribed"
     if message.appointment_id is not None:
-        appointment = db.session.get(Appointment, message.appointment_id)
+        appointment = db.session.get(Appointment, message.appointment_id, populate_existing=True)
         if appointment is None:
             return "the visit is gone"
         if message.kind is MessageKind.CANCELLATION:
             return None if appointment.status is AppointmentStatus.CANCELLED else "not cancelled"
         if message.kind in AFTERCARE:
-            return None if appointment.status is AppointmentStatus.COMPLETED else "not completed"
+            if appointment.status is not AppointmentStatus.COMPLETED:
+                return "not completed"
+            # Aftercare for a day that has passed helps nobody ("no makeup today").
+            due_on = message.send_at.astimezone(tz).date()
+            return None if today <= due_on else "its day has passed"
         if appointment.status is not AppointmentStatus.BOOKED:
             return f"the visit is {appointment.status.value.replace('_', ' ')}"
         if message.visit_starts_at != appointment.starts_at:
             return "the visit has moved"
+        if now >= appointment.starts_at:
+            return "the visit has begun"
     if message.plan_id is not None:
-        plan = db.session.get(Plan, message.plan_id)
+        plan = db.session.get(Plan, message.plan_id, populate_existing=True)
         if plan is None or plan.status is not PlanStatus.ACTIVE:
             return "the plan is no longer active"
         if message.kind is MessageKind.NEXT_SESSION_DUE and _due_session(plan, today) is None:
@@ -251,6 +290,16 @@ def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
             return None
         start, end = session.window_start, session.window_end
     return f"{start.day} {start:%B} and {end.day} {end:%B}"
+
+
+def _give_up(message_id: int, reason: str, result: DispatchResult) -> None:
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(status=MessageStatus.FAILED, last_error=reason, claimed_by=None, lease_until=None)
+    )
+    db.session.commit()
+    result.failed += 1
 
 
 def _release(ids: list[int], worker: str) -> None:

@@ -11,7 +11,7 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -23,11 +23,12 @@ from clinic.reminders.rules import (
     MessageKind,
     MessagePolicy,
     MessageStatus,
+    Planned,
     aftercare_messages,
     nudge_at,
     visit_messages,
 )
-from clinic.scheduling.models import Appointment
+from clinic.scheduling.models import Appointment, AppointmentEvent
 
 
 def message_policy(clinic: Clinic) -> MessagePolicy:
@@ -87,14 +88,32 @@ def _plan(
 
 
 def _revision(appointment: Appointment) -> int:
-    """How many times the visit was moved: messages for each time get their own keys."""
-    return sum(1 for event in appointment.events if event.kind == "rescheduled")
+    """How many times the visit was moved: messages for each time get their own keys.
+    Counted in the database, not from a list that may have been loaded before the move."""
+    return (
+        db.session.scalar(
+            select(func.count(AppointmentEvent.id)).where(
+                AppointmentEvent.appointment_id == appointment.id,
+                AppointmentEvent.kind == "rescheduled",
+            )
+        )
+        or 0
+    )
+
+
+def _for_this_visit(appointment: Appointment, planned: list[Planned]) -> list[Planned]:
+    """A results check-in needs no preparation: that is for microneedling."""
+    if appointment.service.kind is ServiceKind.MICRONEEDLING:
+        return planned
+    return [p for p in planned if p.kind is not MessageKind.PREPARATION]
 
 
 def visit_booked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
     tz = ZoneInfo(clinic.timezone)
     revision = _revision(appointment)
-    for planned in visit_messages(appointment.starts_at, now, tz, message_policy(clinic)):
+    for planned in _for_this_visit(
+        appointment, visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
+    ):
         _plan(
             appointment.patient,
             planned.kind,
@@ -119,7 +138,9 @@ def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> N
         now=now,
         appointment=appointment,
     )
-    for planned in visit_messages(appointment.starts_at, now, tz, message_policy(clinic)):
+    for planned in _for_this_visit(
+        appointment, visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
+    ):
         if planned.kind in VISIT_REMINDERS:
             _plan(
                 appointment.patient,

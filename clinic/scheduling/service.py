@@ -341,13 +341,35 @@ def record_screening(
     return screening
 
 
-def screening_is_current_for(appointment: Appointment, clinic: Clinic) -> bool:
-    """Whether the patient's latest screening allows checking this visit in."""
+def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str | None:
+    """Why the patient's latest screening does not allow checking this microneedling visit
+    in, or None. It must be fresh (taken in the days before the visit: health changes) and
+    its answers must still allow the treatment: a new cold sore, sunburn or pregnancy
+    found on arrival stops it (a clinician's clearance for the visit lifts sign-off items
+    only, never an absolute contraindication)."""
     screening = latest_screening(appointment.patient_id)
     visit_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
-    return screening_allows_check_in(
-        screening.taken_on if screening else None, visit_on, screening_policy(clinic)
+    policy = screening_policy(clinic)
+    if not screening_allows_check_in(screening.taken_on if screening else None, visit_on, policy):
+        return (
+            "The patient must answer the screening questions again before microneedling; "
+            "the last screening is too old or missing."
+        )
+    verdict = judge_microneedling(
+        screening=screening_facts(screening),
+        born_on=appointment.patient.date_of_birth,
+        visit_on=visit_on,
+        is_cleared=bool(appointment.clearance_reason),
+        policy=policy,
     )
+    if verdict.allowed:
+        return None
+    return "Not today: " + " ".join(verdict.reasons)
+
+
+def screening_is_current_for(appointment: Appointment, clinic: Clinic) -> bool:
+    """Whether the patient's latest screening allows checking this visit in."""
+    return check_in_screening_problem(appointment, clinic) is None
 
 
 # -- the steps -------------------------------------------------------------------------
@@ -541,8 +563,10 @@ def _refuse_transition(
         now=now,
         tz=ZoneInfo(clinic.timezone),
         is_microneedling=is_microneedling,
-        has_recent_screening=is_microneedling and screening_is_current_for(appointment, clinic),
+        has_recent_screening=True,  # judged below, with the screening's answers
     )
+    if refusal is None and target is AppointmentStatus.CHECKED_IN and is_microneedling:
+        refusal = check_in_screening_problem(appointment, clinic)
     if refusal is not None:
         raise RuleBroken(refusal, {"status": refusal})
 

@@ -281,3 +281,24 @@ def test_postgres_refuses_overlaps_even_past_the_application(
     with pytest.raises(IntegrityError, match="ex_appointments_provider"):
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_yes_on_the_arrival_screening_stops_the_check_in(world: World) -> None:
+    """The fresh screening exists to catch a new cold sore or a pregnancy before needling."""
+    visit = book(world, world.maya.id, local("2027-03-25", "10:00"), world.ana.id)
+    record_screening(
+        world.maya,
+        {**NO, "oral_herpes": True},
+        clinic=world.clinic,
+        actor=STAFF,
+        now=local("2027-03-25", "09:50"),
+    )
+    with pytest.raises(RuleBroken, match="oral_herpes"):
+        change_status(
+            visit,
+            AppointmentStatus.CHECKED_IN,
+            clinic=world.clinic,
+            actor=STAFF,
+            now=local("2027-03-25", "09:55"),
+        )
+    assert visit.status is AppointmentStatus.BOOKED

@@ -247,3 +247,56 @@ def test_nightly_job_runs_on_one_of_two_workers(
         transaction.rollback()
         other.close()
     assert run_nightly(app, world.now) is True
+
+
+def test_messages_go_to_the_address_the_patient_has_now(world: World, inbox) -> None:
+    box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    world.maya.email = "maya.new@example.com"  # the desk corrected a typo
+    db.session.commit()
+    dispatch(world, port, world.now)
+    assert [m["To"] for m in box.messages] == ["maya.new@example.com"]
+
+
+def test_a_results_check_in_gets_no_preparation(world: World, inbox) -> None:
+    box, port = inbox
+    book_visit(
+        VisitRequest(world.maya.id, world.check_in.id, local("2027-03-25", "10:00"), world.ana.id),
+        clinic=world.clinic,
+        actor=STAFF,
+        now=world.now,
+    )
+    db.session.commit()
+    assert messages(MessageKind.PREPARATION) == []
+    dispatch(world, port, world.now)
+    assert "retinoids" not in box.messages[0].get_content()
+
+
+def test_a_reminder_after_the_visit_began_is_skipped(world: World, inbox) -> None:
+    box, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    dispatch(world, port, world.now)
+    dispatch(world, port, visit.starts_at + timedelta(minutes=5))  # the worker was down
+    assert box.of_kind("Reminder") == [] and box.of_kind("prepare") == []
+    assert {m.skip_reason for m in messages(MessageKind.REMINDER)} == {"the visit has begun"}
+
+
+def test_a_message_that_cannot_be_rendered_does_not_stall_the_outbox(
+    world: World, inbox, monkeypatch
+) -> None:
+    from clinic.reminders import dispatch as dispatcher
+
+    _box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    real_render = dispatcher.render
+
+    def broken_once(message, *args, **kwargs):
+        if message.kind is MessageKind.CONFIRMATION:
+            raise KeyError("template")
+        return real_render(message, *args, **kwargs)
+
+    monkeypatch.setattr(dispatcher, "render", broken_once)
+    result = dispatch(world, port, local("2027-03-18", "10:00"))  # confirmation + preparation
+    assert (result.failed, result.sent) == (1, 1)
+    [confirmation] = messages(MessageKind.CONFIRMATION)
+    assert confirmation.status is MessageStatus.FAILED and "KeyError" in confirmation.last_error

@@ -70,14 +70,22 @@ def _fresh_token(app: Flask, email: str) -> str:
 
 
 def _book_a_few(app: Flask, world: World, token: str) -> list[int]:
-    """Visits for the path ids to find: booked ones on the next days, and one cancelled."""
+    """Visits for the path ids to find: booked ones on the next days, and one cancelled.
+    Each patient's second visit is a check-in: two microneedling sessions must lie at least
+    28 days apart."""
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     ids = []
-    for n, patient in enumerate((world.maya, world.noor, world.maya, world.noor)):
+    plan = (
+        (world.maya, world.face),
+        (world.noor, world.face),
+        (world.maya, world.check_in),
+        (world.noor, world.check_in),
+    )
+    for n, (patient, service) in enumerate(plan):
         response = client.post(
             "/api/v1/appointments",
-            json={"patient_id": patient, "service_id": world.face, "start": at(weekday(n), 10)},
+            json={"patient_id": patient, "service_id": service, "start": at(weekday(n), 10)},
             headers=headers,
         )
         assert response.status_code == 201, response.get_data(as_text=True)
