@@ -54,6 +54,9 @@ class BaseConfig:
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     API_TOKEN_HOURS = 12
+    # How many proxies in front set X-Forwarded-For (0: none). Behind a TLS proxy set 1, so
+    # the sign-in limits count each client's address, not the proxy's.
+    TRUSTED_PROXIES = 0
     # Failed sign-ins allowed in SIGN_IN_WINDOW_MINUTES, per account and per address.
     SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 5
     SIGN_IN_MAX_FAILURES_PER_ADDRESS = 20
@@ -118,6 +121,8 @@ def load_config(overrides: dict[str, object] | None = None) -> dict[str, object]
             settings[key] = os.environ[key]
     if os.environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(os.environ["DATABASE_URL"])
+    if os.environ.get("TRUSTED_PROXIES"):
+        settings["TRUSTED_PROXIES"] = int(os.environ["TRUSTED_PROXIES"])
     if os.environ.get("MAIL_PORT"):
         settings["MAIL_PORT"] = int(os.environ["MAIL_PORT"])
     settings["MAIL_USE_TLS"] = _flag("MAIL_USE_TLS", bool(settings["MAIL_USE_TLS"]))

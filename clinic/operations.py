@@ -185,8 +185,10 @@ def find_open_times(
 
 
 def _lock_patient(patient_id: int) -> Patient | None:
-    """Serialise one patient's bookings (PostgreSQL row lock), so two bookings racing on
-    different providers cannot both pass the gap and cap checks."""
+    """Serialise one patient's bookings, so two bookings racing on different providers
+    cannot both pass the gap and cap checks: a row lock on PostgreSQL; on SQLite the
+    database's one write lock, taken before anything is read."""
+    scheduling.serialise_bookings()
     return db.session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFError
@@ -35,6 +36,25 @@ def id_arg(name: str) -> int | None:
     """An id from the query string, or None when absent, unreadable or out of range."""
     value = request.args.get(name, type=int)
     return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # dates outside these are typing mistakes
+
+
+def is_sane_date(day: date) -> bool:
+    """Far-off dates overflow day arithmetic (and no clinic plans them): refuse them."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Where to go after a form: only a path on this site, so a crafted link cannot send
+    anyone elsewhere (no scheme, no host, no control characters)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if any(ord(ch) < 32 or ch == "\\" for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    return fallback if parts.scheme or parts.netloc else target
 
 
 def install_web(app: Flask) -> None:

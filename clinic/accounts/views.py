@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import login_required, login_user, logout_user
 
 from clinic.accounts import service
@@ -17,6 +25,7 @@ from clinic.accounts.rules import SignInLimit
 from clinic.clock import utcnow
 from clinic.errors import RuleBroken, TooManyAttempts, Unauthorized
 from clinic.extensions import db
+from clinic.web import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -56,26 +65,19 @@ def sign_in() -> Any:
             status = 401
         else:
             db.session.commit()
+            session.clear()  # nothing of an earlier (patient or staff) session carries over
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("patients.index")))
     elif form.is_submitted():
         status = 400
     return render_template("accounts/sign_in.html", form=form), status
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("patients.index")
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out() -> Any:
     logout_user()
+    session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.sign_in"))
 

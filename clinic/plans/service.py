@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from clinic.audit.service import Actor, record
@@ -99,8 +100,13 @@ def create_plan(
                 window_end=target.window_end,
             )
         )
-    db.session.add(plan)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # one open plan per patient: the database decides
+            db.session.add(plan)
+            db.session.flush()
+    except IntegrityError as error:
+        problem = "The patient already has an active plan; close it first."
+        raise RuleBroken(problem, {"patient_id": problem}) from error
     record(
         actor,
         "create",

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from clinic.accounts.views import client_address
 from clinic.clock import utcnow
 from clinic.errors import TooManyAttempts
 from clinic.extensions import db
@@ -18,10 +19,6 @@ from clinic.portal.access import find_link, request_link, use_link
 from clinic.portal.blueprint import bp, end_patient_session, portal_policy, start_patient_session
 from clinic.portal.mail import link_email, send_now
 from clinic.practice.service import get_clinic
-
-
-def client_address() -> str:
-    return (request.remote_addr or "unknown")[:64]
 
 
 def _email_problem(raw: str) -> str | None:

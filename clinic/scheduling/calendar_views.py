@@ -18,7 +18,7 @@ from clinic.extensions import db
 from clinic.practice.models import Clinic, Provider
 from clinic.practice.service import get_clinic, get_provider, list_providers
 from clinic.scheduling.availability import find_closure, list_day
-from clinic.scheduling.desk_views import bp, parse_day, safe_next
+from clinic.scheduling.desk_views import bp, parse_day
 from clinic.scheduling.forms import StatusForm, plausible_id
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import get_appointment
@@ -31,6 +31,7 @@ from clinic.scheduling.timetable_views import (
     minutes_of,
     provider_spans,
 )
+from clinic.web import safe_next
 
 BUTTONS = {
     AppointmentStatus.CHECKED_IN: "Check in",

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask_wtf import FlaskForm
@@ -16,6 +15,7 @@ from clinic.errors import Conflict, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import get_appointment
+from clinic.web import is_sane_date
 
 bp = Blueprint("desk", __name__)
 
@@ -40,21 +40,12 @@ class ConflictNote:
 
 
 def parse_day(raw: str | None, default: date) -> date:
-    """A YYYY-MM-DD query argument; anything unreadable means `default`."""
+    """A YYYY-MM-DD query argument; anything unreadable or far off means `default`."""
     try:
-        return date.fromisoformat(raw) if raw else default
+        day = date.fromisoformat(raw) if raw else default
     except ValueError:
         return default
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only a path on this site (no scheme, no host) is followed after a form."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
+    return day if is_sane_date(day) else default
 
 
 def put_refusal(

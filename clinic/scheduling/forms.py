@@ -32,6 +32,7 @@ from wtforms.validators import (
 
 from clinic.clock import NonexistentLocalTime, to_utc
 from clinic.scheduling.screening import Contraindication
+from clinic.web import is_sane_date
 
 REASON_MAX = 500
 
@@ -74,7 +75,7 @@ def parse_instant(raw: str | None) -> datetime | None:
         value = datetime.fromisoformat((raw or "").strip())
     except ValueError:
         return None
-    return value if value.tzinfo is not None else None
+    return value if value.tzinfo is not None and is_sane_date(value.date()) else None
 
 
 class FinderForm(FlaskForm):

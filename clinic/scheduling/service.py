@@ -86,7 +86,7 @@ def book_appointment(
     request: BookingRequest, *, clinic: Clinic, actor: Actor, now: datetime
 ) -> Appointment:
     patient, service, provider = _load_parties(request)
-    _serialise_bookings()
+    serialise_bookings()
     tz = ZoneInfo(clinic.timezone)
     check = _Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
         request, service, provider
@@ -166,7 +166,7 @@ def reschedule_appointment(
             {"start": "This visit can no longer be moved."},
         )
     provider = _find_provider(provider_id or appointment.provider_id)
-    _serialise_bookings()
+    serialise_bookings()
     tz = ZoneInfo(clinic.timezone)
     clearance = (
         Clearance(appointment.clearance_reason, actor) if appointment.clearance_reason else None
@@ -403,8 +403,9 @@ def _find_provider(provider_id: int) -> Provider:
     return provider
 
 
-def _serialise_bookings() -> None:
-    """On SQLite, take the database's write lock before checking (see the module doc)."""
+def serialise_bookings() -> None:
+    """On SQLite, take the database's write lock before checking (see the module doc).
+    Taking it twice in one transaction is harmless."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             update(BookingLock)

@@ -153,3 +153,32 @@ def test_next_parameter_cannot_send_users_elsewhere(
         "/sign-in?next=//evil.example/", data={"email": staff["admin"], "password": PASSWORD}
     )
     assert response.headers["Location"] == "/"
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_each_client(
+    database_url: str, staff: dict[str, str], app: Flask
+) -> None:
+    from clinic import create_app
+
+    proxied = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False, "TRUSTED_PROXIES": 1}
+    )
+    client = proxied.test_client()
+    for number in range(20):  # one client guesses many accounts through the proxy
+        client.post(
+            "/sign-in",
+            data={"email": f"guess{number}@test.clinic", "password": "x"},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+    blocked = client.post(
+        "/sign-in",
+        data={"email": staff["admin"], "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    assert blocked.status_code == 429
+    other = client.post(
+        "/sign-in",
+        data={"email": staff["admin"], "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.4"},
+    )
+    assert other.status_code == 302  # another client behind the same proxy
