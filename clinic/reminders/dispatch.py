@@ -17,12 +17,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
+from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import results_check_in_window, status_of
@@ -113,47 +116,60 @@ def dispatch_due(
     should_stop: Callable[[], bool] = lambda: False,
     clock: Callable[[], datetime] | None = None,
 ) -> DispatchResult:
-    """One pass: claim what is due at `now` and handle each message, committing each.
+    """One pass: claim what is due at `now`, then handle each message and mark it.
 
-    The batch's rows are read once and stay loaded across the per-message commits; what
-    can change under a message while it waits (its visit, its plan) is read afresh.
+    Each mark is one UPDATE on a connection in autocommit mode, held for the batch: the row
+    is committed as sent right after the mail server accepted it, at the cost of one round
+    trip. The batch's messages and patients are read once, as it starts; what a message
+    depends on beyond that (its visit, its plan) is read afresh just before it goes.
     """
     result = DispatchResult()
     ids = claim_due(now, worker, batch_size=batch_size)
     result.claimed = len(ids)
+    if not ids:
+        return result
     opened: dict[Channel, Transport] = {}
-    session = db.session()
-    expire_on_commit = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        clinic = db.session.get(Clinic, clinic_id)
-        batch = {
-            message.id: message
-            for message in db.session.scalars(
-                select(Message).where(Message.id.in_(ids)).options(joinedload(Message.patient))
-            )
-        }
-        for index, message_id in enumerate(ids):
-            if should_stop():
-                _release(ids[index:], worker)
-                break
-            message = batch.get(message_id)
-            if clinic is None or message is None or message.claimed_by != worker:
-                continue
-            try:
-                _handle(
-                    message, clinic, clock() if clock else now, policy, opened, delivery, result
-                )
-                db.session.commit()
-            except Exception as error:  # one broken message must not stall the outbox
-                db.session.rollback()
-                log.exception("message %s could not be handled", message_id)
-                _give_up(message_id, f"{type(error).__name__}: cannot be sent", result)
-    finally:
-        session.expire_on_commit = expire_on_commit
-        for transport in opened.values():
-            transport.close()
+    clinic = db.session.get(Clinic, clinic_id)
+    batch = {
+        message.id: message
+        for message in db.session.scalars(
+            select(Message).where(Message.id.in_(ids)).options(joinedload(Message.patient))
+        )
+    }
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as marks:
+        try:
+            for index, message_id in enumerate(ids):
+                if should_stop():
+                    _mark(marks, ids[index:], worker, claimed_by=None, lease_until=None)
+                    break
+                message = batch.get(message_id)
+                if clinic is None or message is None or message.claimed_by != worker:
+                    continue
+                try:
+                    moment = clock() if clock else now
+                    changes = _handle(message, clinic, moment, policy, opened, delivery, result)
+                except Exception as error:  # one broken message must not stall the outbox
+                    log.exception("message %s could not be handled", message_id)
+                    changes = {
+                        "status": MessageStatus.FAILED,
+                        "claimed_by": None,
+                        "lease_until": None,
+                        "last_error": f"{type(error).__name__}: cannot be sent",
+                    }
+                    result.failed += 1
+                _mark(marks, [message_id], worker, **changes)
+        finally:
+            for transport in opened.values():
+                transport.close()
+            db.session.rollback()  # the batch's reads end; its objects are stale now
     return result
+
+
+def _mark(connection: Connection, ids: list[int], worker: str, **changes: Any) -> None:
+    """Write a message's outcome, only while this worker still holds its claim."""
+    connection.execute(
+        update(Message).where(Message.id.in_(ids), Message.claimed_by == worker).values(**changes)
+    )
 
 
 def _handle(
@@ -164,21 +180,25 @@ def _handle(
     opened: dict[Channel, Transport],
     delivery: Delivery,
     result: DispatchResult,
-) -> None:
+) -> dict[str, Any]:
+    """Judge, render and send one message; returns the columns to write."""
     tz = ZoneInfo(clinic.timezone)
-    message.claimed_by = None
-    message.lease_until = None
-    if in_quiet_hours(now, tz, policy):
-        message.send_at = out_of_quiet_hours(now, tz, policy)
-        result.deferred += 1
-        return
-    reason = _why_not(message, now, now.astimezone(tz).date(), tz)
-    if reason is not None:
-        message.status = MessageStatus.SKIPPED
-        message.skip_reason = reason
-        result.skipped += 1
-        return
     today = now.astimezone(tz).date()
+    changes: dict[str, Any] = {"claimed_by": None, "lease_until": None}
+    if in_quiet_hours(now, tz, policy):
+        result.deferred += 1
+        return {**changes, "send_at": out_of_quiet_hours(now, tz, policy)}
+    patient = message.patient  # read with the batch, a moment ago
+    reason = _why_not(message, patient, now, today, tz)
+    if reason is not None or patient is None:
+        result.skipped += 1
+        return {
+            **changes,
+            "status": MessageStatus.SKIPPED,
+            "skip_reason": reason or "the patient is gone",
+        }
+    # Sent to the address the patient has now: staff may have corrected a wrong one.
+    recipient = (patient.email if message.channel is Channel.EMAIL else patient.phone) or ""
     rendered = render(
         message,
         delivery.base_url,
@@ -189,7 +209,7 @@ def _handle(
     )
     outgoing = Outgoing(
         message_id=f"<{message.message_id}@{delivery.mail_domain}>",
-        recipient=message.recipient,
+        recipient=recipient,
         subject=rendered.subject,
         body=rendered.body,
         unsubscribe_url=None
@@ -199,37 +219,38 @@ def _handle(
     if message.channel not in opened:
         maker = delivery.email if message.channel is Channel.EMAIL else delivery.sms
         opened[message.channel] = maker()
-    message.attempts += 1
+    attempts = message.attempts + 1
+    changes.update(attempts=attempts, recipient=recipient)
     try:
         opened[message.channel].send(outgoing)
     except SendFailed as error:
-        message.last_error = str(error)[:1000]
-        if message.attempts >= policy.max_attempts:
-            message.status = MessageStatus.FAILED
+        changes["last_error"] = str(error)[:1000]
+        log.warning("message %s: attempt %s failed", message.id, attempts)
+        if attempts >= policy.max_attempts:
             result.failed += 1
-        else:
-            message.send_at = retry_at(now, message.attempts)
-            result.retried += 1
-        log.warning("message %s: attempt %s failed", message.id, message.attempts)
-        return
-    message.status = MessageStatus.SENT
-    message.sent_at = now
-    message.subject = rendered.subject or None
-    message.body = rendered.body
+            return {**changes, "status": MessageStatus.FAILED}
+        result.retried += 1
+        return {**changes, "send_at": retry_at(now, attempts)}
     result.sent += 1
+    return {
+        **changes,
+        "status": MessageStatus.SENT,
+        "sent_at": now,
+        "subject": rendered.subject or None,
+        "body": rendered.body,
+    }
 
 
-def _why_not(message: Message, now: datetime, today: date, tz: ZoneInfo) -> str | None:
+def _why_not(
+    message: Message, patient: Patient | None, now: datetime, today: date, tz: ZoneInfo
+) -> str | None:
     """Why a due message should not go any more, or None."""
-    patient = message.patient
+    if patient is None:
+        return "the patient is gone"
     if message.channel is Channel.EMAIL and not (patient.email_consent and patient.email):
         return "no email consent"
     if message.channel is Channel.SMS and not (patient.sms_consent and patient.phone):
         return "no SMS consent"
-    # Sent to the address the patient has now: staff may have corrected a wrong one.
-    message.recipient = (
-        patient.email if message.channel is Channel.EMAIL else patient.phone
-    ) or message.recipient
     if patient.unsubscribed_at is not None and not message.kind.is_notice:
         return "unsubscribed"
     if message.appointment_id is not None:
@@ -290,21 +311,3 @@ def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
             return None
         start, end = session.window_start, session.window_end
     return f"{start.day} {start:%B} and {end.day} {end:%B}"
-
-
-def _give_up(message_id: int, reason: str, result: DispatchResult) -> None:
-    db.session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(status=MessageStatus.FAILED, last_error=reason, claimed_by=None, lease_until=None)
-    )
-    db.session.commit()
-    result.failed += 1
-
-
-def _release(ids: list[int], worker: str) -> None:
-    for message in db.session.scalars(select(Message).where(Message.id.in_(ids))):
-        if message.claimed_by == worker:
-            message.claimed_by = None
-            message.lease_until = None
-    db.session.commit()
