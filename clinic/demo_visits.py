@@ -1,6 +1,6 @@
-"""The demo clinic's visits: two months of history and the next two weeks, booked through
-the real services (with `now` set to when each booking would have been made), so the demo
-calendar holds only what the rules allow."""
+"""The demo clinic's plans and visits: two months of history and the next two weeks,
+booked through the real use cases (with `now` set to when each booking would have been
+made), so the demo holds only what the rules allow, with the messages they caused."""
 
 from __future__ import annotations
 
@@ -8,29 +8,29 @@ import random
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from clinic.audit.service import Actor
 from clinic.clock import local_day_bounds
 from clinic.errors import ClinicError
 from clinic.extensions import db
+from clinic.operations import (
+    VisitRequest,
+    book_visit,
+    cancel_visit,
+    change_visit_status,
+    find_open_times,
+)
 from clinic.patients.models import Patient
 from clinic.patients.rules import age_on
-from clinic.practice.models import Clinic, Service, ServiceKind
-from clinic.scheduling.availability import (
-    AvailabilityQuery,
-    find_availability,
-    latest_screening,
-)
+from clinic.plans.service import PlanRequest, create_plan
+from clinic.practice.models import Clinic, Service
+from clinic.reminders.models import Message
+from clinic.reminders.rules import MessageStatus
+from clinic.scheduling.availability import AvailabilityQuery, latest_screening
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import (
-    BookingRequest,
-    book_appointment,
-    cancel_appointment,
-    change_status,
-    record_screening,
-)
+from clinic.scheduling.service import record_screening
 from clinic.scheduling.status import AppointmentStatus
 
 DESK = Actor(label="Riley Chen (front_desk)")
@@ -57,22 +57,51 @@ def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> i
     eligible = [p for p in adults if _is_eligible(p)]
     if not eligible:
         return 0
+    _demo_plans(clinic, eligible, today=today, now=now, rng=rng)
     services = list(db.session.scalars(select(Service).where(Service.is_active.is_(True))))
-    microneedling = [s for s in services if s.kind is ServiceKind.MICRONEEDLING]
     booked = 0
     for offset in range(-PAST_DAYS, FUTURE_DAYS + 1):
         day = today + timedelta(days=offset)
         booked_at = min(now, local_day_bounds(day, tz)[0] - timedelta(days=10))
         for _ in range(VISITS_PER_DAY):
-            patient = rng.choice(eligible)
-            service = rng.choice(microneedling)
-            visit = _book_on(clinic, day, patient, service, booked_at, rng)
+            for _try in range(3):  # the gap and the yearly cap rule many patients out
+                visit = _book_on(
+                    clinic, day, rng.choice(eligible), rng.choice(services), booked_at, rng
+                )
+                if visit is not None:
+                    break
             if visit is None:
                 continue
             booked += 1
             if visit.starts_at < now:
                 _play_out(clinic, visit, rng)
+    # The history's messages went out when they were due.
+    db.session.execute(
+        update(Message)
+        .where(Message.status == MessageStatus.SCHEDULED, Message.send_at < now)
+        .values(status=MessageStatus.SENT, sent_at=Message.send_at)
+    )
     return booked
+
+
+def _demo_plans(
+    clinic: Clinic, eligible: list[Patient], *, today: date, now: datetime, rng: random.Random
+) -> None:
+    """Eight plans starting around today, so the plan pages and the call list have work."""
+    face = ["facial_wrinkles", "fine_lines", "acne_scars", "hyperpigmentation", "enlarged_pores"]
+    for number, patient in enumerate(eligible[:8]):
+        if number % 4 == 1:
+            indications, sessions = ("stretch_marks",), 5
+        else:
+            indications, sessions = tuple(sorted(rng.sample(face, 2))), 2
+        start = today + timedelta(days=rng.randint(-20, 25))
+        create_plan(
+            PlanRequest(patient.id, indications, start, sessions),
+            clinic=clinic,
+            actor=DESK,
+            today=today,
+            now=now,
+        )
 
 
 def _is_eligible(patient: Patient) -> bool:
@@ -88,7 +117,7 @@ def _book_on(
     booked_at: datetime,
     rng: random.Random,
 ) -> Appointment | None:
-    slots = find_availability(
+    slots = find_open_times(
         AvailabilityQuery(service=service, from_on=day, to_on=day, patient=patient),
         clinic=clinic,
         now=booked_at,
@@ -97,8 +126,8 @@ def _book_on(
         return None
     slot = rng.choice(slots[: max(1, len(slots) // 2)] if rng.random() < 0.5 else slots)
     try:
-        return book_appointment(
-            BookingRequest(patient.id, service.id, slot.start_utc, slot.provider_id),
+        return book_visit(
+            VisitRequest(patient.id, service.id, slot.start_utc, slot.provider_id),
             clinic=clinic,
             actor=DESK,
             now=booked_at,
@@ -111,7 +140,7 @@ def _play_out(clinic: Clinic, visit: Appointment, rng: random.Random) -> None:
     """A past visit: most were completed, a few cancelled or missed."""
     roll = rng.random()
     if roll < 0.08:
-        cancel_appointment(
+        cancel_visit(
             visit,
             "Patient unwell",
             clinic=clinic,
@@ -120,7 +149,7 @@ def _play_out(clinic: Clinic, visit: Appointment, rng: random.Random) -> None:
         )
         return
     if roll < 0.13:
-        change_status(
+        change_visit_status(
             visit, AppointmentStatus.NO_SHOW, clinic=clinic, actor=DESK, now=visit.ends_at
         )
         return
@@ -128,5 +157,8 @@ def _play_out(clinic: Clinic, visit: Appointment, rng: random.Random) -> None:
     patient = db.session.get(Patient, visit.patient_id)
     assert patient is not None
     record_screening(patient, NO, clinic=clinic, actor=DESK, now=arrival, appointment_id=visit.id)
-    change_status(visit, AppointmentStatus.CHECKED_IN, clinic=clinic, actor=DESK, now=arrival)
-    change_status(visit, AppointmentStatus.COMPLETED, clinic=clinic, actor=DESK, now=visit.ends_at)
+    for target, at in (
+        (AppointmentStatus.CHECKED_IN, arrival),
+        (AppointmentStatus.COMPLETED, visit.ends_at),
+    ):
+        change_visit_status(visit, target, clinic=clinic, actor=DESK, now=at)
