@@ -715,8 +715,16 @@ def test_a_race_lost_at_the_database_is_a_409_naming_the_winner(
     from clinic.scheduling import service
 
     day = weekday(1)
-    common = {"service_id": world.face, "provider_id": world.ana}
-    winner = booked(client, desk, patient_id=world.maya, start=at(day, 10), **common)
+    winner = booked(
+        client,
+        desk,
+        patient_id=world.maya,
+        start=at(day, 10),
+        service_id=world.face,
+        provider_id=world.ana,
+    )  # Ana busy 10:45-11:15
+    # Noor's visits are check-ins: a second microneedling one would break the 28-day gap.
+    common = {"service_id": world.check_in, "provider_id": world.ana}
     other = booked(client, desk, patient_id=world.noor, start=at(day, 15), **common)
     real_busy_visits = service.busy_visits
     calls = []
@@ -726,11 +734,11 @@ def test_a_race_lost_at_the_database_is_a_409_naming_the_winner(
         return [] if len(calls) == 1 else real_busy_visits(*args)
 
     monkeypatch.setattr(service, "busy_visits", blind_first_call)
-    body = error(book(client, desk, patient_id=world.noor, start=at(day, 10), **common), 409)
+    body = error(book(client, desk, patient_id=world.noor, start=at(day, 10, 45), **common), 409)
     assert {"kind": "provider", "appointment_id": winner["id"]} in body["conflicts"]
     calls.clear()
     moved = client.patch(
-        f"{API}/appointments/{other['id']}", json={"start": at(day, 10)}, headers=desk
+        f"{API}/appointments/{other['id']}", json={"start": at(day, 10, 45)}, headers=desk
     )
     body = error(moved, 409)
     assert {"kind": "provider", "appointment_id": winner["id"]} in body["conflicts"]

@@ -209,15 +209,44 @@ def test_one_winner_per_patient(
     crowd: tuple[list[int], list[str]],
     app: Flask,
 ) -> None:
-    """One patient, booked with a different provider by every client at the same time."""
+    """One patient, booked with a different provider by every client at the same time (a
+    results check-in: no gap rule, so the losers meet the patient's own visit)."""
     providers = _more_providers(app, CLIENTS)
     patients, tokens = crowd
     start = at(weekday(2), 11)
     bodies = [
-        {"patient_id": patients[0], "service_id": world.face, "start": start, "provider_id": p}
+        {"patient_id": patients[0], "service_id": world.check_in, "start": start, "provider_id": p}
         for p in providers
     ]
     _one_winner(_race(postgres_server, tokens, bodies), "patient")
+
+
+def test_one_microneedling_session_per_patient_under_a_race(
+    postgres_server: Server,
+    world: World,
+    crowd: tuple[list[int], list[str]],
+    app: Flask,
+) -> None:
+    """Every client books the same patient's microneedling on a different day of one week:
+    the gap between sessions (28 days) allows one. The patient's row lock serialises the
+    checks, so exactly one wins and the others are told why (422)."""
+    providers = _more_providers(app, CLIENTS)
+    patients, tokens = crowd
+    days = [weekday(n % 5) for n in range(CLIENTS)]
+    bodies = [
+        {
+            "patient_id": patients[1],
+            "service_id": world.face,
+            "start": at(day, 10),
+            "provider_id": provider,
+        }
+        for day, provider in zip(days, providers, strict=True)
+    ]
+    results = _race(postgres_server, tokens, bodies)
+    statuses = [status for status, _ in results]
+    assert statuses.count(201) == 1, results
+    assert all(status in (201, 409, 422) for status in statuses), results
+    assert any("28 days apart" in str(body) for status, body in results if status == 422)
 
 
 def test_one_winner_on_sqlite(
