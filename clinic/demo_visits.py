@@ -8,7 +8,7 @@ import random
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from clinic.audit.service import Actor
 from clinic.clock import local_day_bounds
@@ -26,7 +26,7 @@ from clinic.patients.rules import age_on
 from clinic.plans.service import PlanRequest, create_plan
 from clinic.practice.models import Clinic, Service
 from clinic.reminders.models import Message
-from clinic.reminders.rules import MessageStatus
+from clinic.reminders.rules import Channel, MessageStatus
 from clinic.scheduling.availability import AvailabilityQuery, latest_screening
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import Contraindication
@@ -57,7 +57,10 @@ def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> i
     eligible = [p for p in adults if _is_eligible(p)]
     if not eligible:
         return 0
-    _demo_plans(clinic, eligible, today=today, now=now, rng=rng)
+    _demo_plans(clinic, eligible[:8], today=today, now=now, rng=rng)
+    eligible = eligible[8:]  # the plan patients book from their plans
+    if not eligible:
+        return 0
     services = list(db.session.scalars(select(Service).where(Service.is_active.is_(True))))
     booked = 0
     for offset in range(-PAST_DAYS, FUTURE_DAYS + 1):
@@ -75,12 +78,19 @@ def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> i
             booked += 1
             if visit.starts_at < now:
                 _play_out(clinic, visit, rng)
-    # The history's messages went out when they were due.
-    db.session.execute(
-        update(Message)
-        .where(Message.status == MessageStatus.SCHEDULED, Message.send_at < now)
-        .values(status=MessageStatus.SENT, sent_at=Message.send_at)
+    # The history's messages went out when they were due, where the patient allowed it.
+    past = db.session.scalars(
+        select(Message).where(Message.status == MessageStatus.SCHEDULED, Message.send_at < now)
     )
+    for message in past:
+        allowed = (
+            message.patient.email_consent
+            if message.channel is Channel.EMAIL
+            else message.patient.sms_consent
+        )
+        message.status = MessageStatus.SENT if allowed else MessageStatus.SKIPPED
+        message.sent_at = message.send_at if allowed else None
+        message.skip_reason = None if allowed else f"no {message.channel.value} consent"
     return booked
 
 
@@ -89,7 +99,7 @@ def _demo_plans(
 ) -> None:
     """Eight plans starting around today, so the plan pages and the call list have work."""
     face = ["facial_wrinkles", "fine_lines", "acne_scars", "hyperpigmentation", "enlarged_pores"]
-    for number, patient in enumerate(eligible[:8]):
+    for number, patient in enumerate(eligible):
         if number % 4 == 1:
             indications, sessions = ("stretch_marks",), 5
         else:

@@ -181,6 +181,13 @@ def find_open_times(
     return [slot for slot in slots if fits(slot)]
 
 
+def spacing_reasons(patient: Patient, visit_on: date, *, clinic: Clinic) -> list[str]:
+    """Why a microneedling session on `visit_on` would break the gap or the cap (for a page
+    to explain an empty search)."""
+    others, plan_year = _spacing_inputs(patient, ZoneInfo(clinic.timezone), ignore=None)
+    return spacing_problems(visit_on, others, plan=plan_year, policy=plan_policy(clinic))
+
+
 # -- the steps -------------------------------------------------------------------------
 
 

@@ -129,8 +129,12 @@ def _normalise_phone(raw: str, region: str, problems: dict[str, str]) -> str | N
 
 
 def search_terms(query: str) -> tuple[str, str]:
-    """The lower-case text and the digits of a search query."""
+    """The lower-case text and the digits of a search query. "Rivera, Elena", as lists show
+    names, is read as "elena rivera"."""
     text = " ".join(query.lower().split())
+    if text.count(",") == 1:
+        last, first = (part.strip() for part in text.split(","))
+        text = f"{first} {last}".strip()
     return text, re.sub(r"\D", "", query)
 
 

@@ -18,7 +18,12 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import list_patient_plans, results_check_in_window, status_of
+from clinic.plans.service import (
+    find_open_plan,
+    list_patient_plans,
+    results_check_in_window,
+    status_of,
+)
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageStatus
@@ -226,10 +231,16 @@ def services_of_kind(kind: ServiceKind) -> list[Service]:
 
 
 def preferred_service(patient_id: int, services: list[Service]) -> Service | None:
-    """The service of her latest microneedling visit when still offered, else the first."""
+    """The service of the patient's latest visit of this kind when still offered; else one
+    that treats her plan's indications (stretch marks: the body service); else the first."""
     for visit in list_patient_visits(patient_id):
         if visit.service in services:
             return visit.service
+    plan = find_open_plan(patient_id)
+    if plan is not None:
+        treating = [s for s in services if set(s.indications or []) & set(plan.indications)]
+        if treating:
+            return treating[0]
     return services[0] if services else None
 
 

@@ -16,7 +16,7 @@ from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
 from clinic.clock import local_today, utcnow
 from clinic.errors import Conflict, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
-from clinic.operations import VisitRequest, book_visit, find_open_times
+from clinic.operations import VisitRequest, book_visit, find_open_times, spacing_reasons
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient, search_patients
 from clinic.practice.models import Provider, Service, ServiceKind
@@ -97,7 +97,7 @@ def read_finder(
         form.service_id.data = services[0].id
     if not request.args.get("provider_id"):
         form.provider_id.data = 0
-    ok = form.validate() if request.args else True
+    ok = form.validate() if "service_id" in request.args else True  # a search was sent
     from_on = form.from_on.data or today
     to_on = form.to_on.data or from_on + timedelta(days=DEFAULT_DAYS - 1)
     form.from_on.data, form.to_on.data = from_on, to_on
@@ -112,7 +112,7 @@ def read_finder(
 
 
 def sign_off_reasons(patient: Patient, service: Service, on: date, clinic: Any) -> list[str]:
-    """Why she may not book microneedling on `on` without a clinician, if anything."""
+    """Why the patient may not book microneedling on `on` without a clinician, if anything."""
     if service.kind is not ServiceKind.MICRONEEDLING:
         return []
     verdict = judge_microneedling(
@@ -150,6 +150,9 @@ def find_slot() -> Any:
         days = slot_days(slots, providers, tz, one_per_start=provider_id is None)
         if patient is not None:
             reasons = sign_off_reasons(patient, service, max(from_on, today), clinic)
+            if not slots and service.kind is ServiceKind.MICRONEEDLING:
+                # The gap and the yearly cap explain an empty search as often as the diary.
+                reasons += spacing_reasons(patient, max(from_on, today), clinic=clinic)
     return render_template(
         "desk/find.html",
         form=form,
