@@ -3,8 +3,9 @@
 This is the one place that commits per item, because a sent email cannot be rolled back:
 each message is claimed in a short transaction (FOR UPDATE SKIP LOCKED with a lease, so two
 workers never take the same row and a killed worker's claims come back when the lease
-ends), sent, then marked sent in its own commit. Only a worker killed between the mail
-server's acceptance and that commit can cause a repeat, with the same Message-ID.
+ends), sent, then marked sent in its own commit (written by a second thread while the next
+message is sent). Only a worker killed between the mail server's acceptance and that commit
+can cause a repeat, with the same Message-ID.
 
 At send time a message must still make sense: the visit still booked at the time it was
 planned for (or completed, for aftercare; cancelled, for the cancellation notice), consent
@@ -14,6 +15,8 @@ for the channel, no unsubscribe (except for notices of a change), and not quiet 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -21,7 +24,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
@@ -118,10 +120,10 @@ def dispatch_due(
 ) -> DispatchResult:
     """One pass: claim what is due at `now`, then handle each message and mark it.
 
-    Each mark is one UPDATE on a connection in autocommit mode, held for the batch: the row
-    is committed as sent right after the mail server accepted it, at the cost of one round
-    trip. The batch's messages and patients are read once, as it starts; what a message
-    depends on beyond that (its visit, its plan) is read afresh just before it goes.
+    Each mark is one UPDATE in autocommit mode, written by _Marker while the next message
+    is sent: the row is committed as sent right after the mail server accepted it. The
+    batch's messages and patients are read once, as it starts; what a message depends on
+    beyond that (its visit, its plan) is read afresh just before it goes.
     """
     result = DispatchResult()
     ids = claim_due(now, worker, batch_size=batch_size)
@@ -136,40 +138,72 @@ def dispatch_due(
             select(Message).where(Message.id.in_(ids)).options(joinedload(Message.patient))
         )
     }
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as marks:
-        try:
-            for index, message_id in enumerate(ids):
-                if should_stop():
-                    _mark(marks, ids[index:], worker, claimed_by=None, lease_until=None)
-                    break
-                message = batch.get(message_id)
-                if clinic is None or message is None or message.claimed_by != worker:
-                    continue
-                try:
-                    moment = clock() if clock else now
-                    changes = _handle(message, clinic, moment, policy, opened, delivery, result)
-                except Exception as error:  # one broken message must not stall the outbox
-                    log.exception("message %s could not be handled", message_id)
-                    changes = {
-                        "status": MessageStatus.FAILED,
-                        "claimed_by": None,
-                        "lease_until": None,
-                        "last_error": f"{type(error).__name__}: cannot be sent",
-                    }
-                    result.failed += 1
-                _mark(marks, [message_id], worker, **changes)
-        finally:
-            for transport in opened.values():
-                transport.close()
-            db.session.rollback()  # the batch's reads end; its objects are stale now
+    marker = _Marker(worker)
+    try:
+        for index, message_id in enumerate(ids):
+            if should_stop():
+                marker.mark(ids[index:], claimed_by=None, lease_until=None)
+                break
+            message = batch.get(message_id)
+            if clinic is None or message is None or message.claimed_by != worker:
+                continue
+            try:
+                moment = clock() if clock else now
+                changes = _handle(message, clinic, moment, policy, opened, delivery, result)
+            except Exception as error:  # one broken message must not stall the outbox
+                log.exception("message %s could not be handled", message_id)
+                changes = {
+                    "status": MessageStatus.FAILED,
+                    "claimed_by": None,
+                    "lease_until": None,
+                    "last_error": f"{type(error).__name__}: cannot be sent",
+                }
+                result.failed += 1
+            marker.mark([message_id], **changes)
+    finally:
+        for transport in opened.values():
+            transport.close()
+        marker.close()
+        db.session.rollback()  # the batch's reads end; its objects are stale now
     return result
 
 
-def _mark(connection: Connection, ids: list[int], worker: str, **changes: Any) -> None:
-    """Write a message's outcome, only while this worker still holds its claim."""
-    connection.execute(
-        update(Message).where(Message.id.in_(ids), Message.claimed_by == worker).values(**changes)
-    )
+class _Marker:
+    """Writes each message's outcome on its own connection (autocommit) and thread, so the
+    next message is being sent while the last one's row commits.
+
+    A worker killed mid-batch loses the marks still queued: those messages were accepted by
+    the mail server but not committed, so they go again, with the same Message-ID, once
+    their lease ends (the one repeat API.md allows). A mark only lands while this worker
+    still holds the claim.
+    """
+
+    def __init__(self, worker: str) -> None:
+        self._worker = worker
+        self._queue: queue.Queue[tuple[list[int], dict[str, Any]] | None] = queue.Queue()
+        self._connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._thread = threading.Thread(target=self._write, name="outbox-marks", daemon=True)
+        self._thread.start()
+
+    def mark(self, ids: list[int], **changes: Any) -> None:
+        self._queue.put((ids, changes))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._connection.close()
+
+    def _write(self) -> None:
+        while (item := self._queue.get()) is not None:
+            ids, changes = item
+            try:
+                self._connection.execute(
+                    update(Message)
+                    .where(Message.id.in_(ids), Message.claimed_by == self._worker)
+                    .values(**changes)
+                )
+            except Exception:  # the lease brings these messages back; say which
+                log.exception("could not mark message(s) %s", ids)
 
 
 def _handle(
