@@ -54,8 +54,9 @@ def book_visit(
     session = None
     if request.planned_session_id is not None:
         session = _planned_session_for(request, patient, service, visit_on)
+    plan = find_open_plan(request.patient_id)
     if patient is not None and service is not None and service.kind is ServiceKind.MICRONEEDLING:
-        _refuse_spacing(patient, visit_on, clinic=clinic, tz=tz, ignore=None)
+        _refuse_spacing(patient, plan, visit_on, clinic=clinic, tz=tz, ignore=None)
     appointment = scheduling.book_appointment(
         BookingRequest(
             request.patient_id,
@@ -68,7 +69,6 @@ def book_visit(
         actor=actor,
         now=now,
     )
-    plan = find_open_plan(appointment.patient_id)
     if plan is not None and plan.status is PlanStatus.ACTIVE:
         if appointment.service.kind is ServiceKind.RESULTS_CHECK_IN:
             plan.results_appointment_id = appointment.id
@@ -98,7 +98,14 @@ def move_visit(
     if session is not None and not session.window_start <= visit_on <= session.window_end:
         raise RuleBroken(_outside_window(session), {"start": _outside_window(session)})
     if appointment.service.kind is ServiceKind.MICRONEEDLING:
-        _refuse_spacing(appointment.patient, visit_on, clinic=clinic, tz=tz, ignore=appointment.id)
+        _refuse_spacing(
+            appointment.patient,
+            find_open_plan(appointment.patient_id),
+            visit_on,
+            clinic=clinic,
+            tz=tz,
+            ignore=appointment.id,
+        )
     scheduling.reschedule_appointment(
         appointment, starts_at, provider_id, clinic=clinic, actor=actor, now=now
     )
@@ -164,7 +171,9 @@ def find_open_times(
     if patient is None or query.service.kind is not ServiceKind.MICRONEEDLING:
         return slots
     tz = ZoneInfo(clinic.timezone)
-    others, plan_year = _spacing_inputs(patient, tz, ignore=query.ignore_appointment_id)
+    others, plan_year = _spacing_inputs(
+        patient, find_open_plan(patient.id), tz, ignore=query.ignore_appointment_id
+    )
     policy = plan_policy(clinic)
     allowed: dict[date, bool] = {}
 
@@ -184,7 +193,9 @@ def find_open_times(
 def spacing_reasons(patient: Patient, visit_on: date, *, clinic: Clinic) -> list[str]:
     """Why a microneedling session on `visit_on` would break the gap or the cap (for a page
     to explain an empty search)."""
-    others, plan_year = _spacing_inputs(patient, ZoneInfo(clinic.timezone), ignore=None)
+    others, plan_year = _spacing_inputs(
+        patient, find_open_plan(patient.id), ZoneInfo(clinic.timezone), ignore=None
+    )
     return spacing_problems(visit_on, others, plan=plan_year, policy=plan_policy(clinic))
 
 
@@ -200,7 +211,7 @@ def _lock_patient(patient_id: int) -> Patient | None:
 
 
 def _spacing_inputs(
-    patient: Patient, tz: ZoneInfo, ignore: int | None
+    patient: Patient, plan: Plan | None, tz: ZoneInfo, ignore: int | None
 ) -> tuple[list[date], PlanYear | None]:
     starts = db.session.scalars(
         select(Appointment.starts_at)
@@ -213,15 +224,20 @@ def _spacing_inputs(
         )
     )
     others = [start.astimezone(tz).date() for start in starts]
-    plan = find_open_plan(patient.id)
     plan_year = PlanYear(plan.start_date, plan.end_date, plan.sessions_per_year) if plan else None
     return others, plan_year
 
 
 def _refuse_spacing(
-    patient: Patient, visit_on: date, *, clinic: Clinic, tz: ZoneInfo, ignore: int | None
+    patient: Patient,
+    plan: Plan | None,
+    visit_on: date,
+    *,
+    clinic: Clinic,
+    tz: ZoneInfo,
+    ignore: int | None,
 ) -> None:
-    others, plan_year = _spacing_inputs(patient, tz, ignore)
+    others, plan_year = _spacing_inputs(patient, plan, tz, ignore)
     problems = spacing_problems(visit_on, others, plan=plan_year, policy=plan_policy(clinic))
     if problems:
         raise RuleBroken(problems[0], {"start": " ".join(problems)})

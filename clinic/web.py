@@ -6,13 +6,14 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
 from clinic.errors import BadRequest, register_error_handlers
 from clinic.extensions import db, login_manager
+from clinic.practice.service import clinic_zone
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,20 +115,11 @@ def install_web(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
 
 
-def _clinic_zone() -> Any:
-    zone = g.get("clinic_zone")
-    if zone is None:
-        from clinic.practice.service import clinic_zone
-
-        zone = g.clinic_zone = clinic_zone()
-    return zone
-
-
 def local_datetime(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M") -> str:
     """An instant shown in the clinic's zone, e.g. "Tue 9 Mar 2027, 10:00"."""
     if value is None:
         return ""
-    return value.astimezone(_clinic_zone()).strftime(fmt)
+    return value.astimezone(clinic_zone()).strftime(fmt)
 
 
 def long_day(value: date | None) -> str:

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from clinic.accounts.models import ApiToken, Role, SignInFailure, User
 from clinic.accounts.rules import SignInLimit, password_problem, retry_after
@@ -133,7 +134,11 @@ def issue_token(user: User, *, now: datetime, lifetime: timedelta) -> IssuedToke
 
 
 def user_for_token(token: str, *, now: datetime) -> User:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    row = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token))
+        .options(joinedload(ApiToken.user))  # every API request: one query, not two
+    )
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise Unauthorized("The token is missing, wrong, expired or revoked; ask for a new one.")
     if not row.user.is_active_account:

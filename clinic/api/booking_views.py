@@ -27,7 +27,7 @@ from clinic.api.parsing import (
     query_date,
     query_id,
 )
-from clinic.api.representations import appointment_body, screening_body, slot_body
+from clinic.api.representations import appointment_body, screening_body, slot_bodies
 from clinic.clock import utcnow
 from clinic.errors import BadRequest, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
@@ -112,7 +112,7 @@ def availability() -> Any:
         clinic=get_clinic(),
         now=utcnow(),
     )
-    return jsonify({"slots": [slot_body(slot) for slot in slots]})
+    return jsonify({"slots": slot_bodies(slots)})
 
 
 # Appointments ------------------------------------------------------------------------------
@@ -146,11 +146,9 @@ def book_appointment() -> Any:
         actor=actor(),
         now=utcnow(),
     )
+    body = appointment_body(appointment)  # before the commit, which expires the row
     db.session.commit()
-    return created(
-        appointment_body(appointment),
-        url_for("api.appointment", appointment_id=appointment.id),
-    )
+    return created(body, url_for("api.appointment", appointment_id=appointment.id))
 
 
 @bp.get("/appointments")
@@ -187,8 +185,9 @@ def _reschedule(visit: Appointment) -> Any:
     reader.raise_problems("Some of the move's fields are wrong.")
     assert starts_at is not None
     operations.move_visit(visit, starts_at, provider_id, clinic=clinic, actor=actor(), now=utcnow())
+    body = appointment_body(visit)
     db.session.commit()
-    return jsonify(appointment_body(visit))
+    return jsonify(body)
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
@@ -199,8 +198,9 @@ def cancel_appointment(appointment_id: int) -> Any:
     reason = reader.text("reason", required=True)
     reader.raise_problems("Say why the visit is cancelled.")
     operations.cancel_visit(visit, reason, clinic=get_clinic(), actor=actor(), now=utcnow())
+    body = appointment_body(visit)
     db.session.commit()
-    return jsonify(appointment_body(visit))
+    return jsonify(body)
 
 
 @bp.post("/appointments/<int:appointment_id>/check-in")
@@ -228,8 +228,9 @@ def _change_status(appointment_id: int, target: AppointmentStatus) -> Any:
     """A change the status rules refuse is a 422 with their sentence (field `status`)."""
     visit = _appointment_or_404(appointment_id)
     operations.change_visit_status(visit, target, clinic=get_clinic(), actor=actor(), now=utcnow())
+    body = appointment_body(visit)
     db.session.commit()
-    return jsonify(appointment_body(visit))
+    return jsonify(body)
 
 
 def _require_clinical(message: str) -> None:

@@ -84,13 +84,27 @@ def screening_body(screening: Screening) -> dict[str, Any]:
     }
 
 
-def slot_body(slot: Slot) -> dict[str, Any]:
-    return {
-        "start": iso_local(slot.start_utc),
-        "end": iso_local(slot.end_utc),
-        "provider_id": slot.provider_id,
-        "room_id": slot.room_id,
-    }
+def slot_bodies(slots: list[Slot]) -> list[dict[str, Any]]:
+    """Slots as JSON. A search answers hundreds of slots that share their starts and ends
+    (one per free provider), so each instant is formatted once."""
+    zone = clinic_zone()
+    formatted: dict[datetime, str] = {}
+
+    def iso(at: datetime) -> str:
+        text = formatted.get(at)
+        if text is None:
+            text = formatted[at] = at.astimezone(zone).isoformat(timespec="seconds")
+        return text
+
+    return [
+        {
+            "start": iso(slot.start_utc),
+            "end": iso(slot.end_utc),
+            "provider_id": slot.provider_id,
+            "room_id": slot.room_id,
+        }
+        for slot in slots
+    ]
 
 
 def _iso_or_none(at: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import select
 
 from clinic.audit.service import Actor, diff, record
@@ -54,12 +54,14 @@ def get_clinic() -> Clinic:
 
 
 def clinic_zone() -> ZoneInfo:
+    """The clinic's zone (the configured default before setup), kept for the request:
+    pages and API bodies convert every instant they show through it."""
     clinic = find_clinic()
-    if clinic is None:
-        from flask import current_app
-
-        return ZoneInfo(str(current_app.config["CLINIC_TIMEZONE"]))
-    return ZoneInfo(clinic.timezone)
+    name = str(current_app.config["CLINIC_TIMEZONE"]) if clinic is None else clinic.timezone
+    zone: ZoneInfo | None = g.get("clinic_zone")
+    if zone is None or zone.key != name:
+        zone = g.clinic_zone = ZoneInfo(name)
+    return zone
 
 
 def list_providers(*, include_inactive: bool = False) -> list[Provider]:

@@ -55,35 +55,42 @@ def _channels(patient: Patient) -> list[tuple[Channel, str]]:
 
 def _plan(
     patient: Patient,
-    kind: MessageKind,
-    send_at: datetime,
+    planned: list[Planned],
     key: str,
     *,
     now: datetime,
     appointment: Appointment | None = None,
     plan_id: int | None = None,
 ) -> list[Message]:
-    added = []
-    for channel, recipient in _channels(patient):
-        dedupe_key = f"{kind.value}:{channel.value}:{key}"
-        if db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)):
-            continue
-        message = Message(
+    """Add a message per planned kind and channel, except those already made for the same
+    event (one read for all of them; the rows go in with the caller's next flush)."""
+    wanted = {
+        f"{item.kind.value}:{channel.value}:{key}": (item, channel, recipient)
+        for item in planned
+        for channel, recipient in _channels(patient)
+    }
+    if not wanted:
+        return []
+    made = set(db.session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(wanted))))
+    added = [
+        Message(
             dedupe_key=dedupe_key,
             patient_id=patient.id,
             appointment_id=appointment.id if appointment else None,
             plan_id=plan_id,
-            kind=kind,
+            kind=item.kind,
             channel=channel,
             recipient=recipient,
-            send_at=send_at,
+            send_at=item.send_at,
             status=MessageStatus.SCHEDULED,
             visit_starts_at=appointment.starts_at if appointment else None,
-            message_id=f"{kind.value}.{secrets.token_hex(12)}",
+            message_id=f"{item.kind.value}.{secrets.token_hex(12)}",
             created_at=now,
         )
-        db.session.add(message)
-        added.append(message)
+        for dedupe_key, (item, channel, recipient) in wanted.items()
+        if dedupe_key not in made
+    ]
+    db.session.add_all(added)
     return added
 
 
@@ -109,55 +116,40 @@ def _for_this_visit(appointment: Appointment, planned: list[Planned]) -> list[Pl
 
 
 def visit_booked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
+    """Confirmation, preparation and reminder for a new visit (revision 0: never moved)."""
     tz = ZoneInfo(clinic.timezone)
-    revision = _revision(appointment)
-    for planned in _for_this_visit(
-        appointment, visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
-    ):
-        _plan(
-            appointment.patient,
-            planned.kind,
-            planned.send_at,
-            f"appointment:{appointment.id}:r{revision}",
-            now=now,
-            appointment=appointment,
-        )
+    planned = visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
+    _plan(
+        appointment.patient,
+        _for_this_visit(appointment, planned),
+        f"appointment:{appointment.id}:r0",
+        now=now,
+        appointment=appointment,
+    )
 
 
 def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
     """The pending preparation and reminder move with the visit; a notice goes now."""
     _cancel_pending(appointment, kinds=VISIT_REMINDERS)
     tz = ZoneInfo(clinic.timezone)
-    revision = _revision(appointment)
-    key = f"appointment:{appointment.id}:r{revision}"
+    planned = visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
     _plan(
         appointment.patient,
-        MessageKind.RESCHEDULED,
-        now,
-        key,
+        [
+            Planned(MessageKind.RESCHEDULED, now),
+            *(p for p in _for_this_visit(appointment, planned) if p.kind in VISIT_REMINDERS),
+        ],
+        f"appointment:{appointment.id}:r{_revision(appointment)}",
         now=now,
         appointment=appointment,
     )
-    for planned in _for_this_visit(
-        appointment, visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
-    ):
-        if planned.kind in VISIT_REMINDERS:
-            _plan(
-                appointment.patient,
-                planned.kind,
-                planned.send_at,
-                key,
-                now=now,
-                appointment=appointment,
-            )
 
 
 def visit_cancelled(appointment: Appointment, *, now: datetime) -> None:
     _cancel_pending(appointment)
     _plan(
         appointment.patient,
-        MessageKind.CANCELLATION,
-        now,
+        [Planned(MessageKind.CANCELLATION, now)],
         f"appointment:{appointment.id}",
         now=now,
         appointment=appointment,
@@ -173,15 +165,13 @@ def visit_completed(appointment: Appointment, *, clinic: Clinic, now: datetime) 
     if appointment.service.kind is not ServiceKind.MICRONEEDLING:
         return
     tz = ZoneInfo(clinic.timezone)
-    for planned in aftercare_messages(appointment.ends_at, tz, message_policy(clinic)):
-        _plan(
-            appointment.patient,
-            planned.kind,
-            planned.send_at,
-            f"appointment:{appointment.id}",
-            now=now,
-            appointment=appointment,
-        )
+    _plan(
+        appointment.patient,
+        aftercare_messages(appointment.ends_at, tz, message_policy(clinic)),
+        f"appointment:{appointment.id}",
+        now=now,
+        appointment=appointment,
+    )
 
 
 def nudge(
@@ -196,7 +186,7 @@ def nudge(
 ) -> list[Message]:
     """A nudge to book (a session's window, the results check-in) at 10:00 on `on`."""
     send_at = max(now, nudge_at(on, ZoneInfo(clinic.timezone), message_policy(clinic)))
-    return _plan(patient, kind, send_at, key, now=now, plan_id=plan_id)
+    return _plan(patient, [Planned(kind, send_at)], key, now=now, plan_id=plan_id)
 
 
 def _cancel_pending(appointment: Appointment, kinds: tuple[MessageKind, ...] | None = None) -> None:
