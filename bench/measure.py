@@ -29,7 +29,7 @@ from clinic.clock import local_day_bounds, utcnow
 from clinic.extensions import db
 from clinic.practice.models import Service
 from clinic.practice.service import get_clinic
-from clinic.scheduling.availability import AvailabilityQuery, find_availability
+from clinic.scheduling.availability import AvailabilityQuery, find_availability, load_setup
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.slots import Slot, visit_times
 from clinic.scheduling.status import HOLDING_TIME
@@ -196,6 +196,41 @@ class Session:
                 lambda _: self.client.get(url, headers=self.auth), self.runs, self.warmup
             )
         self.add(http)
+        self.per_provider_day(http)
+
+    def per_provider_day(self, search: Figure) -> None:
+        """The 14-day search over all providers as a rate: its time divided by the
+        provider-days it answered (days a provider works and the clinic is open). The peer
+        figure is a cost per provider-day (it loops day by day), so this is the like for
+        like comparison; a lone one-day request is reported beside it (provider_day)."""
+        figure = Figure("per_provider_day_http", "GET /api/v1/availability, per provider-day")
+        with self.app.app_context():
+            provider_days = self._working_provider_days(self.from_on, self.to_on)
+        if not search.samples_ms or not provider_days:
+            figure.note = "skipped: no 14-day search measured"
+            self.add(figure)
+            return
+        figure.samples_ms = [ms / provider_days for ms in search.samples_ms]
+        figure.note = f"(the 14-day search / {provider_days} working provider-days)"
+        self.add(figure)
+
+    def _working_provider_days(self, from_on: date, to_on: date) -> int:
+        clinic = get_clinic()
+        start, _ = local_day_bounds(from_on, self.tz)
+        _, end = local_day_bounds(to_on, self.tz)
+        setup = load_setup(clinic, start, end)
+        open_days = {row.weekday for row in setup.opening_hours}
+        count = 0
+        for offset in range((to_on - from_on).days + 1):
+            on = from_on + timedelta(days=offset)
+            if on in setup.closures or on.weekday() not in open_days:
+                continue
+            count += sum(
+                any(row.weekday == on.weekday() for row in provider.working_hours)
+                for provider in setup.providers
+            )
+        db.session.remove()
+        return count
 
     def provider_day(self) -> None:
         """One provider's availability for one day with about four visits (the peer's

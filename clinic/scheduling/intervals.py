@@ -94,6 +94,32 @@ def lies_inside(span: Span, open_spans: list[Span]) -> bool:
 _FAR_FUTURE = 2**62
 
 
+# Start sets. The slot finder asks "which starts on this day can take the visit?" for a
+# whole day at once: the answer is a list of half-open ranges of start instants, and the
+# grid starts inside them are found by bisection. Each function below is exact for the
+# predicate it names, so a start in the ranges passes that predicate and no other does.
+
+
+def starts_inside(open_spans: list[Span], length: int) -> list[Span]:
+    """The starts s for which `lies_inside((s, s + length), open_spans)` holds."""
+    return [(start, end - length + 1) for start, end in open_spans if end - start >= length]
+
+
+def intersect(a: list[Span], b: list[Span]) -> list[Span]:
+    """The time in both `a` and `b` (each sorted and disjoint)."""
+    both: list[Span] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            both.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return both
+
+
 class BusyIndex:
     """The busy spans of one resource (a provider, a room or a patient), ready for queries.
 
@@ -120,6 +146,21 @@ class BusyIndex:
         """True when any busy span overlaps `span`."""
         before_end = bisect_left(self._starts, span[1])
         return before_end > 0 and self._max_end[before_end - 1] > span[0]
+
+    def blocked_starts(self, lead: int, length: int, within: Span) -> list[Span]:
+        """The starts s in `within` for which `is_busy((s + lead, s + length))` holds.
+
+        A busy span [b, e) overlaps [s + lead, s + length) exactly when
+        b - length < s < e - lead, that is for s in [b - length + 1, e - lead).
+        """
+        low, high = within
+        first = bisect_right(self._max_end, low + lead)  # earlier spans end too soon
+        last = bisect_left(self._starts, high + length)  # later spans start too late
+        return [
+            (self._starts[i] - length + 1, self._ends[i] - lead)
+            for i in range(first, last)
+            if self._ends[i] - lead > self._starts[i] - length + 1
+        ]
 
     def overlapping(self, span: Span) -> list[int]:
         """The visit ids whose busy spans overlap `span`, earliest first."""

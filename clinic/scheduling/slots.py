@@ -23,6 +23,7 @@ and the policy are arguments, and all arithmetic on instants is real elapsed tim
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -39,7 +40,9 @@ from clinic.scheduling.intervals import (
     BusyIndex,
     Span,
     from_micros,
+    intersect,
     lies_inside,
+    starts_inside,
     subtract,
     to_micros,
 )
@@ -134,9 +137,9 @@ class BusyVisit:
         )
 
 
-@dataclass(frozen=True)
-class Slot:
-    """A start one provider can take, with the first free room (lowest id)."""
+class Slot(NamedTuple):
+    """A start one provider can take, with the first free room (lowest id). A named tuple:
+    a search makes hundreds, and a tuple is the cheapest immutable record to build."""
 
     start_utc: datetime
     end_utc: datetime
@@ -254,32 +257,60 @@ def find_slots(
     slots: list[Slot] = []
     day = first_day
     while day <= last_day:
-        opening = [] if day in setup.closures else board.opening(day)
-        working = [
-            (p.provider_id, free, board.provider_index(p.provider_id).is_busy)
-            for p in (providers if opening else ())
-            if (free := board.free(p, day))
-        ]
-        for start in grid_starts(setup.opening_hours, day, tz, policy.slot_grid_minutes):
-            if not working or start > board.latest:
-                break
-            spans = _visit_spans(service, start)
-            if (
-                start < board.earliest
-                or not lies_inside(spans.room, opening)
-                or patient_index.is_busy(spans.visit)
-            ):
-                continue
-            room_id = board.first_free_room(spans.room)
-            if room_id is None:
-                continue
-            start_utc = end_utc = None
-            for pid, free, provider_is_busy in working:
-                if lies_inside(spans.visit, free) and not provider_is_busy(spans.provider):
-                    if start_utc is None or end_utc is None:
-                        start_utc, end_utc = from_micros(start), from_micros(spans.visit[1])
-                    slots.append(Slot(start_utc, end_utc, pid, room_id))
+        if day not in setup.closures:
+            slots += _day_slots(board, service, day, providers, patient_index)
         day += timedelta(days=1)
+    return slots
+
+
+def _day_slots(
+    board: _Board,
+    service: ServiceTiming,
+    day: date,
+    providers: list[ProviderSchedule],
+    patient_index: BusyIndex,
+) -> list[Slot]:
+    """One day of `find_slots`, worked out as ranges of starts rather than start by start.
+
+    For each rule the day's allowed starts are a list of ranges (intervals.py), so a
+    provider's whole day costs a few bisections however fine the grid. The rules are the
+    same predicates `check_booking` applies, turned inside out; the property tests hold the
+    two to the same answers.
+    """
+    opening = board.opening(day)
+    if not opening:
+        return []
+    spans = _visit_spans(service, 0)  # the visit's spans as offsets from its start
+    visit_length, provider_lead, room_length = spans.visit[1], spans.provider[0], spans.room[1]
+    grid = grid_starts(board.opening_hours, day, board.tz, board.grid_minutes)
+    if not grid:
+        return []
+    day_starts = (grid[0], grid[-1] + 1)
+    # What holds for every provider: notice and horizon, the room (with its cleaning)
+    # inside opening hours, and the patient free for the whole visit.
+    common = intersect(starts_inside(opening, room_length), [(board.earliest, board.latest + 1)])
+    common = subtract(common, patient_index.blocked_starts(0, visit_length, day_starts))
+    if not common:
+        return []
+    takers: dict[int, list[int]] = {}  # grid index -> providers free to start then
+    for provider in providers:
+        free = board.free(provider, day)
+        if not free:
+            continue
+        blocked = board.provider_index(provider.provider_id).blocked_starts(
+            provider_lead, visit_length, day_starts
+        )
+        starts = subtract(starts_inside(free, visit_length), blocked)
+        for low, high in intersect(starts, common):
+            for index in range(bisect_left(grid, low), bisect_left(grid, high)):
+                takers.setdefault(index, []).append(provider.provider_id)
+    slots: list[Slot] = []
+    for index in sorted(takers):
+        start = grid[index]
+        room_id = board.first_free_room((start, start + room_length))
+        if room_id is not None:
+            start_utc, end_utc = from_micros(start), from_micros(start + visit_length)
+            slots += (Slot(start_utc, end_utc, pid, room_id) for pid in takers[index])
     return slots
 
 
@@ -397,7 +428,9 @@ class _Board:
         ignore_appointment_id: int | None,
     ) -> None:
         self._setup = setup
-        self._tz = tz
+        self.tz = tz
+        self.opening_hours = setup.opening_hours
+        self.grid_minutes = policy.slot_grid_minutes
         self._providers = {p.provider_id: p for p in setup.providers}
         self._rooms = sorted(setup.room_ids)
         self._time_off = {
@@ -438,16 +471,16 @@ class _Board:
     def opening(self, day: date) -> list[Span]:
         """The clinic's opening hours on `day` as instants (closures are checked apart)."""
         if day not in self._opening:
-            self._opening[day] = day_spans(self._setup.opening_hours, day, self._tz)
+            self._opening[day] = day_spans(self.opening_hours, day, self.tz)
         return self._opening[day]
 
     def free(self, provider: ProviderSchedule, day: date) -> list[Span]:
         """A provider's working hours on `day` minus her breaks and time off."""
         key = (provider.provider_id, day)
         if key not in self._free:
-            working = day_spans(provider.working_hours, day, self._tz)
+            working = day_spans(provider.working_hours, day, self.tz)
             if working:
-                working = subtract(working, day_spans(provider.breaks, day, self._tz))
+                working = subtract(working, day_spans(provider.breaks, day, self.tz))
                 working = subtract(working, self._time_off[provider.provider_id])
             self._free[key] = working
         return self._free[key]
