@@ -90,10 +90,17 @@ def run_one(kind: str, shape: Shape, args: argparse.Namespace, say) -> RunSet:  
             say(f"{kind}: measuring ({args.runs} runs each, {args.warmup} warm-up)")
             session = Session(app, generated, args.runs, args.warmup, say)
             figures = session.all()
+            plans = session.explain()
         finally:
             dispose(app)
     return RunSet(
-        kind, shape.name, generated.visits, generated.holding_visits, generated.seconds, figures
+        kind,
+        shape.name,
+        generated.visits,
+        generated.holding_visits,
+        generated.seconds,
+        figures,
+        plans,
     )
 
 

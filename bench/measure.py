@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import func, select
 
+from bench.explain import appointment_reads
 from bench.floors import RawReader, availability_floor, booking_floor, day_view_floor
 from bench.generate import DESK_EMAIL, DESK_PASSWORD, Generated
 from clinic.accounts.models import User
@@ -411,6 +412,14 @@ class Session:
             raise RuntimeError(message + ": " + response.get_data(as_text=True)[:300])
         figure.note = message
         return False
+
+    def explain(self) -> dict[str, list[str]]:
+        """How the reads that grow with the table reach appointments (bench/explain.py)."""
+        with self.app.app_context():
+            plans = appointment_reads(self.from_on, self.to_on, self.tz)
+        for name, lines in plans.items():
+            self.progress(f"  plan of {name}: {'; '.join(lines) or 'no read of appointments'}")
+        return plans
 
     def all(self) -> dict[str, Figure]:
         self.trivial()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.explain import uses_index
 from bench.measure import Figure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -34,6 +35,7 @@ class RunSet:
     holding_visits: int
     generation_seconds: float
     figures: dict[str, Figure] = field(default_factory=dict)
+    plans: dict[str, list[str]] = field(default_factory=dict)  # bench/explain.py
 
     def p50(self, name: str) -> float | None:
         figure = self.figures.get(name)
@@ -54,6 +56,7 @@ class RunSet:
             "holding_visits": self.holding_visits,
             "generation_seconds": round(self.generation_seconds, 1),
             "figures": figures,
+            "query_plans": self.plans,
         }
 
 
@@ -86,6 +89,8 @@ def table(run: RunSet) -> str:
         )
         if figure.note:
             lines.append(f"    {figure.note}")
+    for name, found in run.plans.items():
+        lines.append(f"plan of {name}: {'; '.join(found) or 'no read of appointments'}")
     return "\n".join(lines)
 
 
@@ -148,6 +153,13 @@ def goals(runs: list[RunSet]) -> list[Goal]:
             Goal("availability at 1M visits within 1.5x of 100k", "not run (--million)", None)
         )
     else:
+        found.append(
+            Goal(
+                "at 1M visits, the reads of appointments use an index (no full scan)",
+                "; ".join(line for lines in million.plans.values() for line in lines),
+                uses_index(million.plans),
+            )
+        )
         for name in ("availability_service", "availability_http", "provider_day_service"):
             small, large = pg.p50(name), million.p50(name)
             if small and large:

@@ -12,16 +12,17 @@ from flask_login import login_required
 
 from clinic import operations
 from clinic.accounts.access import ALL_STAFF, actor, require_role
-from clinic.clock import local_today, utcnow
+from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice.models import Clinic, Provider
 from clinic.practice.service import get_clinic, get_provider, list_providers
-from clinic.scheduling.availability import find_closure, list_day
+from clinic.scheduling.availability import find_closure, list_day, load_setup
 from clinic.scheduling.desk_views import bp, parse_day
 from clinic.scheduling.forms import StatusForm, plausible_id
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import get_appointment
+from clinic.scheduling.slots import ClinicSetup
 from clinic.scheduling.status import TRANSITIONS, AppointmentStatus
 from clinic.scheduling.timetable_views import (
     ColumnInput,
@@ -55,12 +56,17 @@ def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
 bp.add_app_template_global(status_buttons, "desk_status_buttons")
 
 
-def _opening(clinic: Clinic, day: date) -> list[Span]:
+def _opening(setup: ClinicSetup, day: date) -> list[Span]:
     return [
-        (h.opens_at.hour * 60 + h.opens_at.minute, h.closes_at.hour * 60 + h.closes_at.minute)
-        for h in clinic.opening_hours
+        (h.starts_at.hour * 60 + h.starts_at.minute, h.ends_at.hour * 60 + h.ends_at.minute)
+        for h in setup.opening_hours
         if h.weekday == day.weekday()
     ]
+
+
+def _setup(clinic: Clinic, first: date, last: date, tz: ZoneInfo) -> ClinicSetup:
+    """Hours, breaks and time off for the days shown (two queries, see load_setup)."""
+    return load_setup(clinic, local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1])
 
 
 def _visit_spans(visits: list[Appointment], day: date, tz: ZoneInfo) -> list[Span]:
@@ -79,13 +85,15 @@ def day_view() -> Any:
     on = parse_day(request.args.get("date"), today)
     visits = list_day(on, tz)
     closure = find_closure(on)
+    setup = _setup(clinic, on, on, tz)
+    schedules = {schedule.provider_id: schedule for schedule in setup.providers}
     providers: list[Provider] = list_providers()
     known = {p.id for p in providers}
     providers += [v.provider for v in visits if v.provider_id not in known]
     providers = list({p.id: p for p in providers}.values())
     columns = []
     for provider in providers:
-        working, breaks, away = provider_spans(provider, on, tz)
+        working, breaks, away = provider_spans(schedules.get(provider.id), on, tz)
         columns.append(
             ColumnInput(
                 label=provider.name,
@@ -99,7 +107,7 @@ def day_view() -> Any:
                 closed=f"Closed: {closure.name}" if closure else None,
             )
         )
-    bounds = day_bounds(_opening(clinic, on), _visit_spans(visits, on, tz))
+    bounds = day_bounds(_opening(setup, on), _visit_spans(visits, on, tz))
     width = max(170.0, min(260.0, 740.0 / max(1, len(columns))))
     timetable = build_timetable(columns, bounds, tz, column_width=width)
     return render_template(
@@ -109,7 +117,7 @@ def day_view() -> Any:
         visits=visits,
         closure=closure,
         table=timetable,
-        is_open=bool(_opening(clinic, on)) and closure is None,
+        is_open=bool(_opening(setup, on)) and closure is None,
         previous_on=on - timedelta(days=1),
         next_on=on + timedelta(days=1),
     )
@@ -129,6 +137,8 @@ def week_view() -> Any:
     if provider_id is None and providers:
         provider_id = providers[0].id
     provider = get_provider(provider_id) if provider_id is not None else None
+    setup = _setup(clinic, monday, monday + timedelta(days=6), tz)
+    schedule = next((s for s in setup.providers if provider and s.provider_id == provider.id), None)
     columns, opening, busy, total = [], [], [], 0
     listed: list[tuple[date, list[Appointment]]] = []
     for offset in range(7):
@@ -137,8 +147,8 @@ def week_view() -> Any:
         total += len([v for v in visits if v.status.holds_time])
         listed.append((day, visits))
         closure = find_closure(day)
-        working, breaks, away = provider_spans(provider, day, tz) if provider else ([], [], [])
-        opening += _opening(clinic, day)
+        working, breaks, away = provider_spans(schedule, day, tz)
+        opening += _opening(setup, day)
         busy += _visit_spans(visits, day, tz)
         columns.append(
             ColumnInput(

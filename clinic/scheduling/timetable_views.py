@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from clinic.practice.models import Provider
 from clinic.scheduling.desk_views import STATUS_LABELS
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.slots import ProviderSchedule
 
 PX_PER_MINUTE = 1.2  # 18 px per 15-minute row
 HEADER = 46
@@ -107,20 +107,25 @@ def day_bounds(spans: Sequence[Span], visits: Sequence[Span]) -> Span:
     return max(0, first // 60 * 60), min(24 * 60 + 60, -(-last // 60) * 60)
 
 
-def provider_spans(provider: Provider, day: date, tz: ZoneInfo) -> tuple[list[Span], ...]:
-    """Working hours, breaks and time off of a provider on one local day, as minute spans."""
+def provider_spans(
+    schedule: ProviderSchedule | None, day: date, tz: ZoneInfo
+) -> tuple[list[Span], ...]:
+    """Working hours, breaks and time off of a provider on one local day, as minute spans
+    (none for a provider who no longer works here)."""
+    if schedule is None:
+        return [], [], []
     working = [
         (_wall(h.starts_at), _wall(h.ends_at))
-        for h in provider.working_hours
+        for h in schedule.working_hours
         if h.weekday == day.weekday()
     ]
     breaks = [
         (_wall(b.starts_at), _wall(b.ends_at))
-        for b in provider.breaks
+        for b in schedule.breaks
         if b.weekday == day.weekday()
     ]
     away = []
-    for off in provider.time_off:
+    for off in schedule.time_off:
         start, end = minutes_of(off.starts_at, day, tz), minutes_of(off.ends_at, day, tz)
         if end > 0 and start < 1440:
             away.append((max(0, start), min(1440, end)))
