@@ -1,11 +1,12 @@
 """The `practice` blueprint (the admin's clinic setup under /admin) and what its views share:
-putting a service's refusal onto the form that caused it."""
+putting a service's refusal onto the form that caused it, and the sentences that ask the
+front desk to handle visits still booked in time a change took away."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from flask import Blueprint
+from flask import Blueprint, flash
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 
@@ -46,3 +47,38 @@ def put_on_form(
         nested = nested or target.name not in form._fields
     if not refusal.fields or nested:
         form.form_errors.insert(0, refusal.message)
+
+
+def booked_sentence(count: int, span: str) -> str:
+    """The warning for visits booked in a closure or time off (`span`, "this closure"):
+    "2 booked visits fall in this closure — move or cancel them."
+
+    The closure or time off is saved anyway, and the visits stay booked: only the front
+    desk, with each patient, can choose a new time or cancel."""
+    if count == 1:
+        return f"1 booked visit falls in {span} — move or cancel it."
+    return f"{count} booked visits fall in {span} — move or cancel them."
+
+
+def inactive_sentence(count: int, name: str) -> str:
+    """The warning for an inactive provider's visits still ahead:
+    "Ana Ruiz is inactive but still has 2 booked visits — move or cancel them."
+
+    An inactive provider is offered for no new visit, but the ones already booked with her
+    stay booked until the front desk moves them to someone else or cancels them."""
+    if count == 1:
+        return f"{name} is inactive but still has 1 booked visit — move or cancel it."
+    return f"{name} is inactive but still has {count} booked visits — move or cancel them."
+
+
+def flash_saved(saved: str, warning: str | None) -> None:
+    """Say that the change is saved; with a warning about booked visits, as one warning that
+    points to the list of them on the page it leads to."""
+    if warning is None:
+        flash(saved, "success")
+    else:
+        flash(f"{saved} {warning} They are listed below.", "warning")
+
+
+bp.add_app_template_global(booked_sentence, "booked_sentence")
+bp.add_app_template_global(inactive_sentence, "inactive_sentence")

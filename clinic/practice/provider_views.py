@@ -1,4 +1,7 @@
-"""The admin's provider pages: the list, details, weekly hours with breaks, time off."""
+"""The admin's provider pages: the list, details, weekly hours with breaks, time off.
+
+Time off and making a provider inactive are saved even when visits are booked then; the
+page then lists those visits for the front desk to move or cancel (booked_visits)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,13 @@ from clinic.clock import utcnow
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice import service as practice
-from clinic.practice.blueprint import bp, put_on_form
+from clinic.practice.blueprint import (
+    booked_sentence,
+    bp,
+    flash_saved,
+    inactive_sentence,
+    put_on_form,
+)
 from clinic.practice.forms import (
     ProviderForm,
     TimeOffForm,
@@ -23,6 +32,11 @@ from clinic.practice.forms import (
 )
 from clinic.practice.rules import WEEKDAY_NAMES
 from clinic.practice.service import LocalTimeOff, ProviderInput, WorkingDay
+from clinic.scheduling.booked_visits import (
+    list_booked_between,
+    list_booked_in_time_off,
+    list_upcoming_booked,
+)
 
 ROWS = 2
 
@@ -72,17 +86,25 @@ def new_provider() -> Any:
 def edit_provider(provider_id: int) -> Any:
     provider = practice.get_provider(provider_id)
     form = ProviderForm(obj=provider)
+    now = utcnow()
     if form.validate_on_submit():
         try:
-            practice.update_provider(provider, _provider_input(form), actor=actor(), now=utcnow())
+            practice.update_provider(provider, _provider_input(form), actor=actor(), now=now)
         except RuleBroken as refusal:
             put_on_form(form, refusal)
         else:
+            booked = [] if provider.is_active else list_upcoming_booked(provider.id, now)
             db.session.commit()
-            flash("Changes saved.", "success")
-            return redirect(url_for("practice.providers"))
+            if not booked:
+                flash("Changes saved.", "success")
+                return redirect(url_for("practice.providers"))
+            flash_saved("Changes saved.", inactive_sentence(len(booked), provider.name))
+            return redirect(url_for("practice.edit_provider", provider_id=provider.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("practice/provider_form.html", form=form, provider=provider), status
+    booked = [] if provider.is_active else list_upcoming_booked(provider.id, now)
+    return render_template(
+        "practice/provider_form.html", form=form, provider=provider, booked=booked
+    ), status
 
 
 @bp.route("/providers/<int:provider_id>/hours", methods=["GET", "POST"])
@@ -139,19 +161,29 @@ def provider_time_off(provider_id: int) -> Any:
             reason=form.reason.data or "",
         )
         try:
-            practice.add_time_off(
+            absence = practice.add_time_off(
                 provider, raw, zone=practice.clinic_zone(), actor=actor(), now=now
             )
         except RuleBroken as refusal:
             put_on_form(form, refusal)
         else:
+            booked = list_booked_between(
+                absence.starts_at, absence.ends_at, provider_id=provider.id
+            )
             db.session.commit()
-            flash(f"Time off for {provider.name} added.", "success")
+            flash_saved(
+                f"Time off for {provider.name} added.",
+                booked_sentence(len(booked), "this time off") if booked else None,
+            )
             return redirect(url_for("practice.provider_time_off", provider_id=provider.id))
     status = 422 if form.is_submitted() else 200
     upcoming = practice.list_upcoming_time_off(provider, now)
     return render_template(
-        "practice/time_off.html", form=form, provider=provider, time_off=upcoming
+        "practice/time_off.html",
+        form=form,
+        provider=provider,
+        time_off=upcoming,
+        booked_in=list_booked_in_time_off(provider.id, upcoming),
     ), status
 
 

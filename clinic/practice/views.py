@@ -18,7 +18,7 @@ from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice import catalogue_views, provider_views
 from clinic.practice import service as practice
-from clinic.practice.blueprint import bp, put_on_form
+from clinic.practice.blueprint import booked_sentence, bp, flash_saved, put_on_form
 from clinic.practice.forms import (
     ClosureForm,
     OpeningHoursForm,
@@ -27,6 +27,7 @@ from clinic.practice.forms import (
     read_periods,
 )
 from clinic.practice.rules import WEEKDAY_NAMES, ClinicSettings, known_time_zones
+from clinic.scheduling.booked_visits import list_booked_in_closures, list_booked_on
 
 __all__ = ["bp", "catalogue_views", "provider_views"]
 
@@ -108,12 +109,19 @@ def closures() -> Any:
         except RuleBroken as refusal:
             put_on_form(form, refusal)
         else:
+            booked = list_booked_on(closure.on, practice.clinic_zone())
             db.session.commit()
-            flash(f"The clinic is closed on {closure.on:%A %-d %B %Y}.", "success")
+            flash_saved(
+                f"The clinic is closed on {closure.on:%A %-d %B %Y}.",
+                booked_sentence(len(booked), "this closure") if booked else None,
+            )
             return redirect(url_for("practice.closures"))
     status = 422 if form.is_submitted() else 200
     upcoming = practice.list_upcoming_closures(today)
-    return render_template("practice/closures.html", form=form, closures=upcoming), status
+    booked_in = list_booked_in_closures(upcoming, practice.clinic_zone())
+    return render_template(
+        "practice/closures.html", form=form, closures=upcoming, booked_in=booked_in
+    ), status
 
 
 @bp.post("/closures/<int:closure_id>/delete")
