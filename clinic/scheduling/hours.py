@@ -80,11 +80,45 @@ def _gap_end(local: datetime, tz: ZoneInfo) -> int:
 def day_spans(hours: Iterable[WeeklyHours], day: date, tz: ZoneInfo) -> list[Span]:
     """The rows of `hours` for `day`'s weekday as merged instants (sorted, disjoint)."""
     weekday = day.weekday()
+    shift = placement(day, tz)
+    if shift is not None:
+        return place(day_pattern(hours, weekday), shift)
     return merge(
         (wall_instant(day, row.starts_at, tz), wall_instant(day, row.ends_at, tz))
         for row in hours
         if row.weekday == weekday
     )
+
+
+def day_pattern(hours: Iterable[WeeklyHours], weekday: int) -> list[Span]:
+    """The rows of `hours` for `weekday` as merged spans of microseconds after local
+    midnight: the shape of such a day, the same every week, before `place` puts it in time."""
+    return merge(
+        (_micros_of_day(row.starts_at), _micros_of_day(row.ends_at))
+        for row in hours
+        if row.weekday == weekday
+    )
+
+
+def placement(day: date, tz: ZoneInfo) -> int | None:
+    """What `place` adds to a day pattern to give the instants of `day`; None on a day
+    whose UTC offset changes (DST), where only wall_instant's careful path is right."""
+    offset = _steady_offset(day, tz)
+    if offset is None:
+        return None
+    return (day.toordinal() - _EPOCH_ORDINAL) * _DAY - offset
+
+
+def place(pattern: list[Span], shift: int) -> list[Span]:
+    return [(start + shift, end + shift) for start, end in pattern]
+
+
+def _micros_of_day(at: time) -> int:
+    return ((at.hour * 60 + at.minute) * 60 + at.second) * _SECOND + at.microsecond
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAY = 24 * 60 * MINUTE
 
 
 def grid_starts(

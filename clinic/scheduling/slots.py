@@ -33,7 +33,15 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from clinic.scheduling.hours import WeeklyHours, day_spans, grid_starts, local_day_of
+from clinic.scheduling.hours import (
+    WeeklyHours,
+    day_pattern,
+    day_spans,
+    grid_starts,
+    local_day_of,
+    place,
+    placement,
+)
 from clinic.scheduling.intervals import (
     EMPTY_INDEX,
     MINUTE,
@@ -246,12 +254,12 @@ def find_slots(
     overlap her own visits are left out; `ignore_appointment_id` leaves one visit out of the
     busy ones (the visit being moved). Screening, age and plan rules are not judged here.
     """
-    board = _Board(setup, busy, tz, now, policy, ignore_appointment_id)
+    board = _Board(setup, busy, tz, now, policy, ignore_appointment_id, patient_id)
     providers = sorted(
         (p for p in setup.providers if provider_id is None or p.provider_id == provider_id),
         key=lambda p: p.provider_id,
     )
-    patient_index = board.patient_index(patient_id)
+    patient_index = board.patient_index
     first_day = max(from_on, local_day_of(board.earliest, tz))
     last_day = min(to_on, local_day_of(board.latest, tz))
     slots: list[Slot] = []
@@ -336,7 +344,7 @@ def check_booking(
     `room_id` the first free room is chosen, as the finder does; when every room is taken,
     each room's blocking visits are listed.
     """
-    board = _Board(setup, busy, tz, now, policy, ignore_appointment_id)
+    board = _Board(setup, busy, tz, now, policy, ignore_appointment_id, patient_id)
     start = to_micros(starts_at)
     spans = _visit_spans(service, start)
     problems: list[BookingProblem] = []
@@ -378,7 +386,7 @@ def check_booking(
             ]
     conflicts += [
         Conflict(ConflictKind.PATIENT, visit_id)
-        for visit_id in board.patient_index(patient_id).overlapping(spans.visit)
+        for visit_id in board.patient_index.overlapping(spans.visit)
     ]
     return BookingCheck(
         times=visit_times(service, starts_at),
@@ -426,6 +434,7 @@ class _Board:
         now: datetime,
         policy: BookingPolicy,
         ignore_appointment_id: int | None,
+        patient_id: int | None,
     ) -> None:
         self._setup = setup
         self.tz = tz
@@ -439,7 +448,7 @@ class _Board:
         }
         by_provider: dict[int, list[tuple[Span, int]]] = {}
         by_room: dict[int, list[tuple[Span, int]]] = {}
-        by_patient: dict[int, list[tuple[Span, int]]] = {}
+        patient_entries: list[tuple[Span, int]] = []
         for visit in busy:
             if visit.appointment_id == ignore_appointment_id:
                 continue
@@ -449,15 +458,15 @@ class _Board:
                 (provider_span, visit.appointment_id)
             )
             by_room.setdefault(visit.room_id, []).append((room_span, visit.appointment_id))
-            by_patient.setdefault(visit.patient_id, []).append(
-                ((room_span[0], provider_span[1]), visit.appointment_id)
-            )
+            if visit.patient_id == patient_id:
+                patient_entries.append(((room_span[0], provider_span[1]), visit.appointment_id))
         self._provider_index = {key: BusyIndex(value) for key, value in by_provider.items()}
         self._room_index = {key: BusyIndex(value) for key, value in by_room.items()}
         self._room_checks = [(room, self.room_index(room).is_busy) for room in self._rooms]
-        self._patient_entries = by_patient
+        self._patient_index = BusyIndex(patient_entries) if patient_entries else EMPTY_INDEX
         self._opening: dict[date, list[Span]] = {}
         self._free: dict[tuple[int, date], list[Span]] = {}
+        self._weekly_free: dict[tuple[int, int], list[Span]] = {}
 
         # Lead time: the clinic needs notice to prepare the room and the patient.
         self.earliest = to_micros(now) + policy.lead_time_minutes * MINUTE
@@ -475,14 +484,30 @@ class _Board:
         return self._opening[day]
 
     def free(self, provider: ProviderSchedule, day: date) -> list[Span]:
-        """A provider's working hours on `day` minus her breaks and time off."""
+        """A provider's working hours on `day` minus her breaks and time off.
+
+        Hours minus breaks is the same shape every week, so on a day without a DST change
+        it is worked out once per weekday and placed in time.
+        """
         key = (provider.provider_id, day)
         if key not in self._free:
-            working = day_spans(provider.working_hours, day, self.tz)
-            if working:
-                working = subtract(working, day_spans(provider.breaks, day, self.tz))
-                working = subtract(working, self._time_off[provider.provider_id])
-            self._free[key] = working
+            shift = placement(day, self.tz)
+            if shift is None:
+                working = day_spans(provider.working_hours, day, self.tz)
+                if working:
+                    working = subtract(working, day_spans(provider.breaks, day, self.tz))
+            else:
+                weekday = day.weekday()
+                shape = self._weekly_free.get((provider.provider_id, weekday))
+                if shape is None:
+                    shape = subtract(
+                        day_pattern(provider.working_hours, weekday),
+                        day_pattern(provider.breaks, weekday),
+                    )
+                    self._weekly_free[(provider.provider_id, weekday)] = shape
+                working = place(shape, shift)
+            time_off = self._time_off[provider.provider_id]
+            self._free[key] = subtract(working, time_off) if working and time_off else working
         return self._free[key]
 
     def provider_index(self, provider_id: int) -> BusyIndex:
@@ -491,10 +516,10 @@ class _Board:
     def room_index(self, room_id: int) -> BusyIndex:
         return self._room_index.get(room_id, EMPTY_INDEX)
 
-    def patient_index(self, patient_id: int | None) -> BusyIndex:
-        if patient_id is None or patient_id not in self._patient_entries:
-            return EMPTY_INDEX
-        return BusyIndex(self._patient_entries[patient_id])
+    @property
+    def patient_index(self) -> BusyIndex:
+        """The visits of the patient the board was built for (none without one)."""
+        return self._patient_index
 
     def first_free_room(self, room_span: Span) -> int | None:
         """The lowest-numbered room free for `room_span`, so rooms fill in a stable order."""
