@@ -6,13 +6,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Date, Integer, Select, Time, cast, literal_column, null, select, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    Row,
+    Select,
+    Time,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
 
 from clinic.clock import local_day_bounds
@@ -50,6 +62,14 @@ from clinic.scheduling.status import HOLDING_TIME
 
 # No visit is longer than this; it bounds the index range scanned for busy visits.
 LONGEST_VISIT = timedelta(hours=12)
+
+
+def _plain_rows(statement: Select[Any]) -> Sequence[Row[Any]]:
+    """The rows of a select of columns, read on the session's connection (its transaction)
+    without the ORM's per-statement bookkeeping: every search and booking makes these.
+    Pending changes are flushed first, as the ORM would, so the read sees them."""
+    db.session.flush()
+    return db.session.connection().execute(statement).all()  # one fetch, not one per row
 
 
 def booking_policy(clinic: Clinic) -> BookingPolicy:
@@ -119,7 +139,7 @@ def load_setup(clinic: Clinic, starts_at: datetime, ends_at: datetime) -> Clinic
     room_ids: list[int] = []
     hours: dict[int, list[WeeklyHours]] = {}
     breaks: dict[int, list[WeeklyHours]] = {}
-    for tag, owner, weekday, begins, finishes in db.session.execute(weekly):
+    for tag, owner, weekday, begins, finishes in _plain_rows(weekly):
         if tag == "provider":
             hours.setdefault(owner, [])
         elif tag == "room":
@@ -145,7 +165,7 @@ def load_setup(clinic: Clinic, starts_at: datetime, ends_at: datetime) -> Clinic
     )
     away: dict[int, list[Interval]] = {}
     closures: set[date] = set()
-    for provider_id, away_from, away_until, closed_on in db.session.execute(dated):
+    for provider_id, away_from, away_until, closed_on in _plain_rows(dated):
         if closed_on is not None:
             closures.add(closed_on)
         else:
@@ -190,7 +210,7 @@ def busy_visits(starts_at: datetime, ends_at: datetime) -> list[BusyVisit]:
     """Visits holding time that overlap [starts_at, ends_at), read as plain tuples."""
     return [
         BusyVisit(visit, provider, room, patient, Interval(busy_from, end), Interval(start, until))
-        for visit, patient, provider, room, start, end, busy_from, until in db.session.execute(
+        for visit, patient, provider, room, start, end, busy_from, until in _plain_rows(
             busy_visits_query(starts_at, ends_at)
         )
     ]

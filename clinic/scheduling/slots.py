@@ -65,9 +65,9 @@ class BookingPolicy:
     horizon_months: int = 12
 
 
-@dataclass(frozen=True)
-class Interval:
-    """[starts_at, ends_at) between two aware instants."""
+class Interval(NamedTuple):
+    """[starts_at, ends_at) between two aware instants. (Named tuples here and below: a
+    search reads hundreds of busy visits, and a tuple is the cheapest record to build.)"""
 
     starts_at: datetime
     ends_at: datetime
@@ -117,8 +117,7 @@ class VisitTimes:
         return Interval(self.starts_at, self.ends_at)
 
 
-@dataclass(frozen=True)
-class BusyVisit:
+class BusyVisit(NamedTuple):
     """A visit that holds its time (booked, checked in or completed; API.md "Visits").
 
     The patient is busy from the visit's start (the room's busy start) to its end (the
@@ -146,8 +145,7 @@ class BusyVisit:
 
 
 class Slot(NamedTuple):
-    """A start one provider can take, with the first free room (lowest id). A named tuple:
-    a search makes hundreds, and a tuple is the cheapest immutable record to build."""
+    """A start one provider can take, with the first free room (lowest id)."""
 
     start_utc: datetime
     end_utc: datetime
