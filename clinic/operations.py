@@ -20,7 +20,13 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import PlanYear, SessionStatus, spacing_problems
-from clinic.plans.service import find_open_plan, plan_policy, session_done, status_of
+from clinic.plans.service import (
+    find_open_plan,
+    plan_policy,
+    session_done,
+    status_of,
+    unbooked_sessions,
+)
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders import service as reminders
 from clinic.scheduling import service as scheduling
@@ -273,10 +279,12 @@ def _outside_window(session: PlannedSession) -> str:
 
 
 def _due_session_on(plan: Plan, visit_on: date, *, today: date) -> PlannedSession | None:
-    for session in plan.sessions:
-        if session.window_start <= visit_on <= session.window_end and status_of(session, today) in (
-            SessionStatus.DUE,
-            SessionStatus.MISSED,
-        ):
-            return session
-    return None
+    """The session still to book whose window holds the visit's day, if any."""
+    return next(
+        (
+            session
+            for session in unbooked_sessions(plan, today)
+            if session.window_start <= visit_on <= session.window_end
+        ),
+        None,
+    )

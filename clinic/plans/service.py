@@ -202,6 +202,16 @@ def status_of(session: PlannedSession, today: date) -> SessionStatus:
     )
 
 
+UNBOOKED = (SessionStatus.DUE, SessionStatus.MISSED)
+"""A session still to book: the front desk may book it, late too, and a nudge for it still
+makes sense. (The portal lets a patient book only a due one: a missed window needs a call.)"""
+
+
+def unbooked_sessions(plan: Plan, today: date) -> list[PlannedSession]:
+    """The plan's sessions still to book, in order."""
+    return [session for session in plan.sessions if status_of(session, today) in UNBOOKED]
+
+
 def results_check_in_window(plan: Plan, clinic: Clinic) -> DateWindow:
     """Projected from the last session's target until that session is booked, then from
     its visit's day (booked or done)."""

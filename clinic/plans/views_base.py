@@ -16,15 +16,18 @@ from clinic.patients.models import Patient
 from clinic.plans.forms import INDICATION_LABELS
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import DateWindow, SessionStatus
-from clinic.plans.service import list_patient_plans, results_check_in_window, status_of
+from clinic.plans.service import (
+    UNBOOKED,
+    list_patient_plans,
+    results_check_in_window,
+    status_of,
+)
 from clinic.practice.models import Clinic
 from clinic.practice.service import clinic_zone, get_clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
 
 bp = Blueprint("plans", __name__)
-
-BOOKABLE = (SessionStatus.DUE, SessionStatus.MISSED)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class SessionLine:
 
     @property
     def is_bookable(self) -> bool:
-        return self.status in BOOKABLE and self.session.plan.status is PlanStatus.ACTIVE
+        return self.status in UNBOOKED and self.session.plan.status is PlanStatus.ACTIVE
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,7 @@ from sqlalchemy.orm import joinedload
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
-from clinic.plans.rules import SessionStatus
-from clinic.plans.service import results_check_in_window, status_of
+from clinic.plans.service import results_check_in_window, unbooked_sessions
 from clinic.practice.models import Clinic
 from clinic.reminders.content import render
 from clinic.reminders.models import Message
@@ -352,14 +351,7 @@ def _why_not(
 
 
 def _due_session(plan: Plan, today: date) -> PlannedSession | None:
-    return next(
-        (
-            s
-            for s in plan.sessions
-            if status_of(s, today) in (SessionStatus.DUE, SessionStatus.MISSED)
-        ),
-        None,
-    )
+    return next(iter(unbooked_sessions(plan, today)), None)
 
 
 def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
