@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import logging
 import sys
 import time
@@ -87,11 +88,14 @@ def run_one(kind: str, shape: Shape, args: argparse.Namespace, say) -> RunSet:  
                 generated = generate(shape, now=datetime.now(UTC), progress=say)
             say(f"{kind}: written in {generated.seconds:.1f} s; analysing")
             analyse(app)
+            gc.collect()
+            gc.freeze()  # as wsgi.py does once the app is loaded (see there)
             say(f"{kind}: measuring ({args.runs} runs each, {args.warmup} warm-up)")
             session = Session(app, generated, args.runs, args.warmup, say)
             figures = session.all()
             plans = session.explain()
         finally:
+            gc.unfreeze()  # the next clinic's run starts from a clean slate
             dispose(app)
     return RunSet(
         kind,
