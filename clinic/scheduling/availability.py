@@ -98,17 +98,22 @@ def service_timing(service: Service) -> ServiceTiming:
     )
 
 
-def load_setup(clinic: Clinic, starts_at: datetime, ends_at: datetime) -> ClinicSetup:
+def load_setup(
+    clinic: Clinic, starts_at: datetime, ends_at: datetime, provider_id: int | None = None
+) -> ClinicSetup:
     """Opening hours, active providers (weekly hours, breaks) and rooms, with the closures
     and time off that touch [starts_at, ends_at) only, so the cost does not grow with years
-    of history.
+    of history. With `provider_id`, that provider only (a search for one provider).
 
     Every search and every booking reads this, so it is two queries (the weekly setup, then
     the dated exceptions), each a UNION ALL of small tables tagged by row kind: seven round
     trips cost more than the rows themselves.
     """
     tz = ZoneInfo(clinic.timezone)
-    active = select(Provider.id).where(Provider.is_active.is_(True))
+    wanted = [Provider.is_active.is_(True)]
+    if provider_id is not None:
+        wanted.append(Provider.id == provider_id)
+    active = select(Provider.id).where(*wanted)
     no_time, no_id = cast(null(), Time), cast(null(), Integer)
     weekly = union_all(
         *(
@@ -128,9 +133,7 @@ def load_setup(clinic: Clinic, starts_at: datetime, ends_at: datetime) -> Clinic
             OpeningHours.opens_at,
             OpeningHours.closes_at,
         ).where(OpeningHours.clinic_id == clinic.id),
-        select(literal_column("'provider'"), Provider.id, no_id, no_time, no_time).where(
-            Provider.is_active.is_(True)
-        ),
+        select(literal_column("'provider'"), Provider.id, no_id, no_time, no_time).where(*wanted),
         select(literal_column("'room'"), Room.id, no_id, no_time, no_time).where(
             Room.is_active.is_(True)
         ),
@@ -262,7 +265,7 @@ def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime
     window_start, _ = local_day_bounds(from_on, tz)
     _, window_end = local_day_bounds(to_on, tz)
     slots = find_slots(
-        load_setup(clinic, window_start, window_end),
+        load_setup(clinic, window_start, window_end, query.provider_id),
         service_timing(query.service),
         busy_visits(window_start, window_end),
         from_on=from_on,
