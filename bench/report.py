@@ -160,7 +160,15 @@ def goals(runs: list[RunSet]) -> list[Goal]:
                 uses_index(million.plans),
             )
         )
-        for name in ("availability_service", "availability_http", "provider_day_service"):
+        for name in (
+            "availability_service",
+            "availability_http",
+            "provider_day_service",
+            "provider_day_http",
+            "per_provider_day_http",  # the same search per provider-day: the bigger clinic's
+            # window holds 9x the visits and 4x the providers, so the raw ratio measures
+            # the clinic's size as well as the table's (docs/performance.md)
+        ):
             small, large = pg.p50(name), million.p50(name)
             if small and large:
                 found.append(
