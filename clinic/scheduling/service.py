@@ -529,21 +529,21 @@ def _set_times(appointment: Appointment, check: BookingCheck) -> None:
 
 
 def _flush_guarded(change: Callable[[], None], recheck: Callable[[], BookingCheck]) -> None:
-    """Make the visit's change and flush it. An exclusion violation (PostgreSQL: a booking
-    that won a race since our check) becomes the 409 a check made now gives, naming the
-    winner.
+    """Make the visit's change and flush it in a savepoint. An exclusion violation
+    (PostgreSQL: a booking that won a race since our check) becomes the 409 a check made
+    now gives, naming the winner.
 
-    The failed statement aborts the transaction, so it is rolled back before the recheck
-    reads the calendar again; nothing in it is worth keeping, since the change is refused.
-    (A savepoint would keep it, at two more round trips on every booking.)
+    The change is made inside the savepoint on purpose: `begin_nested()` first flushes
+    whatever is pending, outside the savepoint, so a visit added or moved before it would
+    hit the constraint there, break the whole transaction, and answer 500 instead of 409.
     """
     try:
-        change()
-        db.session.flush()
+        with db.session.begin_nested():
+            change()
+            db.session.flush()
     except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
             raise
-        db.session.rollback()
         check = recheck()
         conflict = (
             _conflict(check)
