@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Update, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
@@ -212,30 +212,49 @@ class _Marker:
             self._commit([item for item in group if item is not None])
 
     def _commit(self, marks: list[tuple[list[int], dict[str, Any]]]) -> None:
-        """One transaction; one executemany per set of columns (sent, skipped, retried...)."""
-        rows_by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for ids, changes in marks:
-            columns = tuple(sorted(changes))
-            rows_by_columns.setdefault(columns, []).extend(
-                {"mark_id": message_id, **{f"new_{c}": changes[c] for c in columns}}
-                for message_id in ids
-            )
-        if not rows_by_columns:
+        """The marks in one transaction, in order, one executemany per run of marks with
+        the same columns (sent, skipped, retried...). If that fails, each mark is tried on
+        its own, so one bad row cannot undo the marks of messages that went out."""
+        if not marks:
             return
         try:
             with self._connection.begin():
-                for columns, rows in rows_by_columns.items():
-                    statement = (
-                        update(Message)
-                        .where(
-                            Message.id == bindparam("mark_id"),
-                            Message.claimed_by == self._worker,
-                        )
-                        .values({column: bindparam(f"new_{column}") for column in columns})
-                    )
-                    self._connection.execute(statement, rows)
-        except Exception:  # the lease brings these messages back; say which
-            log.exception("could not mark message(s) %s", [i for ids, _ in marks for i in ids])
+                for columns, rows in _runs_by_columns(marks):
+                    self._connection.execute(self._statement(columns), rows)
+            return
+        except Exception:
+            log.warning("marking %s messages together failed; marking them one by one", len(marks))
+        for mark in marks:
+            try:
+                with self._connection.begin():
+                    for columns, rows in _runs_by_columns([mark]):
+                        self._connection.execute(self._statement(columns), rows)
+            except Exception:  # the lease brings this message back; say which
+                log.exception("could not mark message(s) %s", mark[0])
+
+    def _statement(self, columns: tuple[str, ...]) -> Update:
+        return (
+            update(Message)
+            .where(Message.id == bindparam("mark_id"), Message.claimed_by == self._worker)
+            .values({column: bindparam(f"new_{column}") for column in columns})
+        )
+
+
+def _runs_by_columns(
+    marks: list[tuple[list[int], dict[str, Any]]],
+) -> list[tuple[tuple[str, ...], list[dict[str, Any]]]]:
+    """Consecutive marks that set the same columns, as executemany parameter lists: the
+    order is kept, so a later mark of a message is written after an earlier one."""
+    runs: list[tuple[tuple[str, ...], list[dict[str, Any]]]] = []
+    for ids, changes in marks:
+        columns = tuple(sorted(changes))
+        if not runs or runs[-1][0] != columns:
+            runs.append((columns, []))
+        runs[-1][1].extend(
+            {"mark_id": message_id, **{f"new_{c}": changes[c] for c in columns}}
+            for message_id in ids
+        )
+    return runs
 
 
 def _handle(

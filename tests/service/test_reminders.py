@@ -300,3 +300,31 @@ def test_a_message_that_cannot_be_rendered_does_not_stall_the_outbox(
     assert (result.failed, result.sent) == (1, 1)
     [confirmation] = messages(MessageKind.CONFIRMATION)
     assert confirmation.status is MessageStatus.FAILED and "KeyError" in confirmation.last_error
+
+
+def test_a_mark_the_database_refuses_does_not_undo_the_others(
+    world: World, inbox, monkeypatch
+) -> None:
+    """Marks are committed together; one bad row must not make sent messages go again."""
+    from clinic.reminders import dispatch as dispatcher
+
+    box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    monkeypatch.setattr(dispatcher, "MARK_WINDOW_SECONDS", 0.3)  # both marks in one commit
+    real_handle = dispatcher._handle
+
+    def refused_mark(message, *args, **kwargs):
+        changes = real_handle(message, *args, **kwargs)
+        if message.kind is MessageKind.CONFIRMATION:
+            changes["recipient"] = None  # NOT NULL: the database refuses this mark
+        return changes
+
+    monkeypatch.setattr(dispatcher, "_handle", refused_mark)
+    result = dispatch(world, port, local("2027-03-18", "10:00"))  # confirmation + preparation
+    assert result.sent == 2 and len(box.messages) == 2
+    db.session.expire_all()
+    [preparation] = messages(MessageKind.PREPARATION)
+    [confirmation] = messages(MessageKind.CONFIRMATION)
+    assert preparation.status is MessageStatus.SENT
+    assert confirmation.status is MessageStatus.SCHEDULED  # still claimed: it goes again
+    assert confirmation.claimed_by == "w1"
