@@ -130,13 +130,6 @@ def load_config(overrides: dict[str, object] | None = None) -> dict[str, object]
     settings["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(
         str(settings["SQLALCHEMY_DATABASE_URI"])
     )
-    if str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
-        # Sessions in UTC: instants come back already in UTC (no conversion per value,
-        # see clinic.db.UTCDateTime), and SQL date arithmetic means the same on every host.
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **dict(settings["SQLALCHEMY_ENGINE_OPTIONS"]),  # type: ignore[call-overload]
-            "connect_args": {"options": "-c TimeZone=UTC"},
-        }
     secret = settings.get("SECRET_KEY")
     if settings["CLINIC_ENV"] == "production" and (
         not secret or secret == DEV_SECRET or len(str(secret)) < 32

@@ -32,9 +32,12 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     logging.getLogger("clinic").setLevel(logging.INFO)
 
     from clinic import models  # noqa: F401  (every table, for Alembic and relationships)
+    from clinic.db import sessions_in_utc
     from clinic.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        sessions_in_utc(db.engine)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
