@@ -16,12 +16,11 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from clinic.clock import local_day_bounds
 from clinic.extensions import db
-from clinic.scheduling.availability import busy_visits_query
-from clinic.scheduling.models import Appointment
+from clinic.scheduling.availability import busy_visits_query, day_visits_query
 
 
 @contextmanager
@@ -44,7 +43,8 @@ def _explained() -> Iterator[None]:
 
 
 def _appointment_reads(plan: Any) -> list[str]:
-    """How a PostgreSQL JSON plan reads appointments, e.g. 'Index Scan using ix_...'."""
+    """How a PostgreSQL JSON plan reads appointments, e.g.
+    'Index Scan using ix_appointments_starts_at (Index Cond: ...)'."""
     found = []
     stack = [plan[0]["Plan"]]
     while stack:
@@ -52,7 +52,10 @@ def _appointment_reads(plan: Any) -> list[str]:
         if node.get("Relation Name") == "appointments" or "appointments" in node.get(
             "Index Name", ""
         ):
-            found.append(f"{node['Node Type']} using {node.get('Index Name', 'no index')}")
+            how = f"{node['Node Type']} using {node.get('Index Name', 'no index')}"
+            if "Index Cond" in node:
+                how += f" (Index Cond: {node['Index Cond']})"
+            found.append(how)
         stack.extend(node.get("Plans", []))
     return found
 
@@ -61,12 +64,9 @@ def appointment_reads(from_on: date, to_on: date, tz: ZoneInfo) -> dict[str, lis
     """The plan of each read, as lines that name the scan and the index used."""
     start, _ = local_day_bounds(from_on, tz)
     _, end = local_day_bounds(to_on, tz)
-    day_start, day_end = local_day_bounds(from_on, tz)
     reads = {
         "busy visits, 14 days (availability)": busy_visits_query(start, end),
-        "one day's visits (the day view's filter)": select(Appointment.id).where(
-            Appointment.starts_at >= day_start, Appointment.starts_at < day_end
-        ),
+        "one day's visits (day view)": day_visits_query(from_on, tz),
     }
     plans: dict[str, list[str]] = {}
     for name, query in reads.items():
@@ -84,9 +84,9 @@ def appointment_reads(from_on: date, to_on: date, tz: ZoneInfo) -> dict[str, lis
 
 
 def uses_index(plans: dict[str, list[str]]) -> bool:
-    """True when no read of appointments is a full scan."""
+    """True when every read of appointments is a range on an index: an index condition on
+    PostgreSQL, a SEARCH on SQLite (a SCAN walks the whole table or index)."""
     lines = [line for found in plans.values() for line in found]
-    return bool(lines) and not any(
-        line.startswith("Seq Scan") or (line.startswith("SCAN") and "INDEX" not in line)
-        for line in lines
+    return bool(lines) and all(
+        line.startswith("SEARCH") or "(Index Cond:" in line for line in lines
     )

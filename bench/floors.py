@@ -5,7 +5,7 @@ hardly be faster than its floor, so "time / floor" says how much the app adds.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from clinic.extensions import db
@@ -40,8 +40,11 @@ class RawReader:
         cursor.close()
         return rows
 
-    def setup(self) -> list[Any]:
-        """The clinic's setup, as load_setup reads it (every active provider's schedule)."""
+    def setup(self, starts_at: datetime, ends_at: datetime) -> list[Any]:
+        """The rows load_setup reads for [starts_at, ends_at): every active provider's
+        weekly schedule, and the closures and time off near the window (its bounds)."""
+        from clinic.scheduling.availability import LONGEST_VISIT
+
         clinic = self.all("SELECT * FROM clinics ORDER BY id LIMIT 1")
         hours = self.all(
             "SELECT weekday, opens_at, closes_at FROM opening_hours WHERE clinic_id = %s",
@@ -51,7 +54,10 @@ class RawReader:
         return [
             clinic,
             hours,
-            self.all('SELECT "on" FROM closures'),
+            self.all(
+                'SELECT "on" FROM closures WHERE "on" >= %s AND "on" <= %s',
+                [starts_at.date() - timedelta(days=2), ends_at.date() + timedelta(days=2)],
+            ),
             self.all(active),
             self.all(
                 f"SELECT provider_id, weekday, starts_at, ends_at FROM working_hours "
@@ -63,7 +69,8 @@ class RawReader:
             ),
             self.all(
                 f"SELECT provider_id, starts_at, ends_at FROM time_off "
-                f"WHERE provider_id IN ({active})"
+                f"WHERE provider_id IN ({active}) AND starts_at < %s AND ends_at > %s",
+                [ends_at + LONGEST_VISIT, starts_at - LONGEST_VISIT],
             ),
             self.all("SELECT id FROM rooms WHERE is_active"),
         ]
@@ -84,7 +91,7 @@ def availability_floor(
     """The rows behind one availability answer: setup, the service, busy visits."""
     from clinic.scheduling.availability import LONGEST_VISIT
 
-    reader.setup()
+    reader.setup(*window)
     reader.all("SELECT * FROM services WHERE id = %s", [service_id])
     return len(reader.busy(window[0] - LONGEST_VISIT, window[1]))
 
@@ -122,7 +129,7 @@ def booking_floor(
     reader.all("SELECT * FROM patients WHERE id = %s", [patient_id])
     reader.all("SELECT * FROM services WHERE id = %s", [service_id])
     reader.all("SELECT * FROM providers WHERE id = %s", [provider_id])
-    reader.setup()
+    reader.setup(starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT)
     reader.busy(starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT)
     reader.all(
         "SELECT * FROM screenings WHERE patient_id = %s ORDER BY taken_at DESC, id DESC LIMIT 1",
@@ -166,8 +173,8 @@ def day_view_floor(
     """The rows behind the day view: the signed-in user, the setup, the day's closure, and
     the day's visits with their patient, service, provider and room."""
     reader.all("SELECT * FROM users WHERE id = %s", [user_id])
-    reader.setup()
     start, end = day_bounds
+    reader.setup(start, end)
     reader.all('SELECT * FROM closures WHERE "on" = %s', [on])
     rows = reader.all(
         "SELECT a.*, p.first_name, p.last_name, s.name, v.name, r.name FROM appointments a "

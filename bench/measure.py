@@ -208,7 +208,9 @@ class Session:
         with self.app.app_context():
             provider_days = self._working_provider_days(self.from_on, self.to_on)
         if not search.samples_ms or not provider_days:
-            figure.note = "skipped: no 14-day search measured"
+            figure.note = "skipped: " + (
+                "no 14-day search measured" if provider_days else "nobody works in the window"
+            )
             self.add(figure)
             return
         figure.samples_ms = [ms / provider_days for ms in search.samples_ms]

@@ -142,9 +142,15 @@ def goals(runs: list[RunSet]) -> list[Goal]:
     )
     judge("booking p50 under 15 ms", ("booking_http",), BOOKING_MS)
     judge("day view under 40 ms", ("day_view",), DAY_VIEW_MS)
+    # The peer's 9 ms is its cost per provider-day (it loops day by day); judged two ways:
     judge(
-        "per provider-day at least 20x under django-appointment's 9 ms (0.45 ms)",
+        "a search's cost per provider-day at least 20x under django-appointment's 9 ms",
         ("per_provider_day_http",),
+        PEER_PROVIDER_DAY_MS / PEER_FACTOR,
+    )
+    judge(
+        "a lone one-provider, one-day request at least 20x under it (0.45 ms)",
+        ("provider_day_http",),
         PEER_PROVIDER_DAY_MS / PEER_FACTOR,
     )
     million = next((r for r in runs if r.database == "postgres" and r.shape == "1M"), None)

@@ -71,7 +71,9 @@ def _plan(
     }
     if not wanted:
         return []
-    made = set(db.session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(wanted))))
+    made = set(
+        db.session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(list(wanted))))
+    )
     added = [
         Message(
             dedupe_key=dedupe_key,

@@ -24,6 +24,8 @@ from clinic.clock import exists_locally
 from clinic.scheduling.intervals import MINUTE, Span, from_micros, merge, to_micros
 
 _SECOND = 1_000_000
+_DAY = 24 * 60 * MINUTE
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -110,15 +112,12 @@ def placement(day: date, tz: ZoneInfo) -> int | None:
 
 
 def place(pattern: list[Span], shift: int) -> list[Span]:
+    """A day pattern as instants: each span moved by `shift` (see `placement`)."""
     return [(start + shift, end + shift) for start, end in pattern]
 
 
 def _micros_of_day(at: time) -> int:
     return ((at.hour * 60 + at.minute) * 60 + at.second) * _SECOND + at.microsecond
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_DAY = 24 * 60 * MINUTE
 
 
 def grid_starts(

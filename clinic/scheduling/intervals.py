@@ -148,7 +148,8 @@ class BusyIndex:
         return before_end > 0 and self._max_end[before_end - 1] > span[0]
 
     def blocked_starts(self, lead: int, length: int, within: Span) -> list[Span]:
-        """The starts s in `within` for which `is_busy((s + lead, s + length))` holds.
+        """Ranges of starts s for which `is_busy((s + lead, s + length))` holds: exact for
+        every s in `within`; ranges wholly outside it may be left out or left in.
 
         A busy span [b, e) overlaps [s + lead, s + length) exactly when
         b - length < s < e - lead, that is for s in [b - length + 1, e - lead).

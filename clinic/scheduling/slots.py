@@ -257,24 +257,20 @@ def find_slots(
         (p for p in setup.providers if provider_id is None or p.provider_id == provider_id),
         key=lambda p: p.provider_id,
     )
-    patient_index = board.patient_index
+    offsets = _visit_spans(service, 0)  # the visit's spans as offsets from its start
     first_day = max(from_on, local_day_of(board.earliest, tz))
     last_day = min(to_on, local_day_of(board.latest, tz))
     slots: list[Slot] = []
     day = first_day
     while day <= last_day:
         if day not in setup.closures:
-            slots += _day_slots(board, service, day, providers, patient_index)
+            slots += _day_slots(board, offsets, day, providers)
         day += timedelta(days=1)
     return slots
 
 
 def _day_slots(
-    board: _Board,
-    service: ServiceTiming,
-    day: date,
-    providers: list[ProviderSchedule],
-    patient_index: BusyIndex,
+    board: _Board, offsets: _VisitSpans, day: date, providers: list[ProviderSchedule]
 ) -> list[Slot]:
     """One day of `find_slots`, worked out as ranges of starts rather than start by start.
 
@@ -286,8 +282,8 @@ def _day_slots(
     opening = board.opening(day)
     if not opening:
         return []
-    spans = _visit_spans(service, 0)  # the visit's spans as offsets from its start
-    visit_length, provider_lead, room_length = spans.visit[1], spans.provider[0], spans.room[1]
+    visit_length, provider_lead = offsets.visit[1], offsets.provider[0]
+    room_length = offsets.room[1]
     grid = grid_starts(board.opening_hours, day, board.tz, board.grid_minutes)
     if not grid:
         return []
@@ -295,7 +291,7 @@ def _day_slots(
     # What holds for every provider: notice and horizon, the room (with its cleaning)
     # inside opening hours, and the patient free for the whole visit.
     common = intersect(starts_inside(opening, room_length), [(board.earliest, board.latest + 1)])
-    common = subtract(common, patient_index.blocked_starts(0, visit_length, day_starts))
+    common = subtract(common, board.patient_index.blocked_starts(0, visit_length, day_starts))
     if not common:
         return []
     takers: dict[int, list[int]] = {}  # grid index -> providers free to start then

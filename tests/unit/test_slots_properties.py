@@ -81,7 +81,9 @@ def service_timings() -> st.SearchStrategy[ServiceTiming]:
 def scenarios(draw: st.DrawFn) -> dict[str, object]:
     tz = ZoneInfo(draw(st.sampled_from(ZONES)))
     first = draw(st.sampled_from(INTERESTING_DAYS)) + timedelta(days=draw(st.integers(-1, 1)))
-    last = first + timedelta(days=draw(st.integers(0, 2)))
+    # Up to three days, or over a week so that a weekday comes round again (a provider's
+    # weekly hours are worked out once per weekday and reused).
+    last = first + timedelta(days=draw(st.integers(0, 2) | st.integers(7, 9)))
     anchor = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
     span_minutes = ((last - first).days + 1) * 24 * 60
 
