@@ -100,6 +100,7 @@ def _demo_plans(
     """Eight plans starting around today, so the plan pages and the call list have work."""
     face = ["facial_wrinkles", "fine_lines", "acne_scars", "hyperpigmentation", "enlarged_pores"]
     for number, patient in enumerate(eligible):
+        indications: tuple[str, ...]
         if number % 4 == 1:
             indications, sessions = ("stretch_marks",), 5
         else:

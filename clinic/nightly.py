@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import selectinload
 
 from clinic.accounts.models import ApiToken
@@ -74,8 +75,9 @@ def run_maintenance(now: datetime) -> None:
                     )
                 )
     removed = forget_old_failures(now, keep=timedelta(days=1))
-    expired = db.session.execute(
-        delete(ApiToken).where(ApiToken.expires_at < now - timedelta(days=30))
+    expired = cast(
+        CursorResult[Any],
+        db.session.execute(delete(ApiToken).where(ApiToken.expires_at < now - timedelta(days=30))),
     ).rowcount
     log.info(
         "nightly: %s nudge(s) planned, %s old sign-in failure(s) and %s token(s) removed",

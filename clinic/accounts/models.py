@@ -10,7 +10,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
 class Role(StrEnum):
@@ -22,7 +22,7 @@ class Role(StrEnum):
     CLINICIAN = "clinician"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +48,7 @@ class User(UserMixin, db.Model):
         return self.is_active_account
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, so a database leak reveals no token."""
 
     __tablename__ = "api_tokens"
@@ -63,7 +63,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class SignInFailure(db.Model):
+class SignInFailure(Model):
     """One failed sign-in. Counted in the database so the limit holds across processes."""
 
     __tablename__ = "sign_in_failures"

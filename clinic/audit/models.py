@@ -9,10 +9,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Never updated or deleted; on PostgreSQL a trigger refuses both."""
 
     __tablename__ = "audit_entries"

@@ -8,10 +8,10 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
-class Patient(db.Model):
+class Patient(Model):
     __tablename__ = "patients"
     __table_args__ = (
         Index("ix_patients_search_name", "search_name"),

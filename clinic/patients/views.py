@@ -47,17 +47,17 @@ def _input(form: PatientForm) -> PatientInput:
 def _save(form: PatientForm, patient: Patient | None) -> Patient | None:
     """Create or change from a valid form; on refusal, put the reasons on the fields."""
     now = utcnow()
-    context = {
-        "actor": actor(),
-        "now": now,
-        "today": local_today(clinic_zone(), now),
-        "phone_region": str(current_app.config["CLINIC_PHONE_REGION"]),
-    }
+    who, today = actor(), local_today(clinic_zone(), now)
+    region = str(current_app.config["CLINIC_PHONE_REGION"])
     try:
         if patient is None:
-            patient = service.create_patient(_input(form), **context)
+            patient = service.create_patient(
+                _input(form), actor=who, now=now, today=today, phone_region=region
+            )
         else:
-            service.update_patient(patient, _input(form), **context)
+            service.update_patient(
+                patient, _input(form), actor=who, now=now, today=today, phone_region=region
+            )
     except RuleBroken as refusal:
         db.session.rollback()
         for name, message in refusal.fields.items():

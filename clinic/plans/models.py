@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.patients.models import Patient
 from clinic.scheduling.models import Appointment
 
@@ -25,7 +25,7 @@ class PlanStatus(StrEnum):
 OPEN_PLAN_SQL = "status IN ('active', 'paused')"
 
 
-class Plan(db.Model):
+class Plan(Model):
     __tablename__ = "plans"
     __table_args__ = (
         # One active (or paused) plan per patient, guarded by the database.
@@ -70,7 +70,7 @@ class Plan(db.Model):
     outcome: Mapped[PlanOutcome | None] = relationship(back_populates="plan")
 
 
-class PlannedSession(db.Model):
+class PlannedSession(Model):
     """One session of a plan: its target day, booking window and (latest) visit. Its
     status is derived (plans.rules.session_status), so it can never go stale."""
 
@@ -95,7 +95,7 @@ class Outcome(StrEnum):
     NONE = "none"
 
 
-class PlanOutcome(db.Model):
+class PlanOutcome(Model):
     """What the clinician recorded at the results check-in."""
 
     __tablename__ = "plan_outcomes"

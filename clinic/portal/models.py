@@ -10,10 +10,10 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
-class PortalLink(db.Model):
+class PortalLink(Model):
     """A one-time sign-in link: for everyone sharing an email (the landing asks which of
     them), or for one patient (printed by the front desk)."""
 
@@ -28,7 +28,7 @@ class PortalLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class PortalLinkRequest(db.Model):
+class PortalLinkRequest(Model):
     """One request for a sign-in link, known email or not. Counted in the database so the
     limit holds across processes."""
 
@@ -44,7 +44,7 @@ class PortalLinkRequest(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """A patient's private calendar feed address; revoked when she stops or replaces it."""
 
     __tablename__ = "calendar_feeds"

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 
 
 class ServiceKind(StrEnum):
@@ -22,7 +22,7 @@ class ServiceKind(StrEnum):
     RESULTS_CHECK_IN = "results_check_in"
 
 
-class Clinic(db.Model):
+class Clinic(Model):
     """The clinic, and the clinical defaults its medical director may change (DOMAIN.md)."""
 
     __tablename__ = "clinics"
@@ -64,7 +64,7 @@ class Clinic(db.Model):
     )
 
 
-class OpeningHours(db.Model):
+class OpeningHours(Model):
     __tablename__ = "opening_hours"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
@@ -78,7 +78,7 @@ class OpeningHours(db.Model):
     closes_at: Mapped[time]
 
 
-class Closure(db.Model):
+class Closure(Model):
     """A whole clinic-local day the clinic is closed (a holiday)."""
 
     __tablename__ = "closures"
@@ -88,7 +88,7 @@ class Closure(db.Model):
     name: Mapped[str] = mapped_column(String(120))
 
 
-class Provider(db.Model):
+class Provider(Model):
     """A nurse aesthetician or dermatologist who performs visits."""
 
     __tablename__ = "providers"
@@ -112,7 +112,7 @@ class Provider(db.Model):
     )
 
 
-class WorkingHours(db.Model):
+class WorkingHours(Model):
     __tablename__ = "working_hours"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
@@ -126,7 +126,7 @@ class WorkingHours(db.Model):
     ends_at: Mapped[time]
 
 
-class ProviderBreak(db.Model):
+class ProviderBreak(Model):
     """A weekly break (lunch) inside working hours."""
 
     __tablename__ = "provider_breaks"
@@ -142,7 +142,7 @@ class ProviderBreak(db.Model):
     ends_at: Mapped[time]
 
 
-class TimeOff(db.Model):
+class TimeOff(Model):
     """An absence between two instants (holiday, training, sick day)."""
 
     __tablename__ = "time_off"
@@ -155,7 +155,7 @@ class TimeOff(db.Model):
     reason: Mapped[str] = mapped_column(String(200), default="")
 
 
-class Room(db.Model):
+class Room(Model):
     """A treatment room with its microneedling device; it holds one visit at a time."""
 
     __tablename__ = "rooms"
@@ -166,7 +166,7 @@ class Room(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class Service(db.Model):
+class Service(Model):
     """What can be booked. A visit is numbing, then procedure, then cleaning (API.md)."""
 
     __tablename__ = "services"

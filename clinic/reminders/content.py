@@ -6,6 +6,7 @@ health detail (DOMAIN.md): "Visit at Lumen Skin Studio, Tuesday 9 March at 10:00
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -72,6 +73,6 @@ def render(
     return Rendered(subject, _render(f"emails/{message.kind.value}.txt", context))
 
 
-def _render(name: str, context: dict[str, object]) -> str:
+def _render(name: str, context: Mapping[str, object]) -> str:
     """Plain text from a template, without the pages' context (no request, no user)."""
     return current_app.jinja_env.get_template(name).render(**context)

@@ -8,7 +8,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.patients.models import Patient
 from clinic.reminders.rules import Channel, MessageKind, MessageStatus
 
@@ -23,7 +23,7 @@ def _enum(kind: type, name: str, length: int) -> Enum:
     )
 
 
-class Message(db.Model):
+class Message(Model):
     __tablename__ = "messages"
     __table_args__ = (
         # The dispatcher's one query: scheduled rows due now, oldest first.

@@ -61,10 +61,11 @@ def email_message(outgoing: Outgoing, sender: str) -> Message:
     Built with the email package's compat32 classes, about four times faster than
     EmailMessage's header parsing: the dispatcher builds one per message.
     """
-    mail = MIMEText(outgoing.body, "plain", _UTF8)
+    # The email package takes a Charset object here and a Header below; typeshed says str.
+    mail = MIMEText(outgoing.body, "plain", _UTF8)  # type: ignore[arg-type]
     mail["From"] = sender
     mail["To"] = outgoing.recipient
-    mail["Subject"] = Header(outgoing.subject, _UTF8)
+    mail["Subject"] = Header(outgoing.subject, _UTF8)  # type: ignore[assignment]
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = outgoing.message_id  # fixed per row: a repeat is recognisable
     if outgoing.unsubscribe_url:

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
     Date,
+    Executable,
     Integer,
-    Row,
     Select,
     Time,
     cast,
@@ -64,7 +66,7 @@ from clinic.scheduling.status import HOLDING_TIME
 LONGEST_VISIT = timedelta(hours=12)
 
 
-def _plain_rows(statement: Select[Any]) -> Sequence[Row[Any]]:
+def _plain_rows(statement: Executable) -> Sequence[Any]:
     """The rows of a select of columns, read on the session's connection (its transaction)
     without the ORM's per-statement bookkeeping: every search and booking makes these.
     Pending changes are flushed first, as the ORM would, so the read sees them."""
@@ -110,12 +112,12 @@ def load_setup(
     trips cost more than the rows themselves.
     """
     tz = ZoneInfo(clinic.timezone)
-    wanted = [Provider.is_active.is_(True)]
+    wanted: list[ColumnElement[bool]] = [Provider.is_active.is_(True)]
     if provider_id is not None:
         wanted.append(Provider.id == provider_id)
     active = select(Provider.id).where(*wanted)
     no_time, no_id = cast(null(), Time), cast(null(), Integer)
-    weekly = union_all(
+    weekly: CompoundSelect[Any] = union_all(
         *(
             select(
                 literal_column(f"'{tag}'").label("tag"),
@@ -186,7 +188,7 @@ def load_setup(
     )
 
 
-def busy_visits_query(starts_at: datetime, ends_at: datetime) -> Select[Any]:
+def busy_visits_query(starts_at: datetime, ends_at: datetime) -> Select[*tuple[Any, ...]]:
     """The read behind busy_visits (the benchmark explains it to show it uses an index).
 
     Bounded on the indexed start column (a visit starting LONGEST_VISIT before the window
@@ -281,7 +283,7 @@ def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime
         return slots
     patient = query.patient
     facts = screening_facts(latest_screening(patient.id))
-    policy = screening_policy(clinic)
+    screening_rules = screening_policy(clinic)
     allowed_days: dict[date, bool] = {}
 
     def allowed(slot: Slot) -> bool:
@@ -292,7 +294,7 @@ def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime
                 born_on=patient.date_of_birth,
                 visit_on=day,
                 is_cleared=False,
-                policy=policy,
+                policy=screening_rules,
             ).allowed
         return allowed_days[day]
 
@@ -304,7 +306,9 @@ def list_day(day: date, tz: ZoneInfo, provider_id: int | None = None) -> list[Ap
     return list(db.session.scalars(day_visits_query(day, tz, provider_id)))
 
 
-def day_visits_query(day: date, tz: ZoneInfo, provider_id: int | None = None) -> Select[Any]:
+def day_visits_query(
+    day: date, tz: ZoneInfo, provider_id: int | None = None
+) -> Select[Appointment]:
     """The read behind list_day (the benchmark explains it)."""
     start, end = local_day_bounds(day, tz)
     query = (

@@ -8,14 +8,25 @@ overlap on one provider, one room or one patient, whatever the application check
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.db import UTCDateTime
-from clinic.extensions import db
+from clinic.extensions import Model
 from clinic.patients.models import Patient
 from clinic.practice.models import Provider, Room, Service
 from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
@@ -23,7 +34,7 @@ from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
 ACTIVE_STATUS_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in sorted(HOLDING_TIME)) + ")"
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     __tablename__ = "appointments"
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="order"),
@@ -78,7 +89,7 @@ class Appointment(db.Model):
     )
 
 
-class AppointmentEvent(db.Model):
+class AppointmentEvent(Model):
     """One step in a visit's history: booked, rescheduled (from, to), cancelled (why)…"""
 
     __tablename__ = "appointment_events"
@@ -93,7 +104,7 @@ class AppointmentEvent(db.Model):
     appointment: Mapped[Appointment] = relationship(back_populates="events")
 
 
-class Screening(db.Model):
+class Screening(Model):
     """A patient's answers to the contraindication questions, and the verdict."""
 
     __tablename__ = "screenings"
@@ -111,7 +122,7 @@ class Screening(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
 
 
-class BookingLock(db.Model):
+class BookingLock(Model):
     """One row per lock name. On SQLite, a booking first updates its row, so that the
     conflict check and the insert run inside one write transaction: SQLite lets one writer
     at a time, so two bookings cannot both pass the check. (PostgreSQL relies on the
@@ -127,7 +138,7 @@ def _exclusion(name: str, resource: str, busy_from: str, busy_until: str) -> Non
     """No two visits holding time may overlap on one resource (PostgreSQL only; SQLite
     serialises bookings through BookingLock instead). Ranges are half-open, so a visit may
     start exactly when the previous one ends."""
-    table = Appointment.__table__
+    table = cast(Table, Appointment.__table__)
     constraint = ExcludeConstraint(
         (table.c[resource], "="),
         (func.tstzrange(table.c[busy_from], table.c[busy_until]), "&&"),
