@@ -34,6 +34,9 @@ def record(
     now: datetime,
     changes: dict[str, Any] | None = None,
 ) -> None:
+    """Add an entry. `changes` holds ids, codes, flags, amounts and times, never text a
+    person wrote about a patient (a reason for a cancellation, a pause, a clearance): that
+    stays on its own record, where only the staff who may see it read it (STYLE.md #11)."""
     db.session.add(
         AuditEntry(
             at=now,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -9,11 +11,37 @@ from flask_login import login_required
 
 from clinic.accounts.access import ADMIN_ONLY, require_role
 from clinic.audit.service import list_entries
-from clinic.web import id_arg
+from clinic.web import id_arg, local_datetime
 
 bp = Blueprint("audit", __name__)
 
 PAGE_SIZE = 100
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value: Any) -> str:
+    """A recorded value as people read it: a change as "old → new", an instant in the
+    clinic's local time, yes/no, and a dash for nothing."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"{audit_value(value[0])} → {audit_value(value[1])}"
+    if isinstance(value, list):
+        return ", ".join(audit_value(item) for item in value)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and "T" in value:
+        with suppress(ValueError):
+            at = datetime.fromisoformat(value)
+            if at.tzinfo is not None:
+                return local_datetime(at)
+    return str(value)
+
+
+@bp.app_template_filter("audit_key")
+def audit_key(key: str) -> str:
+    """A recorded field's name in words: "provider_id" reads "provider"."""
+    return key.removesuffix("_id").replace("_", " ")
 
 
 @bp.get("/admin/audit")

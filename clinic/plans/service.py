@@ -114,7 +114,7 @@ def create_plan(
         plan.id,
         f"Created a plan of {sessions} session(s) a year for patient #{patient.id}",
         now=now,
-        changes={"indications": plan.indications, "override_reason": override},
+        changes={"sessions_per_year": sessions, "over_the_usual_cap": bool(override)},
     )
     return plan
 
@@ -301,7 +301,6 @@ def pause_plan(plan: Plan, reason: str, *, actor: Actor, today: date, now: datet
         plan.id,
         f"Paused plan #{plan.id}",
         now=now,
-        changes={"reason": plan.pause_reason},
     )
     return plan
 
@@ -350,7 +349,6 @@ def cancel_plan(plan: Plan, reason: str, *, actor: Actor, now: datetime) -> Plan
         plan.id,
         f"Cancelled plan #{plan.id}",
         now=now,
-        changes={"reason": reason.strip()[:300]},
     )
     return plan
 

@@ -144,7 +144,6 @@ def book_appointment(
             appointment.id,
             f"Cleared visit #{appointment.id} with a clinician's sign-off",
             now=now,
-            changes={"reason": request.clearance.reason},
         )
     return appointment
 
@@ -262,7 +261,7 @@ def cancel_appointment(
         appointment.id,
         f"Cancelled visit #{appointment.id}{' (late)' if appointment.is_late_cancellation else ''}",
         now=now,
-        changes={"reason": reason},
+        changes={"late": appointment.is_late_cancellation},
     )
     return appointment
 

@@ -745,3 +745,28 @@ def test_a_race_lost_at_the_database_is_a_409_naming_the_winner(
     monkeypatch.undo()
     still = client.get(f"{API}/appointments/{other['id']}", headers=desk).json
     assert still["start"] == at(day, 15)
+
+
+def test_the_audit_log_reads_in_local_time_and_keeps_reasons_out(
+    app: Flask, client: FlaskClient, desk: Headers, world: World, staff: dict[str, str]
+) -> None:
+    """The admin sees who moved and cancelled a visit, when, in the clinic's time; the
+    reason for a cancellation stays on the visit, out of the audit log (STYLE.md #11)."""
+    from tests.conftest import sign_in
+
+    day = weekday(1)
+    fields = {"service_id": world.face, "provider_id": world.ana}
+    visit = booked(client, desk, patient_id=world.maya, start=at(day, 10), **fields)
+    path = f"{API}/appointments/{visit['id']}"
+    assert client.patch(path, json={"start": at(day, 15)}, headers=desk).status_code == 200
+    reason = "Flu symptoms since Tuesday"
+    cancel = client.post(f"{path}/cancel", json={"reason": reason}, headers=desk)
+    assert cancel.status_code == 200
+
+    admin = app.test_client()
+    sign_in(admin, staff["admin"])
+    page = admin.get("/admin/audit?entity=appointment").get_data(as_text=True)
+    assert f"Cancelled visit #{visit['id']}" in page
+    assert reason not in page
+    assert f"{day:%a %-d %b %Y}, 10:00 → {day:%a %-d %b %Y}, 15:00" in page
+    assert "late</strong>: no" in page
