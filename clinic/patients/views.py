@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -17,7 +18,22 @@ from clinic.patients.models import Patient
 from clinic.patients.rules import PatientInput
 from clinic.practice.service import clinic_zone
 
+T = TypeVar("T")
+
 bp = Blueprint("patients", __name__)
+
+# The patient page also shows her visits and plans, which belong to capabilities above this
+# one (scheduling, plans) that it may not import. Each registers how to gather its part, by
+# the name the template uses; the page gathers them all in the view, not in the template.
+PAGE_PARTS: dict[str, Callable[[Patient], object]] = {}
+
+
+def page_part(name: str) -> Callable[[Callable[[Patient], T]], Callable[[Patient], T]]:
+    def register(gather: Callable[[Patient], T]) -> Callable[[Patient], T]:
+        PAGE_PARTS[name] = gather
+        return gather
+
+    return register
 
 
 @bp.get("/")
@@ -84,7 +100,8 @@ def new() -> Any:
 @require_role(*ALL_STAFF)
 def show(patient_id: int) -> Any:
     patient = service.get_patient(patient_id)
-    return render_template("patients/show.html", patient=patient)
+    parts = {name: gather(patient) for name, gather in PAGE_PARTS.items()}
+    return render_template("patients/show.html", patient=patient, **parts)
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from flask import Blueprint
 from clinic.clock import local_today, utcnow
 from clinic.errors import NotFound
 from clinic.patients.models import Patient
+from clinic.patients.views import page_part
 from clinic.plans.forms import INDICATION_LABELS
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import DateWindow, SessionStatus
@@ -124,6 +125,7 @@ class PatientPlans:
     earlier: list[Plan]
 
 
+@page_part("plans")
 def patient_plans(patient: Patient) -> PatientPlans:
     """For the patient page: her open plan's progress, and her other plans, newest first."""
     tz = clinic_zone()  # the patient page shows before the clinic is set up, too
@@ -139,5 +141,4 @@ def patient_plans(patient: Patient) -> PatientPlans:
     return PatientPlans(progress, [p for p in plans if p is not open_plan])
 
 
-bp.add_app_template_global(patient_plans, "patient_plans")
 bp.add_app_template_filter(indication_names, "indication_names")

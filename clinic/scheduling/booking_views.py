@@ -36,6 +36,7 @@ from clinic.scheduling.forms import (
     parse_instant,
     plausible_id,
 )
+from clinic.scheduling.patient_views import patient_visits
 from clinic.scheduling.screening import judge_microneedling
 from clinic.scheduling.service import Clearance
 from clinic.scheduling.slots import Slot
@@ -158,6 +159,7 @@ def find_slot() -> Any:
         form=form,
         service=service,
         patient=patient,
+        info=patient_visits(patient) if patient is not None else None,
         query=query,
         matches=matches,
         days=days,

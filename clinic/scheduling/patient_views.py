@@ -15,6 +15,7 @@ from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
+from clinic.patients.views import page_part
 from clinic.practice.service import get_clinic
 from clinic.scheduling.availability import get_screening, latest_screening, list_patient_visits
 from clinic.scheduling.desk_views import bp, put_refusal
@@ -64,6 +65,7 @@ def screening_reasons(screening: Screening) -> list[Reason]:
     return sorted(reasons, key=lambda reason: not reason.is_absolute)
 
 
+@page_part("visits")
 def patient_visits(patient: Patient) -> PatientVisits:
     """For the patient page: visits still to come (earliest first) and past ones."""
     now = utcnow()
@@ -74,7 +76,6 @@ def patient_visits(patient: Patient) -> PatientVisits:
     return PatientVisits(upcoming, past, latest_screening(patient.id))
 
 
-bp.add_app_template_global(patient_visits, "desk_patient_visits")
 bp.add_app_template_global(screening_reasons, "desk_screening_reasons")
 
 
