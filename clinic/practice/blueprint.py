@@ -1,6 +1,7 @@
 """The `practice` blueprint (the admin's clinic setup under /admin) and what its views share:
 putting a service's refusal onto the form that caused it, and the sentences that ask the
-front desk to handle visits still booked in time a change took away."""
+front desk to handle visits still booked in time a change took away (a closure, time off,
+an inactive provider, narrower hours)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,17 @@ def booked_sentence(count: int, span: str) -> str:
     return f"{count} booked visits fall in {span} — move or cancel them."
 
 
+def outside_sentence(count: int, hours: str) -> str:
+    """The warning for visits that new hours (`hours`, "the opening hours") leave out:
+    "2 booked visits fall outside the opening hours — move or cancel them."
+
+    Narrower hours are saved anyway, as a closure is: the visits stay booked until the front
+    desk, with each patient, moves or cancels them."""
+    if count == 1:
+        return f"1 booked visit falls outside {hours} — move or cancel it."
+    return f"{count} booked visits fall outside {hours} — move or cancel them."
+
+
 def inactive_sentence(count: int, name: str) -> str:
     """The warning for an inactive provider's visits still ahead:
     "Ana Ruiz is inactive but still has 2 booked visits — move or cancel them."
@@ -82,3 +94,4 @@ def flash_saved(saved: str, warning: str | None) -> None:
 
 bp.add_app_template_global(booked_sentence, "booked_sentence")
 bp.add_app_template_global(inactive_sentence, "inactive_sentence")
+bp.add_app_template_global(outside_sentence, "outside_sentence")

@@ -23,11 +23,12 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.practice.models import ServiceKind
 from clinic.practice.rules import SLOT_GRIDS, Indication, TimeRange
+from clinic.web import FIRST_YEAR, LAST_YEAR, is_sane_date
 
 WHOLE = "Enter a whole number."
 A_TIME = "Enter a time as HH:MM, for example 09:30."
@@ -205,8 +206,17 @@ class WorkingWeekForm(FlaskForm):
     days = FieldList(FormField(WorkingDayForm), min_entries=7, max_entries=7)
 
 
+def sane_date(form: Form, field: DateField) -> None:
+    """Refuse far-off dates such as 9999-12-31: typing mistakes, and past the day
+    arithmetic every page does around a date (clinic.web.is_sane_date)."""
+    if field.data is not None and not is_sane_date(field.data):
+        raise ValidationError(f"Enter a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
+
+
 class ClosureForm(FlaskForm):
-    on = DateField("Date", validators=[InputRequired(A_DATE)], invalid_value_message=A_DATE)
+    on = DateField(
+        "Date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
+    )
     name = StringField(
         "Name", validators=[InputRequired("Enter a name, such as Thanksgiving."), Length(max=120)]
     )

@@ -1,7 +1,8 @@
 """The admin's provider pages: the list, details, weekly hours with breaks, time off.
 
-Time off and making a provider inactive are saved even when visits are booked then; the
-page then lists those visits for the front desk to move or cancel (booked_visits)."""
+Time off, narrower working hours or breaks, and making a provider inactive are saved even
+when visits are booked then; the page then lists those visits for the front desk to move
+or cancel (booked_visits)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from clinic.practice.blueprint import (
     bp,
     flash_saved,
     inactive_sentence,
+    outside_sentence,
     put_on_form,
 )
 from clinic.practice.forms import (
@@ -30,11 +32,13 @@ from clinic.practice.forms import (
     period_rows,
     read_periods,
 )
+from clinic.practice.models import Provider
 from clinic.practice.rules import WEEKDAY_NAMES
 from clinic.practice.service import LocalTimeOff, ProviderInput, WorkingDay
 from clinic.scheduling.booked_visits import (
     list_booked_between,
     list_booked_in_time_off,
+    list_booked_outside_working_hours,
     list_upcoming_booked,
 )
 
@@ -124,6 +128,7 @@ def provider_hours(provider_id: int) -> Any:
             ]
         }
     )
+    now = utcnow()
     if form.validate_on_submit():
         entered: dict[int, WorkingDay] = {}
         targets: dict[str, Field] = {}
@@ -132,17 +137,31 @@ def provider_hours(provider_id: int) -> Any:
             breaks = read_periods(day_field.breaks, f"breaks.{day}", targets)
             entered[day] = WorkingDay(work=work, breaks=breaks)
         try:
-            practice.set_working_week(provider, entered, actor=actor(), now=utcnow())
+            practice.set_working_week(provider, entered, actor=actor(), now=now)
         except RuleBroken as refusal:
             put_on_form(form, refusal, targets)
         else:
+            unfit = list_booked_outside_working_hours(provider, practice.get_clinic(), now)
             db.session.commit()
-            flash(f"Working hours of {provider.name} saved.", "success")
+            flash_saved(
+                f"Working hours of {provider.name} saved.",
+                outside_sentence(len(unfit), _hours_of(provider)) if unfit else None,
+            )
             return redirect(url_for("practice.provider_hours", provider_id=provider.id))
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "practice/provider_hours.html", form=form, provider=provider, weekdays=WEEKDAY_NAMES
+        "practice/provider_hours.html",
+        form=form,
+        provider=provider,
+        weekdays=WEEKDAY_NAMES,
+        booked=list_booked_outside_working_hours(provider, practice.get_clinic(), now),
+        hours_of=_hours_of(provider),
     ), status
+
+
+def _hours_of(provider: Provider) -> str:
+    """How the warning names a provider's hours: "the working hours of Ana Ruiz"."""
+    return f"the working hours of {provider.name}"
 
 
 @bp.route("/providers/<int:provider_id>/time-off", methods=["GET", "POST"])

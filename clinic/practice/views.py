@@ -1,5 +1,8 @@
 """The admin's clinic setup: settings, opening hours and closures.
 
+Closures and narrower opening hours are saved even when visits are booked then; the page
+then lists those visits for the front desk to move or cancel (booked_visits).
+
 Providers and the catalogue (rooms, services) have their own modules on the same blueprint;
 importing them here registers their pages, so `bp` is complete wherever it is imported from.
 """
@@ -18,7 +21,13 @@ from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice import catalogue_views, provider_views
 from clinic.practice import service as practice
-from clinic.practice.blueprint import booked_sentence, bp, flash_saved, put_on_form
+from clinic.practice.blueprint import (
+    booked_sentence,
+    bp,
+    flash_saved,
+    outside_sentence,
+    put_on_form,
+)
 from clinic.practice.forms import (
     ClosureForm,
     OpeningHoursForm,
@@ -27,7 +36,11 @@ from clinic.practice.forms import (
     read_periods,
 )
 from clinic.practice.rules import WEEKDAY_NAMES, ClinicSettings, known_time_zones
-from clinic.scheduling.booked_visits import list_booked_in_closures, list_booked_on
+from clinic.scheduling.booked_visits import (
+    list_booked_in_closures,
+    list_booked_on,
+    list_booked_outside_opening_hours,
+)
 
 __all__ = ["bp", "catalogue_views", "provider_views"]
 
@@ -76,6 +89,7 @@ def opening_hours() -> Any:
     form = OpeningHoursForm(
         data={"days": [{"periods": period_rows(week[day], ROWS_PER_DAY)} for day in range(7)]}
     )
+    now = utcnow()
     if form.validate_on_submit():
         targets: dict[str, Field] = {}
         entered = {
@@ -83,15 +97,24 @@ def opening_hours() -> Any:
             for day, day_field in enumerate(form.days)
         }
         try:
-            practice.set_opening_hours(clinic, entered, actor=actor(), now=utcnow())
+            practice.set_opening_hours(clinic, entered, actor=actor(), now=now)
         except RuleBroken as refusal:
             put_on_form(form, refusal, targets)
         else:
+            unfit = list_booked_outside_opening_hours(clinic, now)
             db.session.commit()
-            flash("Opening hours saved.", "success")
+            flash_saved(
+                "Opening hours saved.",
+                outside_sentence(len(unfit), "the opening hours") if unfit else None,
+            )
             return redirect(url_for("practice.opening_hours"))
     status = 422 if form.is_submitted() else 200
-    return render_template("practice/hours.html", form=form, weekdays=WEEKDAY_NAMES), status
+    return render_template(
+        "practice/hours.html",
+        form=form,
+        weekdays=WEEKDAY_NAMES,
+        booked=list_booked_outside_opening_hours(clinic, now),
+    ), status
 
 
 @bp.route("/closures", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 """The visits still to happen in time that the clinic's setup takes away: a closed day, a
-provider's time off, a provider made inactive.
+provider's time off, a provider made inactive, opening or working hours made narrower.
 
 Such a change is saved without touching the visits: they stay booked, reminders included,
 until the front desk moves or cancels each one with the patient (only she can choose a new
@@ -9,21 +9,30 @@ they change nothing.
 "Booked" means `booked` or `checked_in`: completed visits are history, and cancelled and
 no-show ones hold no time. A visit counts when any part of it overlaps the span, since the
 patient is in the chair, or arriving, for all of it.
+
+Narrowed hours are judged by the predicates the booking check applies (slots.check_booking:
+hours.day_spans and intervals.lies_inside), on each visit's stored instants: with its room
+cleaning inside the opening hours of its local day, and [start, end] inside its provider's
+working hours minus breaks. Closures and time off are left to their own warnings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from clinic.clock import local_day_bounds
 from clinic.extensions import db
-from clinic.practice.models import Closure, TimeOff
+from clinic.practice.models import Clinic, Closure, Provider, TimeOff
 from clinic.scheduling.availability import LONGEST_VISIT
+from clinic.scheduling.hours import WeeklyHours, day_spans
+from clinic.scheduling.intervals import lies_inside, subtract, to_micros
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
 
@@ -74,9 +83,93 @@ def list_booked_in_time_off(
     return {absence.id: visits for absence, visits in found if visits}
 
 
+def list_booked_outside_opening_hours(clinic: Clinic, now: datetime) -> list[Appointment]:
+    """Booked visits yet to begin, up to the booking horizon, that with the room's cleaning
+    after them ([start, room_busy_until]) no longer lie inside the clinic's opening hours of
+    their local day, earliest first."""
+    hours = [WeeklyHours(h.weekday, h.opens_at, h.closes_at) for h in clinic.opening_hours]
+    a = Appointment
+    times = _ahead(clinic, now).add_columns(a.starts_at, a.room_busy_until)
+    tz = ZoneInfo(clinic.timezone)
+    return _visits_by_id(find_unfit(_rows(times), hours, (), tz))
+
+
+def list_booked_outside_working_hours(
+    provider: Provider, clinic: Clinic, now: datetime
+) -> list[Appointment]:
+    """A provider's booked visits yet to begin, up to the booking horizon, that
+    ([start, end]) no longer lie inside her working hours minus her breaks, earliest first."""
+    hours = [WeeklyHours(h.weekday, h.starts_at, h.ends_at) for h in provider.working_hours]
+    breaks = [WeeklyHours(b.weekday, b.starts_at, b.ends_at) for b in provider.breaks]
+    a = Appointment
+    times = (
+        _ahead(clinic, now).add_columns(a.starts_at, a.ends_at).where(a.provider_id == provider.id)
+    )
+    tz = ZoneInfo(clinic.timezone)
+    return _visits_by_id(find_unfit(_rows(times), hours, breaks, tz))
+
+
+def find_unfit(
+    visits: Iterable[tuple[int, datetime, datetime]],
+    hours: Sequence[WeeklyHours],
+    breaks: Sequence[WeeklyHours],
+    tz: ZoneInfo,
+) -> list[int]:
+    """The ids of the visits (id, start, until) whose [start, until] does not lie inside
+    `hours` minus `breaks` on the clinic-local day of its start; pure.
+
+    Containment is closed at both ends, as for a booking: a visit may end, or its cleaning
+    finish, the minute the hours close. Each day's hours are worked out once.
+    """
+    open_on: dict[date, list[tuple[int, int]]] = {}  # microseconds
+    unfit: list[int] = []
+    for visit_id, starts_at, until in visits:
+        day = starts_at.astimezone(tz).date()
+        if day not in open_on:
+            open_on[day] = subtract(day_spans(hours, day, tz), day_spans(breaks, day, tz))
+        if not lies_inside((to_micros(starts_at), to_micros(until)), open_on[day]):
+            unfit.append(visit_id)
+    return unfit
+
+
+def _ahead(clinic: Clinic, now: datetime) -> Select[int]:
+    """Ids of the booked visits starting from `now` to the booking horizon (calendar months
+    of local time, as slots.check_booking counts it).
+
+    A visit under way keeps the hours it was booked in, and none can be booked past the
+    horizon, so the read stays an index range scan of a year or so whatever the history.
+    """
+    tz = ZoneInfo(clinic.timezone)
+    horizon = now.astimezone(tz) + relativedelta(months=clinic.booking_horizon_months)
+    a = Appointment
+    return select(a.id).where(
+        a.status.in_(STILL_TO_HAPPEN),
+        a.starts_at >= now,
+        a.starts_at <= horizon.astimezone(UTC),
+    )
+
+
+def _rows(times: Select[Any]) -> list[tuple[int, datetime, datetime]]:
+    """(id, start, until) rows, read without building a visit object per row."""
+    return [(visit_id, start, until) for visit_id, start, until in db.session.execute(times)]
+
+
+_IDS_PER_READ = 500  # well under every driver's limit on bound parameters
+
+
+def _visits_by_id(ids: Sequence[int]) -> list[Appointment]:
+    """The booked visits with these ids, earliest first, read in batches of ids."""
+    found: list[Appointment] = []
+    for first in range(0, len(ids), _IDS_PER_READ):
+        batch = ids[first : first + _IDS_PER_READ]
+        found += db.session.scalars(_booked_visits().where(Appointment.id.in_(batch)))
+    return sorted(found, key=lambda visit: (visit.starts_at, visit.id))
+
+
 def _day_span(day: date, tz: ZoneInfo) -> Span | None:
     """The day's bounds in UTC; None for a day whose end no datetime can hold (9999-12-31,
-    a typing mistake a closure accepts), where nothing can be booked."""
+    a typing mistake closures accepted before their form refused it), where nothing can be
+    booked."""
     try:
         return local_day_bounds(day, tz)
     except OverflowError:

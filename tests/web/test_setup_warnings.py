@@ -1,6 +1,7 @@
-"""Closing a day, adding time off or making a provider inactive, with visits already booked
-then: the change is saved, the visits stay booked, and the page says how many need moving or
-cancelling and links to each one. With nothing booked then, no warning.
+"""Closing a day, adding time off, making a provider inactive, or narrowing the opening
+hours or a provider's working hours, with visits already booked then: the change is saved,
+the visits stay booked, and the page says how many need moving or cancelling and links to
+each one. With nothing booked then, no warning.
 
 The pages read the real clock, so the visits are booked on days counted from today
 (booking_world.weekday).
@@ -8,16 +9,17 @@ The pages read the real clock, so the visits are booked on days counted from tod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from clinic.clock import combine_local
 from clinic.extensions import db
-from clinic.practice.models import Clinic
+from clinic.practice.models import Clinic, Closure
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import BookingRequest, book_appointment, cancel_appointment
 from clinic.scheduling.status import AppointmentStatus
@@ -68,6 +70,21 @@ def _saved_page(client: FlaskClient, url: str, data: dict[str, str]) -> str:
     response = client.post(url, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def _signed_in_with_csrf(csrf_app: Flask, email: str) -> tuple[FlaskClient, Callable[[str], str]]:
+    """A client signed in through the real sign-in form, and how to read a page's CSRF token."""
+    client = csrf_app.test_client()
+
+    def token(path: str) -> str:
+        page = client.get(path).get_data(as_text=True)
+        return page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+    signed_in = client.post(
+        "/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token("/sign-in")}
+    )
+    assert signed_in.status_code == 302
+    return client, token
 
 
 def _time_off(on: date, starts: str, ends: str) -> dict[str, str]:
@@ -132,17 +149,7 @@ def test_the_closure_form_with_its_csrf_token_warns_too(
     csrf_app: Flask, staff: dict[str, str], world: World
 ) -> None:
     maya = _book(csrf_app, world.maya, world.face, world.ana, DAY, time(10))
-    client = csrf_app.test_client()
-
-    def token(path: str) -> str:
-        page = client.get(path).get_data(as_text=True)
-        return page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-
-    signed_in = client.post(
-        "/sign-in",
-        data={"email": staff["admin"], "password": PASSWORD, "csrf_token": token("/sign-in")},
-    )
-    assert signed_in.status_code == 302
+    client, token = _signed_in_with_csrf(csrf_app, staff["admin"])
     form = {"on": DAY.isoformat(), "name": "Staff day", "csrf_token": token("/admin/closures")}
 
     page = _saved_page(client, "/admin/closures", form)
@@ -220,10 +227,10 @@ def test_making_a_provider_with_nothing_booked_inactive_gives_no_warning(
     assert "booked visit" not in admin.get(f"/admin/providers/{world.sam}").get_data(as_text=True)
 
 
-def test_far_off_dates_typed_by_mistake_still_save_and_warn(
+def test_far_off_time_off_typed_by_mistake_still_saves_and_warns(
     admin: FlaskClient, app: Flask, world: World
 ) -> None:
-    """Year 1 and 9999-12-31 overflow the day and index arithmetic: no server error."""
+    """Year 1 overflows the day and index arithmetic: no server error."""
     maya = _book(app, world.maya, world.face, world.ana, DAY, time(10))
     forever = {"starts_on": "0001-01-01", "starts_at": "00:00"}
     forever |= {"ends_on": "2999-01-01", "ends_at": "00:00"}
@@ -232,6 +239,166 @@ def test_far_off_dates_typed_by_mistake_still_save_and_warn(
     assert "1 booked visit falls in this time off — move or cancel it." in page
     assert f'href="/visits/{maya}"' in page
 
-    page = _saved_page(admin, "/admin/closures", {"on": "9999-12-31", "name": "Typo"})
-    assert "The clinic is closed on Friday 31 December 9999." in page
+
+@pytest.mark.parametrize("typed", ["9999-12-31", "0001-01-01"])
+def test_a_closure_on_a_far_off_date_is_a_field_error(
+    admin: FlaskClient, app: Flask, typed: str
+) -> None:
+    response = admin.post("/admin/closures", data={"on": typed, "name": "Typo"})
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<p class="field__error" id="on-error">' in page
+    assert "Enter a date between the years 1900 and 2999." in page
+    assert 'value="Typo"' in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Closure.id))) == 0
+
+
+# --- Narrower opening hours -----------------------------------------------------------------
+
+OPEN = ("09:00", "19:00")  # booking_world: Monday to Saturday
+WORK, LUNCH = ("09:00", "18:00"), ("13:00", "13:30")  # Ana and Sam, Monday to Saturday
+
+
+def _rows(prefix: str, day: int, periods: list[tuple[str, str]], count: int) -> dict[str, str]:
+    rows = periods + [("", "")] * (count - len(periods))
+    data = {}
+    for index, (start, end) in enumerate(rows):
+        data[f"days-{day}-{prefix}-{index}-starts_at"] = start
+        data[f"days-{day}-{prefix}-{index}-ends_at"] = end
+    return data
+
+
+def _opening(on: date, *periods: tuple[str, str]) -> dict[str, str]:
+    """The world's opening hours form, with `on`'s weekday open for `periods` instead."""
+    week = {day: [OPEN] if day < 6 else [] for day in range(7)}
+    week[on.weekday()] = list(periods)
+    data: dict[str, str] = {}
+    for day, rows in week.items():
+        data |= _rows("periods", day, rows, 3)
+    return data
+
+
+def _working(
+    on: date, work: list[tuple[str, str]], breaks: list[tuple[str, str]]
+) -> dict[str, str]:
+    """The world's working week form, with `on`'s weekday given `work` and `breaks`."""
+    data: dict[str, str] = {}
+    for day in range(7):
+        usual = ([WORK], [LUNCH]) if day < 6 else ([], [])
+        day_work, day_breaks = (work, breaks) if day == on.weekday() else usual
+        data |= _rows("work", day, day_work, 2) | _rows("breaks", day, day_breaks, 2)
+    return data
+
+
+def test_narrower_opening_hours_list_the_visits_left_outside(
+    admin: FlaskClient, app: Flask, world: World
+) -> None:
+    early = _book(app, world.maya, world.face, world.ana, DAY, time(10))  # room until 11:30
+    late = _book(app, world.noor, world.check_in, world.sam, DAY, time(17, 30))  # until 17:50
+    noon = _book(app, world.young, world.check_in, world.sam, DAY, time(12))
+    other_day = _book(app, world.teen, world.check_in, world.ana, weekday(1), time(9))
+    gone = _book(app, world.sunburnt, world.check_in, world.ana, DAY, time(9))
+    _cancel(app, gone)
+
+    # 17:45 leaves the 17:30 check-in its end but not its room's cleaning.
+    page = _saved_page(admin, "/admin/hours", _opening(DAY, ("11:00", "17:45")))
+
+    assert "Opening hours saved." in page
+    assert "2 booked visits fall outside the opening hours — move or cancel them." in page
+    assert page.index(f'href="/visits/{early}"') < page.index(f'href="/visits/{late}"')
+    assert "Maya Test, Face with Ana" in page
+    assert "Noor Test, Check-in with Sam" in page
+    assert f"{DAY:%a %-d %b %Y}, 17:30" in page
+    for fits in (noon, other_day, gone):
+        assert f'href="/visits/{fits}"' not in page
+    assert _status(app, early) is AppointmentStatus.BOOKED  # warned about, not cancelled
+
+    _cancel(app, early)
+    page = admin.get("/admin/hours").get_data(as_text=True)
+    assert "1 booked visit falls outside the opening hours — move or cancel it." in page
+    _cancel(app, late)
+    assert "booked visit" not in admin.get("/admin/hours").get_data(as_text=True)
+
+
+def test_narrower_opening_hours_that_still_hold_every_visit_give_no_warning(
+    admin: FlaskClient, app: Flask, world: World
+) -> None:
+    _book(app, world.maya, world.face, world.ana, DAY, time(10))  # room 10:00 to 11:30
+    _book(app, world.noor, world.check_in, world.sam, DAY, time(17, 30))  # until 17:50
+
+    page = _saved_page(admin, "/admin/hours", _opening(DAY, ("10:00", "11:30"), ("12:00", "17:50")))
+
+    assert "Opening hours saved." in page
+    assert "booked visit" not in page
+
+
+def test_closing_a_weekday_with_its_csrf_token_warns_too(
+    csrf_app: Flask, staff: dict[str, str], world: World
+) -> None:
+    maya = _book(csrf_app, world.maya, world.face, world.ana, DAY, time(10))
+    client, token = _signed_in_with_csrf(csrf_app, staff["admin"])
+
+    form = _opening(DAY) | {"csrf_token": token("/admin/hours")}  # closed that weekday
+
+    page = _saved_page(client, "/admin/hours", form)
+
+    assert "1 booked visit falls outside the opening hours — move or cancel it." in page
+    assert f'href="/visits/{maya}"' in page
+
+
+# --- Narrower working hours and new breaks ------------------------------------------------
+
+
+def test_narrower_working_hours_list_the_providers_visits_left_outside(
+    admin: FlaskClient, app: Flask, world: World
+) -> None:
+    early = _book(app, world.maya, world.face, world.ana, DAY, time(10))
+    later = _book(app, world.noor, world.check_in, world.ana, DAY, time(15))
+    sams = _book(app, world.young, world.check_in, world.sam, DAY, time(10))
+
+    page = _saved_page(
+        admin, f"/admin/providers/{world.ana}/hours", _working(DAY, [("11:00", "18:00")], [LUNCH])
+    )
+
+    assert "Working hours of Ana saved." in page
+    assert "1 booked visit falls outside the working hours of Ana — move or cancel it." in page
+    assert f'href="/visits/{early}"' in page
+    assert "Maya Test, Face with Ana" in page
+    assert f'href="/visits/{later}"' not in page
+    assert f'href="/visits/{sams}"' not in page  # another provider's hours
+    assert _status(app, early) is AppointmentStatus.BOOKED
+
+
+def test_a_new_break_over_a_visit_lists_it(admin: FlaskClient, app: Flask, world: World) -> None:
+    maya = _book(app, world.maya, world.face, world.ana, DAY, time(10))  # 10:00 to 11:15
+
+    # During the numbing, when Ana is free: the visit still needs her hours (check_booking).
+    page = _saved_page(
+        admin,
+        f"/admin/providers/{world.ana}/hours",
+        _working(DAY, [WORK], [("10:15", "10:30"), LUNCH]),
+    )
+
+    assert "Working hours of Ana saved." in page
+    assert "1 booked visit falls outside the working hours of Ana — move or cancel it." in page
+    assert f'href="/visits/{maya}"' in page
+    page = admin.get(f"/admin/providers/{world.ana}/hours").get_data(as_text=True)
+    assert f'href="/visits/{maya}"' in page  # until the desk moves or cancels it
+
+
+def test_working_hours_that_still_hold_every_visit_give_no_warning(
+    admin: FlaskClient, app: Flask, world: World
+) -> None:
+    _book(app, world.maya, world.face, world.ana, DAY, time(10))  # 10:00 to 11:15
+    _book(app, world.noor, world.check_in, world.ana, DAY, time(15))  # 15:00 to 15:15
+
+    page = _saved_page(
+        admin,
+        f"/admin/providers/{world.ana}/hours",
+        _working(DAY, [("10:00", "16:00")], [("11:15", "15:00")]),
+    )
+
+    assert "Working hours of Ana saved." in page
     assert "booked visit" not in page
