@@ -2,9 +2,11 @@
 
 Rows are clinic-local wall-clock time: a visit at 10:00 sits on the 10:00 row on a DST day
 too. Everything is positioned here, in plain numbers, so the template only writes them out
-(the Content-Security-Policy forbids style attributes and inline script). Visits whose
-blocks overlap in one column (a provider is free while numbing cream sets, so her visits
-overlap; a cancelled visit may lie under its replacement) share the column side by side.
+(the Content-Security-Policy forbids style attributes and inline script). Visits that hold
+time and overlap in one column (a provider is free while numbing cream sets, so her visits
+overlap) share the column side by side. Cancelled and no-show visits hold no time (API.md,
+"Visits"), so they take no width from them: each is a slim marker in a gutter along the
+column's right edge, a link like any block, while the time itself reads as free.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ HEADER = 46
 AXIS = 58
 LINE = 15
 CHAR_WIDTH = 6.6  # average glyph width at the block's font size, to shorten long names
+PAD = 3  # between a column's edges and what it draws
+GUTTER = 8  # the right-hand strip for cancelled and no-show markers, their gap included
 
 Span = tuple[int, int]  # minutes after the column's local midnight, [start, end)
 
@@ -77,6 +81,7 @@ class Block:
     numbing_height: float
     lines: tuple[str, ...]
     title: str
+    holds_time: bool = True  # False: a cancelled or no-show visit, drawn as a slim marker
 
 
 @dataclass(frozen=True)
@@ -174,47 +179,64 @@ def build_timetable(
 def _blocks(
     column: ColumnInput, x: float, width: float, y_of: Callable[[int], float], tz: ZoneInfo
 ) -> list[Block]:
-    placed = _lanes(
-        [
-            (
-                minutes_of(v.starts_at, column.day, tz),
-                max(
-                    minutes_of(v.ends_at, column.day, tz),
-                    minutes_of(v.starts_at, column.day, tz) + 10,
-                ),
-                v,
-            )
-            for v in column.visits
-        ]
-    )
+    """The column's visits in reading order (by time, then left to right). Visits that hold
+    time share the width left of the gutter; cancelled and no-show ones share the gutter."""
+    spans = [
+        (
+            minutes_of(v.starts_at, column.day, tz),
+            max(
+                minutes_of(v.ends_at, column.day, tz),
+                minutes_of(v.starts_at, column.day, tz) + 10,
+            ),
+            v,
+        )
+        for v in column.visits
+    ]
     blocks = []
-    inner = width - 6
-    for start, end, visit, lane, lanes in placed:
+    inner = width - 2 * PAD - GUTTER
+    for start, end, visit, lane, lanes in _lanes([s for s in spans if s[2].status.holds_time]):
         top, bottom = y_of(start), y_of(end)
         numbing_end = y_of(start + visit.service.numbing_minutes)
         lane_width = inner / lanes
-        block_x = x + 3 + lane * lane_width
         blocks.append(
             Block(
                 appointment_id=visit.id,
                 status=visit.status.value,
-                x=block_x,
+                x=x + PAD + lane * lane_width,
                 y=top + 1,
                 width=lane_width - 2,
                 height=max(bottom - top - 2, 10),
                 numbing_height=max(0.0, min(numbing_end, bottom) - top - 1),
-                lines=_lines(visit, bottom - top, lane_width - 10, tz),
+                lines=_lines(visit, bottom - top, lane_width - 14, tz),  # as the label clips
                 title=_title(visit, tz),
             )
         )
-    return blocks
+    gutter_x = x + width - PAD - GUTTER + 2  # 2 px apart from the blocks
+    for start, end, visit, lane, lanes in _lanes([s for s in spans if not s[2].status.holds_time]):
+        top, bottom = y_of(start), y_of(end)
+        mark_width = (GUTTER - 2) / lanes
+        blocks.append(
+            Block(
+                appointment_id=visit.id,
+                status=visit.status.value,
+                x=gutter_x + lane * mark_width,
+                y=top + 1,
+                width=max(mark_width - (1 if lanes > 1 else 0), 2),
+                height=max(bottom - top - 2, 10),
+                numbing_height=0.0,
+                lines=(),
+                title=_title(visit, tz),
+                holds_time=False,
+            )
+        )
+    return sorted(blocks, key=lambda block: (block.y, block.x))
 
 
 def _lanes(
     items: list[tuple[int, int, Appointment]],
 ) -> list[tuple[int, int, Appointment, int, int]]:
     """Side-by-side lanes: each visit takes the first lane free at its start; a cluster of
-    overlapping visits shares the column's width between its lanes."""
+    overlapping visits shares the width between its lanes (returned as lane, lane count)."""
     items.sort(key=lambda item: (item[0], item[1], item[2].id))
     placed: list[tuple[int, int, Appointment, int, int]] = []
     cluster: list[tuple[int, int, Appointment, int]] = []
