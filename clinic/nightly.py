@@ -18,7 +18,7 @@ from clinic.accounts.service import forget_old_failures
 from clinic.extensions import db
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import results_check_in_window, status_of
+from clinic.plans.service import results_check_in_window, sessions_left, status_of
 from clinic.practice.service import find_clinic
 from clinic.reminders.rules import MessageKind
 from clinic.reminders.service import nudge
@@ -41,9 +41,12 @@ def run_maintenance(now: datetime) -> None:
         )
     )
     nudges = 0
+    tz = ZoneInfo(clinic.timezone)
     for plan in plans:
         for session in plan.sessions:
             if status_of(session, today) is SessionStatus.DUE and session.window_start <= today:
+                if not sessions_left(plan, tz):
+                    break  # the year's sessions are used up (an extra visit counts)
                 nudges += len(
                     nudge(
                         plan.patient,

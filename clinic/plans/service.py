@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from clinic.audit.service import Actor, record
+from clinic.clock import local_day_bounds
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -27,9 +29,10 @@ from clinic.plans.rules import (
     shift_after,
     shift_for_pause,
 )
-from clinic.practice.models import Clinic, Closure
+from clinic.practice.models import Clinic, Closure, Service, ServiceKind
 from clinic.practice.rules import Indication
-from clinic.scheduling.status import AppointmentStatus
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
 
 
 def plan_policy(clinic: Clinic) -> PlanPolicy:
@@ -205,6 +208,27 @@ def status_of(session: PlannedSession, today: date) -> SessionStatus:
 UNBOOKED = (SessionStatus.DUE, SessionStatus.MISSED)
 """A session still to book: the front desk may book it, late too, and a nudge for it still
 makes sense. (The portal lets a patient book only a due one: a missed window needs a call.)"""
+
+
+def sessions_left(plan: Plan, tz: ZoneInfo) -> int:
+    """How many more microneedling visits the plan's year allows. Every visit in the year
+    that holds time counts, from the plan or not (an extra visit uses up a session, as the
+    cap at booking says), so a nudge never asks for a session that would be refused."""
+    year_start, _ = local_day_bounds(plan.start_date, tz)
+    year_end, _ = local_day_bounds(plan.end_date, tz)  # the year's end date is exclusive
+    held = db.session.scalar(
+        select(func.count())
+        .select_from(Appointment)
+        .join(Service, Service.id == Appointment.service_id)
+        .where(
+            Appointment.patient_id == plan.patient_id,
+            Appointment.status.in_(HOLDING_TIME),
+            Service.kind == ServiceKind.MICRONEEDLING,
+            Appointment.starts_at >= year_start,
+            Appointment.starts_at < year_end,
+        )
+    )
+    return max(0, plan.sessions_per_year - (held or 0))
 
 
 def unbooked_sessions(plan: Plan, today: date) -> list[PlannedSession]:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
-from clinic.plans.service import results_check_in_window, unbooked_sessions
+from clinic.plans.service import results_check_in_window, sessions_left, unbooked_sessions
 from clinic.practice.models import Clinic
 from clinic.reminders.content import render
 from clinic.reminders.models import Message
@@ -362,6 +362,8 @@ def _why_not(
             return "the plan is no longer active"
         if message.kind is MessageKind.NEXT_SESSION_DUE and _due_session(plan, today) is None:
             return "the session is booked"
+        if message.kind is MessageKind.NEXT_SESSION_DUE and not sessions_left(plan, tz):
+            return "the plan's sessions for the year are used up"
         if message.kind is MessageKind.RESULTS_CHECK_IN_DUE and (
             plan.results_appointment is not None and plan.results_appointment.status.holds_time
         ):

@@ -328,3 +328,95 @@ def test_a_mark_the_database_refuses_does_not_undo_the_others(
     assert preparation.status is MessageStatus.SENT
     assert confirmation.status is MessageStatus.SCHEDULED  # still claimed: it goes again
     assert confirmation.claimed_by == "w1"
+
+
+# -- the nightly nudges ----------------------------------------------------------------------
+
+
+def two_session_plan(world: World):
+    from clinic.plans.service import PlanRequest, create_plan
+
+    plan = create_plan(
+        PlanRequest(world.maya.id, ("fine_lines",), local("2027-03-11", "00:00").date()),
+        clinic=world.clinic,
+        actor=STAFF,
+        today=world.now.date(),
+        now=world.now,
+    )
+    db.session.commit()
+    return plan
+
+
+def nightly(at: datetime) -> None:
+    from clinic.nightly import run_maintenance
+
+    run_maintenance(at)
+    db.session.commit()
+
+
+def test_a_session_window_opening_unbooked_nudges_once_at_ten(world: World, inbox) -> None:
+    box, port = inbox
+    plan = two_session_plan(world)
+    opens = plan.sessions[0].window_start.isoformat()
+    nightly(local(opens, "03:00"))
+    nightly(local(opens, "03:05"))  # a second run, or a second worker, adds nothing
+    [nudge] = messages(MessageKind.NEXT_SESSION_DUE)
+    assert nudge.send_at == local(opens, "10:00")
+    assert dispatch(world, port, local(opens, "09:59")).sent == 0
+    assert dispatch(world, port, local(opens, "10:00")).sent == 1
+    [mail] = box.messages
+    start, end = plan.sessions[0].window_start, plan.sessions[0].window_end
+    assert f"{start.day} {start:%B} and {end.day} {end:%B}" in mail.get_content()
+
+
+def test_no_nudge_for_a_booked_session(world: World, inbox) -> None:
+    plan = two_session_plan(world)
+    book(world, local("2027-03-12", "10:00"))  # inside session 1's window: it is session 1
+    nightly(local(plan.sessions[0].window_start.isoformat(), "03:00"))
+    assert messages(MessageKind.NEXT_SESSION_DUE) == []
+
+
+def test_no_nudge_when_an_extra_visit_used_up_the_plans_year(world: World, inbox) -> None:
+    """Two sessions a year: session 1, then a visit outside every window. Session 2's window
+    opens unbooked, but booking it would be refused (the cap), so nobody is asked to."""
+    plan = two_session_plan(world)
+    book(world, local("2027-03-12", "10:00"))
+    book(world, local("2027-05-12", "10:00"))  # an extra visit, from no session
+    second = plan.sessions[1]
+    nightly(local(second.window_start.isoformat(), "03:00"))
+    assert messages(MessageKind.NEXT_SESSION_DUE) == []
+
+
+def test_the_results_check_in_is_nudged_when_its_window_opens_and_a_week_before_it_closes(
+    world: World,
+) -> None:
+    from clinic.plans.service import results_check_in_window
+
+    plan = two_session_plan(world)
+    for session in plan.sessions:
+        day = session.window_start + timedelta(days=1)
+        while day.weekday() == 6:  # the test clinic is closed on Sundays
+            day += timedelta(days=1)
+        visit = book(world, local(day.isoformat(), "10:00"))
+        arrival = local(day.isoformat(), "09:50")  # screened on arrival, as check-in needs
+        record_screening(world.maya, NO, clinic=world.clinic, actor=STAFF, now=arrival)
+        for status, at in (
+            (AppointmentStatus.CHECKED_IN, "09:55"),
+            (AppointmentStatus.COMPLETED, "11:30"),
+        ):
+            change_visit_status(
+                visit, status, clinic=world.clinic, actor=STAFF, now=local(day.isoformat(), at)
+            )
+        db.session.commit()
+    window = results_check_in_window(plan, world.clinic)
+    nightly(local((window.start - timedelta(days=1)).isoformat(), "03:00"))
+    assert messages(MessageKind.RESULTS_CHECK_IN_DUE) == []
+    nightly(local(window.start.isoformat(), "03:00"))
+    assert len(messages(MessageKind.RESULTS_CHECK_IN_DUE)) == 1
+    closing = window.end - timedelta(days=7)
+    nightly(local(closing.isoformat(), "03:00"))
+    nudges = messages(MessageKind.RESULTS_CHECK_IN_DUE)
+    assert sorted(m.send_at for m in nudges) == [
+        local(window.start.isoformat(), "10:00"),
+        local(closing.isoformat(), "10:00"),
+    ]
