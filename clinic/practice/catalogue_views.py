@@ -11,12 +11,13 @@ from clinic.accounts.access import ADMIN_ONLY, actor, require_role
 from clinic.clock import utcnow
 from clinic.errors import RuleBroken
 from clinic.extensions import db
+from clinic.practice import catalogue
 from clinic.practice import service as practice
 from clinic.practice.blueprint import bp, put_on_form
+from clinic.practice.catalogue import RoomInput, ServiceInput
 from clinic.practice.forms import SERVICE_KIND_LABELS, RoomForm, ServiceForm
 from clinic.practice.models import Room, Service, ServiceKind
 from clinic.practice.rules import Indication
-from clinic.practice.service import RoomInput, ServiceInput
 
 
 @bp.get("/rooms")
@@ -38,9 +39,9 @@ def _save_room(form: RoomForm, room: Room | None) -> Room | None:
     """Create or change a room from a valid form; on refusal, the reasons go on the form."""
     try:
         if room is None:
-            room = practice.create_room(_room_input(form), actor=actor(), now=utcnow())
+            room = catalogue.create_room(_room_input(form), actor=actor(), now=utcnow())
         else:
-            practice.update_room(room, _room_input(form), actor=actor(), now=utcnow())
+            catalogue.update_room(room, _room_input(form), actor=actor(), now=utcnow())
     except RuleBroken as refusal:
         put_on_form(form, refusal)
         return None
@@ -64,7 +65,7 @@ def new_room() -> Any:
 @login_required
 @require_role(*ADMIN_ONLY)
 def edit_room(room_id: int) -> Any:
-    room = practice.get_room(room_id)
+    room = catalogue.get_room(room_id)
     form = RoomForm(obj=room)
     if form.validate_on_submit() and _save_room(form, room) is not None:
         flash("Changes saved.", "success")
@@ -104,9 +105,9 @@ def _save_service(form: ServiceForm, service: Service | None) -> Service | None:
     """Create or change a service from a valid form; on refusal, the reasons go on the form."""
     try:
         if service is None:
-            service = practice.create_service(_service_input(form), actor=actor(), now=utcnow())
+            service = catalogue.create_service(_service_input(form), actor=actor(), now=utcnow())
         else:
-            practice.update_service(service, _service_input(form), actor=actor(), now=utcnow())
+            catalogue.update_service(service, _service_input(form), actor=actor(), now=utcnow())
     except RuleBroken as refusal:
         put_on_form(form, refusal)
         return None
@@ -130,7 +131,7 @@ def new_service() -> Any:
 @login_required
 @require_role(*ADMIN_ONLY)
 def edit_service(service_id: int) -> Any:
-    service = practice.get_service(service_id)
+    service = catalogue.get_service(service_id)
     form = ServiceForm(obj=service)
     if not form.is_submitted():
         form.price.data = f"{service.price_cents / 100:.2f}"

@@ -16,6 +16,7 @@ from clinic.accounts.access import ADMIN_ONLY, actor, require_role
 from clinic.clock import utcnow
 from clinic.errors import RuleBroken
 from clinic.extensions import db
+from clinic.practice import providers as roster  # the view below is called providers
 from clinic.practice import service as practice
 from clinic.practice.blueprint import (
     booked_sentence,
@@ -33,8 +34,8 @@ from clinic.practice.forms import (
     read_periods,
 )
 from clinic.practice.models import Provider
+from clinic.practice.providers import LocalTimeOff, ProviderInput, WorkingDay
 from clinic.practice.rules import WEEKDAY_NAMES
-from clinic.practice.service import LocalTimeOff, ProviderInput, WorkingDay
 from clinic.scheduling.booked_visits import (
     list_booked_between,
     list_booked_in_time_off,
@@ -53,7 +54,7 @@ def providers() -> Any:
     return render_template(
         "practice/providers.html",
         providers=everyone,
-        weeks={p.id: practice.working_week(p) for p in everyone},
+        weeks={p.id: roster.working_week(p) for p in everyone},
         weekdays=WEEKDAY_NAMES,
     )
 
@@ -73,7 +74,7 @@ def new_provider() -> Any:
     form = ProviderForm()
     if form.validate_on_submit():
         try:
-            provider = practice.create_provider(_provider_input(form), actor=actor(), now=utcnow())
+            provider = roster.create_provider(_provider_input(form), actor=actor(), now=utcnow())
         except RuleBroken as refusal:
             put_on_form(form, refusal)
         else:
@@ -88,12 +89,12 @@ def new_provider() -> Any:
 @login_required
 @require_role(*ADMIN_ONLY)
 def edit_provider(provider_id: int) -> Any:
-    provider = practice.get_provider(provider_id)
+    provider = roster.get_provider(provider_id)
     form = ProviderForm(obj=provider)
     now = utcnow()
     if form.validate_on_submit():
         try:
-            practice.update_provider(provider, _provider_input(form), actor=actor(), now=now)
+            roster.update_provider(provider, _provider_input(form), actor=actor(), now=now)
         except RuleBroken as refusal:
             put_on_form(form, refusal)
         else:
@@ -115,8 +116,8 @@ def edit_provider(provider_id: int) -> Any:
 @login_required
 @require_role(*ADMIN_ONLY)
 def provider_hours(provider_id: int) -> Any:
-    provider = practice.get_provider(provider_id)
-    week = practice.working_week(provider)
+    provider = roster.get_provider(provider_id)
+    week = roster.working_week(provider)
     form = WorkingWeekForm(
         data={
             "days": [
@@ -137,7 +138,7 @@ def provider_hours(provider_id: int) -> Any:
             breaks = read_periods(day_field.breaks, f"breaks.{day}", targets)
             entered[day] = WorkingDay(work=work, breaks=breaks)
         try:
-            practice.set_working_week(provider, entered, actor=actor(), now=now)
+            roster.set_working_week(provider, entered, actor=actor(), now=now)
         except RuleBroken as refusal:
             put_on_form(form, refusal, targets)
         else:
@@ -168,7 +169,7 @@ def _hours_of(provider: Provider) -> str:
 @login_required
 @require_role(*ADMIN_ONLY)
 def provider_time_off(provider_id: int) -> Any:
-    provider = practice.get_provider(provider_id)
+    provider = roster.get_provider(provider_id)
     form = TimeOffForm()
     now = utcnow()
     if form.validate_on_submit():
@@ -180,7 +181,7 @@ def provider_time_off(provider_id: int) -> Any:
             reason=form.reason.data or "",
         )
         try:
-            absence = practice.add_time_off(
+            absence = roster.add_time_off(
                 provider, raw, zone=practice.clinic_zone(), actor=actor(), now=now
             )
         except RuleBroken as refusal:
@@ -196,7 +197,7 @@ def provider_time_off(provider_id: int) -> Any:
             )
             return redirect(url_for("practice.provider_time_off", provider_id=provider.id))
     status = 422 if form.is_submitted() else 200
-    upcoming = practice.list_upcoming_time_off(provider, now)
+    upcoming = roster.list_upcoming_time_off(provider, now)
     return render_template(
         "practice/time_off.html",
         form=form,
@@ -210,8 +211,8 @@ def provider_time_off(provider_id: int) -> Any:
 @login_required
 @require_role(*ADMIN_ONLY)
 def remove_time_off(provider_id: int, time_off_id: int) -> Any:
-    provider = practice.get_provider(provider_id)
-    practice.remove_time_off(provider, time_off_id, actor=actor(), now=utcnow())
+    provider = roster.get_provider(provider_id)
+    roster.remove_time_off(provider, time_off_id, actor=actor(), now=utcnow())
     db.session.commit()
     flash("Time off removed.", "success")
     return redirect(url_for("practice.provider_time_off", provider_id=provider.id))

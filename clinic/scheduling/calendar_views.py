@@ -16,7 +16,8 @@ from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice.models import Clinic, Provider
-from clinic.practice.service import get_clinic, get_provider, list_providers
+from clinic.practice.providers import get_provider
+from clinic.practice.service import get_clinic, list_providers
 from clinic.scheduling.availability import find_closure, list_day, load_setup
 from clinic.scheduling.desk_views import bp, parse_day
 from clinic.scheduling.forms import StatusForm, plausible_id
