@@ -234,13 +234,13 @@ class ProviderForm(FlaskForm):
 
 class TimeOffForm(FlaskForm):
     starts_on = DateField(
-        "From date", validators=[InputRequired(A_DATE)], invalid_value_message=A_DATE
+        "From date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
     )
     starts_at = TimeField(
         "From time", validators=[InputRequired(A_TIME)], invalid_value_message=A_TIME
     )
     ends_on = DateField(
-        "Until date", validators=[InputRequired(A_DATE)], invalid_value_message=A_DATE
+        "Until date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
     )
     ends_at = TimeField(
         "Until time", validators=[InputRequired(A_TIME)], invalid_value_message=A_TIME

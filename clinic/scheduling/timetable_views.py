@@ -24,7 +24,7 @@ PX_PER_MINUTE = 1.2  # 18 px per 15-minute row
 HEADER = 46
 AXIS = 58
 LINE = 15
-CHAR_WIDTH = 6.6  # average glyph width at the block's font size, to shorten long names
+CHAR_WIDTH = 7.0  # average glyph width at the block's font size, to shorten long names
 PAD = 3  # between a column's edges and what it draws
 GUTTER = 8  # the right-hand strip for cancelled and no-show markers, their gap included
 
