@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 
-from clinic.audit.service import Actor, record
-from clinic.errors import NotFound, RuleBroken
+from clinic.audit.service import Actor
+from clinic.errors import RuleBroken
 from clinic.extensions import db
-from clinic.practice.changes import record_changes, snapshot, text_problems
+from clinic.practice.changes import create, existing, field_names, text_problems, update
 from clinic.practice.models import Room, Service, ServiceKind
 from clinic.practice.rules import check_service_parts
 
@@ -26,34 +27,17 @@ class RoomInput:
 
 
 def get_room(room_id: int) -> Room:
-    room = db.session.get(Room, room_id)
-    if room is None:
-        raise NotFound(f"There is no room {room_id}.")
-    return room
+    return existing(Room, room_id, "room")
 
 
 def create_room(raw: RoomInput, *, actor: Actor, now: datetime) -> Room:
     room = Room()
-    _apply_room(room, raw)
-    db.session.add(room)
-    db.session.flush()
-    record(actor, "create", "room", room.id, f"Added room {room.name}", now=now)
-    return room
+    return create(room, partial(_apply_room, room, raw), entity="room", actor=actor, now=now)
 
 
 def update_room(room: Room, raw: RoomInput, *, actor: Actor, now: datetime) -> Room:
-    before = snapshot(room, RoomInput)
-    _apply_room(room, raw)
-    record_changes(
-        actor,
-        "room",
-        room.id,
-        f"Changed room {room.name}",
-        before,
-        snapshot(room, RoomInput),
-        now=now,
-    )
-    return room
+    fill = partial(_apply_room, room, raw)
+    return update(room, fill, field_names(RoomInput), entity="room", actor=actor, now=now)
 
 
 def _apply_room(room: Room, raw: RoomInput) -> None:
@@ -103,29 +87,18 @@ SERVICE_FIELDS = (
 
 
 def get_service(service_id: int) -> Service:
-    service = db.session.get(Service, service_id)
-    if service is None:
-        raise NotFound(f"There is no service {service_id}.")
-    return service
+    return existing(Service, service_id, "service")
 
 
 def create_service(raw: ServiceInput, *, actor: Actor, now: datetime) -> Service:
     service = Service()
-    _apply_service(service, raw)
-    db.session.add(service)
-    db.session.flush()
-    record(actor, "create", "service", service.id, f"Added service {service.name}", now=now)
-    return service
+    fill = partial(_apply_service, service, raw)
+    return create(service, fill, entity="service", actor=actor, now=now)
 
 
 def update_service(service: Service, raw: ServiceInput, *, actor: Actor, now: datetime) -> Service:
-    before = {name: getattr(service, name) for name in SERVICE_FIELDS}
-    _apply_service(service, raw)
-    after = {name: getattr(service, name) for name in SERVICE_FIELDS}
-    record_changes(
-        actor, "service", service.id, f"Changed service {service.name}", before, after, now=now
-    )
-    return service
+    fill = partial(_apply_service, service, raw)
+    return update(service, fill, SERVICE_FIELDS, entity="service", actor=actor, now=now)
 
 
 def _apply_service(service: Service, raw: ServiceInput) -> None:

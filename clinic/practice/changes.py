@@ -3,12 +3,14 @@ providers, rooms and services."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from clinic.audit.service import Actor, diff, record
+from clinic.errors import NotFound
+from clinic.extensions import db
 
 
 def text_problems(**texts: tuple[str, int]) -> dict[str, str]:
@@ -22,9 +24,51 @@ def text_problems(**texts: tuple[str, int]) -> dict[str, str]:
     return problems
 
 
-def snapshot(row: Any, shape: type[Any]) -> dict[str, Any]:
-    """The row's values of the fields its input shape sets, for an audit diff."""
-    return {item.name: getattr(row, item.name) for item in fields(shape)}
+class NamedRow(Protocol):
+    id: Any
+    name: Any
+
+
+Row = TypeVar("Row", bound=NamedRow)
+
+
+def existing(model: type[Row], row_id: int, what: str) -> Row:
+    """The row with this id, or a 404 that names what was looked for."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"There is no {what} {row_id}.")
+    return row
+
+
+def create(row: Row, fill: Callable[[], None], *, entity: str, actor: Actor, now: datetime) -> Row:
+    """Fill a new row from its checked input, insert it and audit the creation."""
+    fill()
+    db.session.add(row)
+    db.session.flush()
+    record(actor, "create", entity, row.id, f"Added {entity} {row.name}", now=now)
+    return row
+
+
+def update(
+    row: Row,
+    fill: Callable[[], None],
+    audited: Sequence[str],
+    *,
+    entity: str,
+    actor: Actor,
+    now: datetime,
+) -> Row:
+    """Change a row from its checked input and audit the `audited` fields that changed."""
+    before = {name: getattr(row, name) for name in audited}
+    fill()
+    after = {name: getattr(row, name) for name in audited}
+    record_changes(actor, entity, row.id, f"Changed {entity} {row.name}", before, after, now=now)
+    return row
+
+
+def field_names(shape: type[Any]) -> tuple[str, ...]:
+    """The fields an input dataclass sets on its row, to audit an update by."""
+    return tuple(item.name for item in fields(shape))
 
 
 def record_changes(

@@ -6,13 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from clinic.audit.service import Actor, record
 from clinic.clock import NonexistentLocalTime, combine_local
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
-from clinic.practice.changes import record_changes, snapshot, text_problems
+from clinic.practice.changes import (
+    create,
+    existing,
+    field_names,
+    record_changes,
+    text_problems,
+    update,
+)
 from clinic.practice.models import Provider, ProviderBreak, TimeOff, WorkingHours
 from clinic.practice.rules import (
     WEEKDAY_NAMES,
@@ -52,36 +60,21 @@ class LocalTimeOff:
 
 
 def get_provider(provider_id: int) -> Provider:
-    provider = db.session.get(Provider, provider_id)
-    if provider is None:
-        raise NotFound(f"There is no provider {provider_id}.")
-    return provider
+    return existing(Provider, provider_id, "provider")
 
 
 def create_provider(raw: ProviderInput, *, actor: Actor, now: datetime) -> Provider:
     provider = Provider()
-    _apply_provider(provider, raw)
-    db.session.add(provider)
-    db.session.flush()
-    record(actor, "create", "provider", provider.id, f"Added provider {provider.name}", now=now)
-    return provider
+    fill = partial(_apply_provider, provider, raw)
+    return create(provider, fill, entity="provider", actor=actor, now=now)
 
 
 def update_provider(
     provider: Provider, raw: ProviderInput, *, actor: Actor, now: datetime
 ) -> Provider:
-    before = snapshot(provider, ProviderInput)
-    _apply_provider(provider, raw)
-    record_changes(
-        actor,
-        "provider",
-        provider.id,
-        f"Changed provider {provider.name}",
-        before,
-        snapshot(provider, ProviderInput),
-        now=now,
-    )
-    return provider
+    fill = partial(_apply_provider, provider, raw)
+    audited = field_names(ProviderInput)
+    return update(provider, fill, audited, entity="provider", actor=actor, now=now)
 
 
 def _apply_provider(provider: Provider, raw: ProviderInput) -> None:
