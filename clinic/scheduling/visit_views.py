@@ -130,8 +130,11 @@ def move_visit(appointment_id: int) -> Any:
     tz = ZoneInfo(clinic.timezone)
     appointment = get_appointment(appointment_id)
     providers = list_providers()
+    # A visit whose provider no longer works here moves to someone who does.
+    provider_left = not appointment.provider.is_active
     form = MoveForm()
-    form.provider_id.choices = [SelectChoice(0, "Same provider")] + [
+    same = "Choose a provider" if provider_left else "Same provider"
+    form.provider_id.choices = [SelectChoice(0, same)] + [
         SelectChoice(p.id, p.name) for p in providers
     ]
     notes: list[ConflictNote] = []
@@ -140,7 +143,11 @@ def move_visit(appointment_id: int) -> Any:
         status = 422
         if form.validate_on_submit():
             starts_at, provider_id = read_when(form, tz)
-            if starts_at is not None:
+            if provider_left and provider_id is None:
+                form.provider_id.errors = [
+                    f"Choose a provider: {appointment.provider.name} no longer works here."
+                ]
+            elif starts_at is not None:
                 before = appointment.starts_at
                 try:
                     operations.move_visit(
@@ -169,7 +176,7 @@ def move_visit(appointment_id: int) -> Any:
     if "provider_id" in request.args:  # 0 means any provider
         search_provider = plausible_id(request.args.get("provider_id"))
     else:
-        search_provider = appointment.provider_id
+        search_provider = None if provider_left else appointment.provider_id
     days = []
     if appointment.status is AppointmentStatus.BOOKED:
         slots = operations.find_open_times(
@@ -197,4 +204,5 @@ def move_visit(appointment_id: int) -> Any:
         from_on=from_on,
         to_on=to_on,
         search_provider=search_provider,
+        provider_left=provider_left,
     ), status

@@ -1,0 +1,66 @@
+"""The desk's move page for a visit whose provider has left (made inactive)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from clinic.extensions import db
+from clinic.practice.models import Provider
+from tests.conftest import sign_in
+from tests.web.booking_world import World, at, build_world, weekday
+
+API = "/api/v1"
+
+
+def _token(app: Flask, email: str) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from clinic.accounts.models import User
+    from clinic.accounts.service import issue_token
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        issued = issue_token(user, now=datetime.now(UTC), lifetime=timedelta(hours=1))
+        db.session.commit()
+        return {"Authorization": f"Bearer {issued.token}"}
+
+
+def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world: World = build_world(app)
+    day = weekday(1)
+    booked = client.post(
+        f"{API}/appointments",
+        json={
+            "patient_id": world.maya,
+            "service_id": world.face,
+            "start": at(day, 10),
+            "provider_id": world.ana,
+        },
+        headers=_token(app, staff["front_desk"]),
+    )
+    assert booked.status_code == 201, booked.get_data(as_text=True)
+    visit = booked.json["id"]
+    with app.app_context():
+        ana = db.session.get(Provider, world.ana)
+        assert ana is not None
+        ana.is_active = False
+        db.session.commit()
+
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/visits/{visit}/move").get_data(as_text=True)
+    assert "no longer works here (inactive)" in page
+    assert "No free times in these days." not in page
+    assert "Choose a provider" in page
+
+    typed = client.post(
+        f"/visits/{visit}/move",
+        data={"provider_id": "0", "on_date": day.isoformat(), "at_time": "11:00"},
+    )
+    assert typed.status_code == 422
+    assert "no longer works here." in typed.get_data(as_text=True)
