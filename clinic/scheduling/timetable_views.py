@@ -159,15 +159,20 @@ def build_timetable(
         x = AXIS + index * column_width
         table.headings.append(Heading(x, column_width, column.label, column.sublabel, column.href))
         grid_height = (last - first) * PX_PER_MINUTE
-        if column.closed:
+        if column.closed:  # a closed day is closed all day, whoever would have worked
             table.shades.append(
                 Shade(x, HEADER, column_width, grid_height, "closed", column.closed)
             )
-        for kind, spans, label in (
-            ("work", column.working, ""),
-            ("break", column.breaks, "Break"),
-            ("away", column.away, "Time off"),
-        ):
+        shaded = (
+            ()
+            if column.closed
+            else (
+                ("work", column.working, ""),
+                ("break", column.breaks, "Break"),
+                ("away", column.away, "Time off"),
+            )
+        )
+        for kind, spans, label in shaded:
             for start, end in spans:
                 if end > first and start < last:
                     top = y_of(start)

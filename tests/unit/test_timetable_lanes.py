@@ -91,3 +91,20 @@ def test_blocks_come_in_reading_order() -> None:
     )
     table = build_timetable([column], (9 * 60, 17 * 60), LA, column_width=WIDTH)
     assert [block.appointment_id for block in table.blocks] == [3, 2, 1]
+
+
+def test_a_closed_day_is_shaded_closed_with_no_working_hours_over_it() -> None:
+    """A closure greys the whole column; the provider's usual hours must not paint it open."""
+    column = ColumnInput(
+        label="Thu 26",
+        sublabel="Nov",
+        day=DAY,
+        visits=[],
+        working=[(9 * 60, 17 * 60)],
+        breaks=[(13 * 60, 13 * 60 + 30)],
+        closed="Closed: Thanksgiving",
+    )
+    table = build_timetable([column], (9 * 60, 17 * 60), LA, column_width=WIDTH)
+    assert [(shade.kind, shade.label) for shade in table.shades] == [
+        ("closed", "Closed: Thanksgiving")
+    ]
