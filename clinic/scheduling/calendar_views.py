@@ -17,14 +17,14 @@ from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice.models import Clinic, Provider
 from clinic.practice.providers import get_provider
-from clinic.practice.service import get_clinic, list_providers
+from clinic.practice.service import clinic_zone, get_clinic, list_providers
 from clinic.scheduling.availability import find_closure, list_day, load_setup
 from clinic.scheduling.desk_views import bp, parse_day
 from clinic.scheduling.forms import StatusForm, plausible_id
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.slots import ClinicSetup
-from clinic.scheduling.status import TRANSITIONS, AppointmentStatus
+from clinic.scheduling.status import AppointmentStatus, transition_refusal
 from clinic.scheduling.timetable_views import (
     ColumnInput,
     Span,
@@ -48,10 +48,25 @@ DONE = {
 
 
 def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
-    """The status changes a visit's status allows, as (target, button label); the timing
-    rules (on its day, not before its start) are the service's to explain."""
-    allowed = TRANSITIONS[appointment.status]
-    return [(target.value, label) for target, label in BUTTONS.items() if target in allowed]
+    """The status changes that can be made to a visit now, as (target, button label): its
+    status allows them and the time is right (check in on its day, complete or mark a
+    no-show once it has begun). Whether the screening allows a check-in is left to the
+    check-in itself, which says what to do about it."""
+    now, tz = utcnow(), clinic_zone()
+    return [
+        (target.value, label)
+        for target, label in BUTTONS.items()
+        if transition_refusal(
+            appointment.status,
+            target,
+            starts_at=appointment.starts_at,
+            now=now,
+            tz=tz,
+            is_microneedling=False,  # the screening is judged when the button is pressed
+            has_recent_screening=True,
+        )
+        is None
+    ]
 
 
 bp.add_app_template_global(status_buttons, "desk_status_buttons")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -11,22 +9,9 @@ from clinic.extensions import db
 from clinic.practice.models import Provider
 from tests.conftest import sign_in
 from tests.web.booking_world import World, at, build_world, weekday
+from tests.web.test_api_booking import token_for
 
 API = "/api/v1"
-
-
-def _token(app: Flask, email: str) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from clinic.accounts.models import User
-    from clinic.accounts.service import issue_token
-
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email))
-        assert user is not None
-        issued = issue_token(user, now=datetime.now(UTC), lifetime=timedelta(hours=1))
-        db.session.commit()
-        return {"Authorization": f"Bearer {issued.token}"}
 
 
 def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
@@ -42,7 +27,7 @@ def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
             "start": at(day, 10),
             "provider_id": world.ana,
         },
-        headers=_token(app, staff["front_desk"]),
+        headers=token_for(app, staff["front_desk"]),
     )
     assert booked.status_code == 201, booked.get_data(as_text=True)
     visit = booked.json["id"]

@@ -1,0 +1,35 @@
+"""The day view's list offers only the status changes that can be made now."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import sign_in
+from tests.web.booking_world import at, build_world, weekday
+from tests.web.test_api_booking import token_for
+
+API = "/api/v1"
+
+
+def test_a_future_visit_offers_no_check_in_complete_or_no_show(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world = build_world(app)
+    day = weekday(2)
+    fields = {"patient_id": world.maya, "service_id": world.face, "provider_id": world.ana}
+    booked = client.post(
+        f"{API}/appointments",
+        json={**fields, "start": at(day, 10)},
+        headers=token_for(app, staff["front_desk"]),
+    )
+    assert booked.status_code == 201, booked.get_data(as_text=True)
+
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
+    assert f'href="/visits/{booked.json["id"]}"' in page
+    assert "(1 visit)" in page
+    for target in ("checked_in", "completed", "no_show"):
+        assert f'name="target" value="{target}"' not in page
+    visit_page = client.get(f"/visits/{booked.json['id']}").get_data(as_text=True)
+    assert 'name="target"' not in visit_page
