@@ -19,7 +19,7 @@ from clinic.practice.models import Clinic, Provider
 from clinic.practice.providers import get_provider
 from clinic.practice.service import clinic_zone, get_clinic, list_providers
 from clinic.scheduling.availability import find_closure, list_day, load_setup
-from clinic.scheduling.desk_views import bp, parse_day
+from clinic.scheduling.desk_views import bp, read_day
 from clinic.scheduling.forms import StatusForm, plausible_id
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import get_appointment
@@ -98,7 +98,9 @@ def day_view() -> Any:
     clinic, now = get_clinic(), utcnow()
     tz = ZoneInfo(clinic.timezone)
     today = local_today(tz, now)
-    on = parse_day(request.args.get("date"), today)
+    on, problem = read_day(request.args.get("date"), today)
+    if problem:
+        flash(problem, "error")
     visits = list_day(on, tz)
     closure = find_closure(on)
     setup = _setup(clinic, on, on, tz)
@@ -146,7 +148,9 @@ def week_view() -> Any:
     clinic, now = get_clinic(), utcnow()
     tz = ZoneInfo(clinic.timezone)
     today = local_today(tz, now)
-    on = parse_day(request.args.get("date"), today)
+    on, problem = read_day(request.args.get("date"), today)
+    if problem:
+        flash(problem, "error")
     monday = on - timedelta(days=on.weekday())
     providers = list_providers()
     provider_id = plausible_id(request.args.get("provider_id"))

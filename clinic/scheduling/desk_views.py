@@ -41,11 +41,18 @@ class ConflictNote:
 
 def parse_day(raw: str | None, default: date) -> date:
     """A YYYY-MM-DD query argument; anything unreadable or far off means `default`."""
+    return read_day(raw, default)[0]
+
+
+def read_day(raw: str | None, default: date) -> tuple[date, str | None]:
+    """Like parse_day, with a sentence for the page when the date asked for was unusable."""
     try:
         day = date.fromisoformat(raw) if raw else default
     except ValueError:
-        return default
-    return day if is_sane_date(day) else default
+        return default, f"“{raw[:20] if raw else ''}” is not a date; showing {default:%-d %B %Y}."
+    if not is_sane_date(day):
+        return default, f"{day.isoformat()} is too far off; showing {default:%-d %B %Y}."
+    return day, None
 
 
 def put_refusal(

@@ -33,3 +33,16 @@ def test_a_future_visit_offers_no_check_in_complete_or_no_show(
         assert f'name="target" value="{target}"' not in page
     visit_page = client.get(f"/visits/{booked.json['id']}").get_data(as_text=True)
     assert 'name="target"' not in visit_page
+
+
+def test_an_unusable_date_says_so_and_shows_today(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    build_world(app)
+    sign_in(client, staff["front_desk"])
+    for typed, said in (("9999-12-31", "9999-12-31 is too far off"), ("garbage", "is not a date")):
+        page = client.get(f"/calendar?date={typed}").get_data(as_text=True)
+        assert said in page and "showing" in page
+        week = client.get(f"/calendar/week?date={typed}").get_data(as_text=True)
+        assert said in week
+    assert "is not a date" not in client.get("/calendar").get_data(as_text=True)
