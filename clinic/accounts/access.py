@@ -34,7 +34,7 @@ def actor() -> Actor:
     user = acting_user()
     if user is None:
         return Actor(label="anonymous")
-    return Actor(label=f"{user.name} ({user.role.value})", user_id=user.id)
+    return Actor(label=f"{user.name} ({user.role.label})", user_id=user.id)
 
 
 def require_role(*roles: Role) -> Callable[[F], F]:

@@ -21,6 +21,11 @@ class Role(StrEnum):
     FRONT_DESK = "front_desk"
     CLINICIAN = "clinician"
 
+    @property
+    def label(self) -> str:
+        """The role in words, as pages and the history show it ("front desk")."""
+        return self.value.replace("_", " ")
+
 
 class User(UserMixin, Model):
     __tablename__ = "users"
