@@ -6,16 +6,50 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
 
 from clinic.accounts.access import ADMIN_ONLY, require_role
+from clinic.audit.models import AuditEntry
 from clinic.audit.service import list_entries
 from clinic.web import id_arg, local_datetime
 
 bp = Blueprint("audit", __name__)
 
 PAGE_SIZE = 100
+
+# The record types the log holds, as the filter offers them, and the page each one opens on
+# (by endpoint name: the audit log sits below the capabilities whose pages these are).
+RECORD_TYPES = {
+    "appointment": "Visits",
+    "patient": "Patients",
+    "plan": "Plans",
+    "message": "Messages",
+    "provider": "Providers",
+    "time_off": "Time off",
+    "closure": "Closures",
+    "room": "Rooms",
+    "service": "Services",
+    "clinic": "Clinic settings",
+    "user": "Staff accounts",
+}
+RECORD_PAGES = {
+    "appointment": ("desk.visit_page", "appointment_id"),
+    "patient": ("patients.show", "patient_id"),
+    "plan": ("plans.show_plan", "plan_id"),
+    "provider": ("practice.edit_provider", "provider_id"),
+}
+
+
+@bp.app_template_filter("audit_record_url")
+def audit_record_url(entry: AuditEntry) -> str | None:
+    """The page of the record an entry is about, when it has one."""
+    page = RECORD_PAGES.get(entry.entity)
+    if page is None or entry.entity_id is None:
+        return None
+    endpoint, argument = page
+    values: dict[str, Any] = {argument: entry.entity_id}
+    return url_for(endpoint, **values)
 
 
 @bp.app_template_filter("audit_value")
@@ -52,4 +86,10 @@ def log() -> Any:
     before = id_arg("before")
     entries = list_entries(entity=entity, limit=PAGE_SIZE, before_id=before)
     older = entries[-1].id if len(entries) == PAGE_SIZE else None
-    return render_template("audit/log.html", entries=entries, entity=entity or "", older=older)
+    return render_template(
+        "audit/log.html",
+        entries=entries,
+        entity=entity or "",
+        older=older,
+        record_types=RECORD_TYPES,
+    )
