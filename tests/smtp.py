@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -49,3 +50,15 @@ def smtp_server(port: int | None = None) -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+def smtp_env(database_url: str, port: int) -> dict[str, str]:
+    """The environment for a clinic process that sends its mail to the server on `port`."""
+    return {
+        **os.environ,
+        "CLINIC_ENV": "test",
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(port),
+        "MAIL_BACKEND": "smtp",
+    }

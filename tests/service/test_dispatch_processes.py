@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from clinic.extensions import db
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageKind, MessageStatus
 from tests.service.conftest import World
-from tests.smtp import smtp_server
+from tests.smtp import smtp_env, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 150
@@ -41,14 +40,7 @@ def test_three_dispatcher_processes_deliver_each_message_once(
         )
     db.session.commit()
     with smtp_server() as (inbox, port):
-        env = {
-            **os.environ,
-            "CLINIC_ENV": "test",
-            "DATABASE_URL": database_url,
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(port),
-            "MAIL_BACKEND": "smtp",
-        }
+        env = smtp_env(database_url, port)
         command = [
             sys.executable,
             "-m",

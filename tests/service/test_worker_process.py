@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from clinic.extensions import db
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageKind, MessageStatus
 from tests.service.conftest import World
-from tests.smtp import smtp_server
+from tests.smtp import smtp_env, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,14 +37,7 @@ def test_worker_sends_then_stops_on_sigterm(world: World, database_url: str) -> 
     world.clinic.quiet_hours_start = world.clinic.quiet_hours_end  # never quiet, for the test
     db.session.commit()
     with smtp_server() as (inbox, port):
-        env = {
-            **os.environ,
-            "CLINIC_ENV": "test",
-            "DATABASE_URL": database_url,
-            "MAIL_SERVER": "127.0.0.1",
-            "MAIL_PORT": str(port),
-            "MAIL_BACKEND": "smtp",
-        }
+        env = smtp_env(database_url, port)
         worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
             cwd=ROOT,

@@ -9,34 +9,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from clinic.audit.service import Actor
 from clinic.clock import to_utc
 from clinic.extensions import db
-from clinic.practice.models import (
-    Clinic,
-    OpeningHours,
-    Provider,
-    Room,
-    Service,
-    ServiceKind,
-    WorkingHours,
-)
+from clinic.practice.models import Service
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import record_screening
 from clinic.scheduling.status import AppointmentStatus
+from tests.clinics import LA, NO, build_clinic
 from tests.conftest import sign_in
-from tests.service.conftest import add_patient
-
-LA = ZoneInfo("America/Los_Angeles")
-DESK = Actor(label="Test Desk (front_desk)")
-NO = {code.value: False for code in Contraindication}
 
 
 @dataclass(frozen=True)
@@ -58,66 +43,33 @@ def desk(app: Flask, staff: dict[str, str]) -> Desk:
     """A clinic open 9 to 19 every day, two providers working 9 to 18 every day, two rooms;
     a facial microneedling service and a results check-in; screened patients."""
     now = datetime.now(UTC)
+    today = now.astimezone(LA).date()
     with app.app_context():
-        clinic = Clinic(
+        built = build_clinic(
+            now,
+            {
+                "Maya": (date(1990, 5, 1), NO),
+                "Noor": (date(1985, 8, 9), NO),
+                "Yara": (today.replace(year=today.year - 20) - timedelta(days=30), NO),
+                "Uma": (date(1980, 1, 2), None),
+            },
             name="Desk Clinic",
-            phone="+14155550100",
-            address="1 Main St",
-            timezone="America/Los_Angeles",
+            open_days=7,
+            provider_names=("Ana Ruiz", "Sam Lee"),
+            lunch=None,
         )
-        for weekday in range(7):
-            clinic.opening_hours.append(
-                OpeningHours(weekday=weekday, opens_at=time(9), closes_at=time(19))
-            )
-        ana, sam = (
-            Provider(name="Ana Ruiz", credential="RN"),
-            Provider(name="Sam Lee", credential="MD"),
-        )
-        for provider in (ana, sam):
-            for weekday in range(7):
-                provider.working_hours.append(
-                    WorkingHours(weekday=weekday, starts_at=time(9), ends_at=time(18))
-                )
-        rose, sage = Room(name="Rose", device="SkinPen"), Room(name="Sage", device="Dermapen")
-        face = Service(
-            name="Face",
-            kind=ServiceKind.MICRONEEDLING,
-            procedure_minutes=30,
-            numbing_minutes=45,
-            buffer_minutes=15,
-            provider_free_while_numbing=True,
-            price_cents=35000,
-            indications=["fine_lines"],
-        )
-        check_in = Service(
-            name="Check-in",
-            kind=ServiceKind.RESULTS_CHECK_IN,
-            procedure_minutes=15,
-            numbing_minutes=0,
-            buffer_minutes=5,
-            price_cents=0,
-            indications=[],
-        )
-        db.session.add_all([clinic, ana, sam, rose, sage, face, check_in])
-        db.session.flush()
-        maya = add_patient("Maya", date(1990, 5, 1), now)
-        noor = add_patient("Noor", date(1985, 8, 9), now)
-        today = now.astimezone(LA).date()
-        young = add_patient("Yara", today.replace(year=today.year - 20) - timedelta(days=30), now)
-        unscreened = add_patient("Uma", date(1980, 1, 2), now)
-        for patient in (maya, noor, young):
-            record_screening(patient, NO, clinic=clinic, actor=DESK, now=now)
         db.session.commit()
+        people = built.patients
         return Desk(
-            ana.id,
-            sam.id,
-            rose.id,
-            face.id,
-            check_in.id,
-            maya.id,
-            noor.id,
-            young.id,
-            unscreened.id,
+            built.ana.id,
+            built.sam.id,
+            built.rose.id,
+            built.face.id,
+            built.check_in.id,
+            people["Maya"].id,
+            people["Noor"].id,
+            people["Yara"].id,
+            people["Uma"].id,
             today + timedelta(days=7),
         )
 

@@ -9,36 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from clinic.audit.service import Actor
 from clinic.extensions import db
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import PlanRequest, create_plan, get_plan, status_of
-from clinic.practice.models import (
-    Clinic,
-    OpeningHours,
-    Provider,
-    Room,
-    Service,
-    ServiceKind,
-    WorkingHours,
-)
-from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import record_screening
+from clinic.practice.models import Clinic
+from tests.clinics import DESK, LA, NO, build_clinic
 from tests.conftest import sign_in
-from tests.service.conftest import add_patient
-
-LA = ZoneInfo("America/Los_Angeles")
-DESK = Actor(label="Test Desk (front_desk)")
-NO = {code.value: False for code in Contraindication}
 
 
 def today() -> date:
@@ -60,54 +44,19 @@ def spa(app: Flask, staff: dict[str, str]) -> Spa:
     mobile number."""
     now = datetime.now(UTC)
     with app.app_context():
-        clinic = Clinic(
+        built = build_clinic(
+            now,
+            {"Maya": (date(1990, 5, 1), NO), "Noor": (date(1985, 8, 9), NO)},
             name="Plan Clinic",
-            phone="+14155550100",
-            address="1 Main St",
-            timezone="America/Los_Angeles",
+            open_days=7,
+            provider_names=("Ana Ruiz", "Sam Lee"),
+            lunch=None,
+            face_indications=("fine_lines", "stretch_marks"),
         )
-        for weekday in range(7):
-            clinic.opening_hours.append(
-                OpeningHours(weekday=weekday, opens_at=time(9), closes_at=time(19))
-            )
-        ana, sam = (
-            Provider(name="Ana Ruiz", credential="RN"),
-            Provider(name="Sam Lee", credential="MD"),
-        )
-        for provider in (ana, sam):
-            for weekday in range(7):
-                provider.working_hours.append(
-                    WorkingHours(weekday=weekday, starts_at=time(9), ends_at=time(18))
-                )
-        face = Service(
-            name="Face",
-            kind=ServiceKind.MICRONEEDLING,
-            procedure_minutes=30,
-            numbing_minutes=45,
-            buffer_minutes=15,
-            provider_free_while_numbing=True,
-            price_cents=35000,
-            indications=["fine_lines", "stretch_marks"],
-        )
-        check_in = Service(
-            name="Check-in",
-            kind=ServiceKind.RESULTS_CHECK_IN,
-            procedure_minutes=15,
-            numbing_minutes=0,
-            buffer_minutes=5,
-            price_cents=0,
-            indications=[],
-        )
-        rooms = [Room(name="Rose", device="SkinPen"), Room(name="Sage", device="Dermapen")]
-        db.session.add_all([clinic, ana, sam, face, check_in, *rooms])
-        db.session.flush()
-        maya = add_patient("Maya", date(1990, 5, 1), now)
+        maya, noor = built.patients["Maya"], built.patients["Noor"]
         maya.phone = "+14155550123"
-        noor = add_patient("Noor", date(1985, 8, 9), now)
-        for patient in (maya, noor):
-            record_screening(patient, NO, clinic=clinic, actor=DESK, now=now)
         db.session.commit()
-        return Spa(face.id, check_in.id, maya.id, noor.id)
+        return Spa(built.face.id, built.check_in.id, maya.id, noor.id)
 
 
 def make_plan(
