@@ -140,7 +140,8 @@ def find_slot() -> Any:
     query = (form.q.data or "").strip()
     matches = search_patients(query) if query and patient is None else []
     days: list[SlotDay] = []
-    reasons: list[str] = []
+    reasons: list[str] = []  # screening or age: a screening or a sign-off can help
+    spacing: list[str] = []  # the gap and the yearly cap: only later dates can
     if service is not None:
         provider_id = form.provider_id.data or None
         slots = find_open_times(
@@ -153,7 +154,7 @@ def find_slot() -> Any:
             reasons = sign_off_reasons(patient, service, max(from_on, today), clinic)
             if not slots and service.kind is ServiceKind.MICRONEEDLING:
                 # The gap and the yearly cap explain an empty search as often as the diary.
-                reasons += spacing_reasons(patient, max(from_on, today), clinic=clinic)
+                spacing = spacing_reasons(patient, max(from_on, today), clinic=clinic)
     return render_template(
         "desk/find.html",
         form=form,
@@ -164,6 +165,7 @@ def find_slot() -> Any:
         matches=matches,
         days=days,
         reasons=reasons,
+        spacing=spacing,
         can_sign_off=may(CLINICAL),
     )
 
