@@ -31,7 +31,7 @@ from clinic.scheduling.desk_views import (
 )
 from clinic.scheduling.forms import CancelForm, MoveForm, parse_instant, plausible_id
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.service import get_appointment, screening_is_current_for
+from clinic.scheduling.service import get_appointment, screening_is_current_for, setup_problems
 from clinic.scheduling.status import AppointmentStatus
 
 MOVE_DAYS = 14
@@ -90,6 +90,7 @@ def _render_visit(
         + timedelta(minutes=appointment.service.numbing_minutes),
         can_cancel=appointment.status is AppointmentStatus.BOOKED,
         can_move=appointment.status is AppointmentStatus.BOOKED,
+        setup_problems=setup_problems(appointment, clinic=clinic, now=utcnow()),
     ), status
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from clinic.clock import combine_local
 from clinic.extensions import db
-from clinic.practice.models import Clinic, Closure, TimeOff
+from clinic.practice.models import Clinic, Closure, Provider, TimeOff
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import BookingRequest, book_appointment, cancel_appointment
 from clinic.scheduling.status import AppointmentStatus
@@ -403,3 +403,24 @@ def test_working_hours_that_still_hold_every_visit_give_no_warning(
 
     assert "Working hours of Ana saved." in page
     assert "booked visit" not in page
+
+
+def test_the_visit_page_says_when_the_setup_changed_under_it(
+    admin: FlaskClient, app: Flask, world: World
+) -> None:
+    """The front desk opening a visit sees why it must move, judged by the booking rules."""
+    maya = _book(app, world.maya, world.face, world.ana, DAY, time(10))
+    assert "no longer fits" not in admin.get(f"/visits/{maya}").get_data(as_text=True)
+
+    _saved_page(admin, "/admin/closures", {"on": DAY.isoformat(), "name": "Staff day"})
+    page = admin.get(f"/visits/{maya}").get_data(as_text=True)
+    assert "This visit no longer fits the clinic's setup:" in page
+    assert "The clinic is closed that day." in page
+
+    with app.app_context():
+        ana = db.session.get(Provider, world.ana)
+        assert ana is not None
+        ana.is_active = False
+        db.session.commit()
+    page = admin.get(f"/visits/{maya}").get_data(as_text=True)
+    assert "The provider is not working for the whole visit" in page
