@@ -115,7 +115,8 @@ def day_view() -> Any:
         columns.append(
             ColumnInput(
                 label=provider.name,
-                sublabel=provider.credential.split(",")[0],
+                # A provider who left shows only for the visits still in her name.
+                sublabel=provider.credential.split(",")[0] if provider.is_active else "Inactive",
                 day=on,
                 visits=[v for v in visits if v.provider_id == provider.id],
                 href=url_for("desk.week_view", provider_id=provider.id, date=on.isoformat()),

@@ -49,3 +49,29 @@ def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
     )
     assert typed.status_code == 422
     assert "no longer works here." in typed.get_data(as_text=True)
+
+
+def test_the_day_view_marks_the_column_of_a_provider_who_left(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world: World = build_world(app)
+    day = weekday(1)
+    booked = client.post(
+        f"{API}/appointments",
+        json={
+            "patient_id": world.maya,
+            "service_id": world.face,
+            "start": at(day, 10),
+            "provider_id": world.ana,
+        },
+        headers=token_for(app, staff["front_desk"]),
+    )
+    assert booked.status_code == 201
+    with app.app_context():
+        ana = db.session.get(Provider, world.ana)
+        assert ana is not None
+        ana.is_active = False
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
+    assert '<text class="tt__subheading" x="' in page and ">Inactive</text>" in page
