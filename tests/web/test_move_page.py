@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,9 +16,10 @@ from tests.web.test_api_booking import token_for
 API = "/api/v1"
 
 
-def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
+def _booked_with_ana_then_she_left(
     app: Flask, client: FlaskClient, staff: dict[str, str]
-) -> None:
+) -> tuple[date, int]:
+    """Maya's visit with Ana next week; then Ana is made inactive. Returns (day, visit id)."""
     world: World = build_world(app)
     day = weekday(1)
     booked = client.post(
@@ -30,12 +33,18 @@ def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
         headers=token_for(app, staff["front_desk"]),
     )
     assert booked.status_code == 201, booked.get_data(as_text=True)
-    visit = booked.json["id"]
     with app.app_context():
         ana = db.session.get(Provider, world.ana)
         assert ana is not None
         ana.is_active = False
         db.session.commit()
+    return day, int(booked.json["id"])
+
+
+def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    day, visit = _booked_with_ana_then_she_left(app, client, staff)
 
     sign_in(client, staff["front_desk"])
     page = client.get(f"/visits/{visit}/move").get_data(as_text=True)
@@ -54,24 +63,7 @@ def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
 def test_the_day_view_marks_the_column_of_a_provider_who_left(
     app: Flask, client: FlaskClient, staff: dict[str, str]
 ) -> None:
-    world: World = build_world(app)
-    day = weekday(1)
-    booked = client.post(
-        f"{API}/appointments",
-        json={
-            "patient_id": world.maya,
-            "service_id": world.face,
-            "start": at(day, 10),
-            "provider_id": world.ana,
-        },
-        headers=token_for(app, staff["front_desk"]),
-    )
-    assert booked.status_code == 201
-    with app.app_context():
-        ana = db.session.get(Provider, world.ana)
-        assert ana is not None
-        ana.is_active = False
-        db.session.commit()
+    day, _visit = _booked_with_ana_then_she_left(app, client, staff)
     sign_in(client, staff["front_desk"])
     page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
     assert '<text class="tt__subheading" x="' in page and ">Inactive</text>" in page
