@@ -41,12 +41,29 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=None)
         return value
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        if dialect.name == "sqlite":
+            return _utc_from_sqlite_text
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None or value.tzinfo is UTC:  # PostgreSQL sessions run in UTC
             return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def _utc_from_sqlite_text(value: str | None) -> datetime | None:
+    """SQLite's stored text ("2026-03-08 10:00:00.000000", UTC without an offset) read as
+    an aware UTC instant in one parse: appending the offset is several times cheaper than
+    `replace(tzinfo=UTC)` on the parsed value, and a search reads hundreds of instants."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # text written with an offset, by hand or by another tool
+        return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def sessions_in_utc(engine: Engine) -> None:

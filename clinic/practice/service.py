@@ -24,11 +24,14 @@ from clinic.practice.rules import (
     check_ranges,
 )
 
+# Every request reads it (pages for their header, the API for the zone): built once.
+_THE_CLINIC = select(Clinic).order_by(Clinic.id).limit(1)
+
 
 def find_clinic() -> Clinic | None:
     """The clinic of this deployment, once per request; None before the first setup."""
     if "clinic" not in g:
-        g.clinic = db.session.scalar(select(Clinic).order_by(Clinic.id).limit(1))
+        g.clinic = db.session.scalar(_THE_CLINIC)
     return g.clinic  # type: ignore[no-any-return]
 
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Date,
     Executable,
     Integer,
     Select,
     Time,
+    bindparam,
     cast,
     literal_column,
     null,
@@ -66,12 +66,12 @@ from clinic.scheduling.status import HOLDING_TIME
 LONGEST_VISIT = timedelta(hours=12)
 
 
-def _plain_rows(statement: Executable) -> Sequence[Any]:
+def _plain_rows(statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
     """The rows of a select of columns, read on the session's connection (its transaction)
     without the ORM's per-statement bookkeeping: every search and booking makes these.
     Pending changes are flushed first, as the ORM would, so the read sees them."""
     db.session.flush()
-    return db.session.connection().execute(statement).all()  # one fetch, not one per row
+    return db.session.connection().execute(statement, params).all()  # one fetch, not per row
 
 
 def booking_policy(clinic: Clinic) -> BookingPolicy:
@@ -100,24 +100,22 @@ def service_timing(service: Service) -> ServiceTiming:
     )
 
 
-def load_setup(
-    clinic: Clinic, starts_at: datetime, ends_at: datetime, provider_id: int | None = None
-) -> ClinicSetup:
-    """Opening hours, active providers (weekly hours, breaks) and rooms, with the closures
-    and time off that touch [starts_at, ends_at) only, so the cost does not grow with years
-    of history. With `provider_id`, that provider only (a search for one provider).
+class _SetupReads(NamedTuple):
+    weekly: Executable
+    dated: Executable
 
-    Every search and every booking reads this, so it is two queries (the weekly setup, then
-    the dated exceptions), each a UNION ALL of small tables tagged by row kind: seven round
-    trips cost more than the rows themselves.
-    """
-    tz = ZoneInfo(clinic.timezone)
+
+def _setup_reads(one_provider: bool) -> _SetupReads:
+    """The two reads of load_setup, with bound parameters (clinic_id, provider_id when
+    `one_provider`, reach_from/reach_until for time off, first_day/last_day for closures).
+
+    Built once at import: composing these UNION ALLs costs more than running them."""
     wanted: list[ColumnElement[bool]] = [Provider.is_active.is_(True)]
-    if provider_id is not None:
-        wanted.append(Provider.id == provider_id)
+    if one_provider:
+        wanted.append(Provider.id == bindparam("provider_id"))
     active = select(Provider.id).where(*wanted)
     no_time, no_id = cast(null(), Time), cast(null(), Integer)
-    weekly: CompoundSelect[Any] = union_all(
+    weekly: Executable = union_all(
         *(
             select(
                 literal_column(f"'{tag}'").label("tag"),
@@ -134,17 +132,50 @@ def load_setup(
             OpeningHours.weekday,
             OpeningHours.opens_at,
             OpeningHours.closes_at,
-        ).where(OpeningHours.clinic_id == clinic.id),
+        ).where(OpeningHours.clinic_id == bindparam("clinic_id")),
         select(literal_column("'provider'"), Provider.id, no_id, no_time, no_time).where(*wanted),
         select(literal_column("'room'"), Room.id, no_id, no_time, no_time).where(
             Room.is_active.is_(True)
         ),
     )
+    no_instant = cast(null(), UTCDateTime())
+    dated = union_all(
+        select(TimeOff.provider_id, TimeOff.starts_at, TimeOff.ends_at, cast(null(), Date)).where(
+            TimeOff.provider_id.in_(active),
+            TimeOff.starts_at < bindparam("reach_until"),
+            TimeOff.ends_at > bindparam("reach_from"),
+        ),
+        select(no_id, no_instant, no_instant, Closure.on).where(
+            Closure.on >= bindparam("first_day"), Closure.on <= bindparam("last_day")
+        ),
+    )
+    return _SetupReads(weekly, dated)
+
+
+_SETUP_READS = {one: _setup_reads(one) for one in (False, True)}
+
+
+def load_setup(
+    clinic: Clinic, starts_at: datetime, ends_at: datetime, provider_id: int | None = None
+) -> ClinicSetup:
+    """Opening hours, active providers (weekly hours, breaks) and rooms, with the closures
+    and time off that touch [starts_at, ends_at) only, so the cost does not grow with years
+    of history. With `provider_id`, that provider only (a search for one provider).
+
+    Every search and every booking reads this, so it is two queries (the weekly setup, then
+    the dated exceptions), each a UNION ALL of small tables tagged by row kind: seven round
+    trips cost more than the rows themselves.
+    """
+    tz = ZoneInfo(clinic.timezone)
+    reads = _SETUP_READS[provider_id is not None]
+    chosen = {"provider_id": provider_id} if provider_id is not None else {}
     opening: list[WeeklyHours] = []
     room_ids: list[int] = []
     hours: dict[int, list[WeeklyHours]] = {}
     breaks: dict[int, list[WeeklyHours]] = {}
-    for tag, owner, weekday, begins, finishes in _plain_rows(weekly):
+    for tag, owner, weekday, begins, finishes in _plain_rows(
+        reads.weekly, {"clinic_id": clinic.id, **chosen}
+    ):
         if tag == "provider":
             hours.setdefault(owner, [])
         elif tag == "room":
@@ -155,22 +186,15 @@ def load_setup(
             into = hours if tag == "hours" else breaks
             into.setdefault(owner, []).append(WeeklyHours(weekday, begins, finishes))
 
-    first_day = starts_at.astimezone(tz).date() - timedelta(days=1)
-    last_day = ends_at.astimezone(tz).date() + timedelta(days=1)
-    no_instant = cast(null(), UTCDateTime())
-    dated = union_all(
-        select(TimeOff.provider_id, TimeOff.starts_at, TimeOff.ends_at, cast(null(), Date)).where(
-            TimeOff.provider_id.in_(active),
-            TimeOff.starts_at < ends_at + LONGEST_VISIT,
-            TimeOff.ends_at > starts_at - LONGEST_VISIT,
-        ),
-        select(no_id, no_instant, no_instant, Closure.on).where(
-            Closure.on >= first_day, Closure.on <= last_day
-        ),
-    )
+    window = {
+        "reach_from": starts_at - LONGEST_VISIT,
+        "reach_until": ends_at + LONGEST_VISIT,
+        "first_day": starts_at.astimezone(tz).date() - timedelta(days=1),
+        "last_day": ends_at.astimezone(tz).date() + timedelta(days=1),
+    }
     away: dict[int, list[Interval]] = {}
     closures: set[date] = set()
-    for away_id, away_from, away_until, closed_on in _plain_rows(dated):
+    for away_id, away_from, away_until, closed_on in _plain_rows(reads.dated, {**window, **chosen}):
         if closed_on is not None:
             closures.add(closed_on)
         else:
@@ -188,27 +212,32 @@ def load_setup(
     )
 
 
-def busy_visits_query(starts_at: datetime, ends_at: datetime) -> Select[*tuple[Any, ...]]:
-    """The read behind busy_visits (the benchmark explains it to show it uses an index).
+# Bounded on the indexed start column (a visit starting LONGEST_VISIT before the window can
+# still reach into it), so the read stays an index range scan at any table size.
+_BUSY_VISITS = select(
+    Appointment.id,
+    Appointment.patient_id,
+    Appointment.provider_id,
+    Appointment.room_id,
+    Appointment.starts_at,
+    Appointment.ends_at,
+    Appointment.provider_busy_from,
+    Appointment.room_busy_until,
+).where(
+    Appointment.starts_at >= bindparam("reach_from"),
+    Appointment.starts_at < bindparam("until"),
+    Appointment.status.in_(HOLDING_TIME),
+)
 
-    Bounded on the indexed start column (a visit starting LONGEST_VISIT before the window
-    can still reach into it), so the read stays an index range scan at any table size.
-    """
-    a = Appointment
-    return select(
-        a.id,
-        a.patient_id,
-        a.provider_id,
-        a.room_id,
-        a.starts_at,
-        a.ends_at,
-        a.provider_busy_from,
-        a.room_busy_until,
-    ).where(
-        a.starts_at >= starts_at - LONGEST_VISIT,
-        a.starts_at < ends_at,
-        a.status.in_(HOLDING_TIME),
-    )
+
+def _busy_window(starts_at: datetime, ends_at: datetime) -> dict[str, datetime]:
+    return {"reach_from": starts_at - LONGEST_VISIT, "until": ends_at}
+
+
+def busy_visits_query(starts_at: datetime, ends_at: datetime) -> Select[*tuple[Any, ...]]:
+    """The read behind busy_visits, with its window bound (the benchmark explains it to
+    show it uses an index)."""
+    return _BUSY_VISITS.params(_busy_window(starts_at, ends_at))
 
 
 def busy_visits(starts_at: datetime, ends_at: datetime) -> list[BusyVisit]:
@@ -216,7 +245,7 @@ def busy_visits(starts_at: datetime, ends_at: datetime) -> list[BusyVisit]:
     return [
         BusyVisit(visit, provider, room, patient, Interval(busy_from, end), Interval(start, until))
         for visit, patient, provider, room, start, end, busy_from, until in _plain_rows(
-            busy_visits_query(starts_at, ends_at)
+            _BUSY_VISITS, _busy_window(starts_at, ends_at)
         )
     ]
 
