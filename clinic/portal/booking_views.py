@@ -2,12 +2,15 @@
 inside its window, move a visit, cancel one. Every booking goes through clinic.operations,
 the same engine and rules as the front desk and the API. Moving and cancelling stop
 `late_cancel_hours` before the visit; later, the page gives the clinic's number.
+
+Each booking page works in two steps on its one path: a GET shows the free times (each a
+link back to the same path with `start` and `provider_id`), and that GET shows a short
+confirm page whose form POSTs the booking or the move. Nothing changes on a tap alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,11 +19,20 @@ from flask import flash, redirect, render_template, request, url_for
 from clinic.clock import local_today, utcnow
 from clinic.errors import ClinicError, NotFound, RuleBroken
 from clinic.extensions import db
-from clinic.operations import VisitRequest, book_visit, cancel_visit, find_open_times, move_visit
+from clinic.operations import VisitRequest, book_visit, cancel_visit, move_visit
 from clinic.plans.models import PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import results_check_in_window, status_of
 from clinic.portal.blueprint import bp, current_patient
+from clinic.portal.picker import (
+    Picked,
+    Target,
+    find_choice,
+    open_choices,
+    opening_day,
+    read_pick,
+    search_days,
+)
 from clinic.portal.rules import CANCEL_REASONS, may_change
 from clinic.portal.service import (
     current_plan,
@@ -31,77 +43,12 @@ from clinic.portal.service import (
     preferred_service,
     services_of_kind,
 )
-from clinic.practice.models import Clinic, Provider, Service, ServiceKind
+from clinic.practice.models import Service, ServiceKind
 from clinic.practice.service import get_clinic
-from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
 
-LONGEST_SEARCH = timedelta(days=62)
-
-
-@dataclass(frozen=True)
-class Choice:
-    start_utc: datetime
-    provider_id: int
-    provider_name: str
-
-
-@dataclass(frozen=True)
-class Target:
-    """What is being booked or moved, and the days it may fall on."""
-
-    title: str
-    window_start: date
-    window_end: date
-    services: list[Service]
-    service: Service
-    planned_session: PlannedSession | None = None
-    ignore_appointment_id: int | None = None
-
-
-def _choices(target: Target, *, clinic: Clinic, now: datetime) -> dict[date, list[Choice]]:
-    """Free times by day, one per start time (her usual provider first)."""
-    tz = ZoneInfo(clinic.timezone)
-    today = local_today(tz, now)
-    from_on = max(target.window_start, today)
-    to_on = min(target.window_end, from_on + LONGEST_SEARCH)
-    if to_on < from_on:
-        return {}
-    patient = current_patient()
-    slots = find_open_times(
-        AvailabilityQuery(
-            target.service,
-            from_on,
-            to_on,
-            patient=patient,
-            ignore_appointment_id=target.ignore_appointment_id,
-        ),
-        clinic=clinic,
-        now=now,
-        planned_session=target.planned_session,
-    )
-    usual = _usual_provider(patient.id)
-    names = {p.id: p.name for p in db.session.scalars(db.select(Provider))}
-    by_day: dict[date, dict[datetime, Choice]] = {}
-    for slot in slots:
-        day = slot.start_utc.astimezone(tz).date()
-        times = by_day.setdefault(day, {})
-        if slot.start_utc not in times or slot.provider_id == usual:
-            times[slot.start_utc] = Choice(
-                slot.start_utc, slot.provider_id, names.get(slot.provider_id, "")
-            )
-    return {day: sorted(times.values(), key=lambda c: c.start_utc) for day, times in by_day.items()}
-
-
-def _usual_provider(patient_id: int) -> int | None:
-    visit = db.session.scalar(
-        db.select(Appointment)
-        .where(Appointment.patient_id == patient_id)
-        .order_by(Appointment.starts_at.desc())
-        .limit(1)
-    )
-    return visit.provider_id if visit else None
+TAKEN = "Someone has just taken that time. Please choose another."
 
 
 def _picked_service(services: list[Service]) -> Service:
@@ -113,42 +60,86 @@ def _picked_service(services: list[Service]) -> Service:
     return found
 
 
-def _parse_start(tz: ZoneInfo) -> tuple[datetime, int]:
-    """The chosen time: `slot` ("<ISO start>|<provider id>"), as the time buttons send it."""
-    start_text, _, provider_text = request.form.get("slot", "").partition("|")
-    try:
-        starts_at = datetime.fromisoformat(start_text)
-        provider_id = int(provider_text)
-    except ValueError as error:
-        raise RuleBroken("Choose one of the times shown.", {"start": "Choose a time."}) from error
-    if starts_at.tzinfo is None:
-        raise RuleBroken("Choose one of the times shown.", {"start": "Choose a time."})
-    return starts_at, provider_id
-
-
-def _check_window(target: Target, starts_at: datetime, tz: ZoneInfo) -> None:
-    day = starts_at.astimezone(tz).date()
+def _check_window(target: Target, picked: Picked, tz: ZoneInfo) -> None:
+    day = picked.starts_at.astimezone(tz).date()
     if not target.window_start <= day <= target.window_end:
         message = f"Choose a day from {target.window_start:%-d %B} to {target.window_end:%-d %B}."
         raise RuleBroken(message, {"start": message})
 
 
-def _picker(target: Target, *, action: str, error: str | None = None, status: int = 200) -> Any:
+def _picker(
+    target: Target,
+    *,
+    action: str,
+    error: str | None = None,
+    status: int = 200,
+    day_asked: date | None = None,
+) -> Any:
+    """The day strip and the day's free times; moving, her current visit's day is in the
+    strip (even with no other time free that day) and opens first."""
     clinic = get_clinic()
+    tz = ZoneInfo(clinic.timezone)
     now = utcnow()
-    choices = _choices(target, clinic=clinic, now=now)
+    choices = open_choices(target, current_patient(), clinic=clinic, now=now)
+    current_on = None
+    if target.current is not None:
+        current_on = target.current.starts_at.astimezone(tz).date()
+        searched = search_days(target, local_today(tz, now))
+        if searched is not None and searched[0] <= current_on <= searched[1]:
+            choices.setdefault(current_on, [])
     days = sorted(choices)
-    wanted = request.args.get("day", "")
-    day = next((d for d in days if d.isoformat() == wanted), days[0] if days else None)
+    asked = day_asked.isoformat() if day_asked else request.args.get("day", "")
+    day = opening_day(days, asked=asked, current_on=current_on)
     return render_template(
         "portal/book.html",
         target=target,
         days=days,
         day=day,
+        current_on=current_on,
         times=choices.get(day, []) if day else [],
         action=action,
         error=error,
     ), status
+
+
+def _confirm(target: Target, *, action: str) -> Any:
+    """The confirm step for the time in the link, while it is still free; else the picker
+    again, on that day, saying why."""
+    clinic = get_clinic()
+    tz = ZoneInfo(clinic.timezone)
+    try:
+        picked = read_pick(request.args)
+        _check_window(target, picked, tz)
+    except RuleBroken as refusal:
+        return _picker(target, action=action, error=refusal.message, status=refusal.status)
+    choices = open_choices(target, current_patient(), clinic=clinic, now=utcnow())
+    choice = find_choice(choices, picked, tz)
+    day = picked.starts_at.astimezone(tz).date()
+    if choice is None:
+        return _picker(target, action=action, error=TAKEN, status=409, day_asked=day)
+    return render_template(
+        "portal/confirm.html",
+        target=target,
+        choice=choice,
+        action=action,
+        back=f"{action}?day={day.isoformat()}&service_id={target.service.id}",
+        minutes=target.service.numbing_minutes + target.service.procedure_minutes,
+    )
+
+
+def _show(target: Target, *, action: str) -> Any:
+    if "start" in request.args or "provider_id" in request.args:
+        return _confirm(target, action=action)
+    return _picker(target, action=action)
+
+
+def _refused(target: Target, action: str, refusal: ClinicError, picked: Picked | None) -> Any:
+    db.session.rollback()
+    message = TAKEN if refusal.status == 409 else refusal.message
+    day = None
+    if picked is not None:
+        day = picked.starts_at.astimezone(ZoneInfo(get_clinic().timezone)).date()
+    return _picker(target, action=action, error=message, status=refusal.status, day_asked=day)
 
 
 def _session_target(session_id: int) -> Target:
@@ -193,15 +184,16 @@ def _book(target: Target, action: str) -> Any:
     clinic = get_clinic()
     tz = ZoneInfo(clinic.timezone)
     patient = current_patient()
+    picked = None
     try:
-        starts_at, provider_id = _parse_start(tz)
-        _check_window(target, starts_at, tz)
+        picked = read_pick(request.form)
+        _check_window(target, picked, tz)
         visit = book_visit(
             VisitRequest(
                 patient_id=patient.id,
                 service_id=target.service.id,
-                starts_at=starts_at,
-                provider_id=provider_id,
+                starts_at=picked.starts_at,
+                provider_id=picked.provider_id,
                 planned_session_id=target.planned_session.id if target.planned_session else None,
             ),
             clinic=clinic,
@@ -209,17 +201,10 @@ def _book(target: Target, action: str) -> Any:
             now=utcnow(),
         )
     except ClinicError as refusal:
-        db.session.rollback()
-        return _picker(target, action=action, error=_kindly(refusal), status=refusal.status)
+        return _refused(target, action, refusal, picked)
     db.session.commit()
     flash("Your visit is booked. We have sent you the details.", "success")
     return redirect(url_for("portal.visit", appointment_id=visit.id))
-
-
-def _kindly(refusal: ClinicError) -> str:
-    if refusal.status == 409:
-        return "Someone has just taken that time. Please choose another."
-    return refusal.message
 
 
 @bp.route("/book/session/<int:session_id>", methods=["GET", "POST"])
@@ -227,7 +212,7 @@ def book_session(session_id: int) -> Any:
     target = _session_target(session_id)
     action = url_for("portal.book_session", session_id=session_id)
     if request.method == "GET":
-        return _picker(target, action=action)
+        return _show(target, action=action)
     return _book(target, action)
 
 
@@ -236,7 +221,7 @@ def book_results() -> Any:
     target = _results_target()
     action = url_for("portal.book_results")
     if request.method == "GET":
-        return _picker(target, action=action)
+        return _show(target, action=action)
     return _book(target, action)
 
 
@@ -275,7 +260,7 @@ def _move_target(visit: Appointment) -> Target:
         [visit.service],
         visit.service,
         planned_session=session,
-        ignore_appointment_id=visit.id,
+        current=visit,
     )
 
 
@@ -285,23 +270,23 @@ def reschedule(appointment_id: int) -> Any:
     target = _move_target(visit)
     action = url_for("portal.reschedule", appointment_id=visit.id)
     if request.method == "GET":
-        return _picker(target, action=action)
+        return _show(target, action=action)
     clinic = get_clinic()
     tz = ZoneInfo(clinic.timezone)
+    picked = None
     try:
-        starts_at, provider_id = _parse_start(tz)
-        _check_window(target, starts_at, tz)
+        picked = read_pick(request.form)
+        _check_window(target, picked, tz)
         move_visit(
             visit,
-            starts_at,
-            provider_id,
+            picked.starts_at,
+            picked.provider_id,
             clinic=clinic,
             actor=portal_actor(visit.patient_id),
             now=utcnow(),
         )
     except ClinicError as refusal:
-        db.session.rollback()
-        return _picker(target, action=action, error=_kindly(refusal), status=refusal.status)
+        return _refused(target, action, refusal, picked)
     db.session.commit()
     flash("Your visit has moved. We have sent you the new time.", "success")
     return redirect(url_for("portal.visit", appointment_id=visit.id))

@@ -17,6 +17,7 @@ from clinic.portal.blueprint import bp, current_patient
 from clinic.portal.calendar import visits_calendar
 from clinic.portal.rules import AFTERCARE, PREPARATION, may_change
 from clinic.portal.service import (
+    book_again,
     current_plan,
     get_own_visit,
     list_own_visits,
@@ -107,10 +108,13 @@ def visit(appointment_id: int) -> Any:
     found = get_own_visit(patient.id, appointment_id)
     now = utcnow()
     is_upcoming = found.status is AppointmentStatus.BOOKED and found.ends_at >= now
+    today = local_today(ZoneInfo(clinic.timezone), now)
     return render_template(
         "portal/visit.html",
         visit=found,
         is_upcoming=is_upcoming,
+        is_off=found.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW),
+        again=book_again(found, clinic=clinic, today=today),
         is_microneedling=found.service.kind is ServiceKind.MICRONEEDLING,
         may_change=is_upcoming and may_change(found.starts_at, now, clinic.late_cancel_hours),
         cancel_hours=clinic.late_cancel_hours,

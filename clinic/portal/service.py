@@ -220,6 +220,48 @@ def things_to_do(
     return todo
 
 
+def book_again(visit: Appointment, *, clinic: Clinic, today: date) -> ToDo | None:
+    """Where she can book a cancelled or missed visit again herself: its planned session
+    while that is still due, else her plan's next due session (a microneedling visit) or
+    its results check-in while that can be booked. None when only the clinic can (no active
+    plan, or its window has closed): the page gives the clinic's number instead."""
+    if visit.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+        return None
+    session = db.session.scalar(
+        select(PlannedSession).where(PlannedSession.appointment_id == visit.id)
+    )
+    if session is not None and (
+        session.plan.status is PlanStatus.ACTIVE and status_of(session, today) is SessionStatus.DUE
+    ):
+        return _book_session_again(session, visit)
+    plan = current_plan(visit.patient_id)
+    if plan is None or plan.status is not PlanStatus.ACTIVE:
+        return None
+    view = plan_view(plan, clinic=clinic, today=today)
+    if visit.service.kind is ServiceKind.MICRONEEDLING and view.next_to_book is not None:
+        return _book_session_again(view.next_to_book.session, visit)
+    if visit.service.kind is ServiceKind.RESULTS_CHECK_IN and view.results_bookable:
+        return ToDo(
+            f"Book your results check-in again: any day from {view.results_start:%A %-d %B} "
+            f"to {view.results_end:%A %-d %B}.",
+            "portal.book_results",
+            {"service_id": visit.service_id},
+            "Book again",
+        )
+    return None
+
+
+def _book_session_again(session: PlannedSession, visit: Appointment) -> ToDo:
+    again = session.appointment_id == visit.id
+    return ToDo(
+        f"Book session {session.number}{' again' if again else ''}: any day from "
+        f"{session.window_start:%A %-d %B} to {session.window_end:%A %-d %B}.",
+        "portal.book_session",
+        {"session_id": session.id, "service_id": visit.service_id},
+        "Book again" if again else f"Book session {session.number}",
+    )
+
+
 def services_of_kind(kind: ServiceKind) -> list[Service]:
     return list(
         db.session.scalars(

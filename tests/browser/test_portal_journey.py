@@ -1,6 +1,7 @@
 """A patient on her phone (390x844): asks for a sign-in link, opens it from her email, sees
-her plan's timeline, books her next session, moves it and cancels it; a screenshot at each
-step (test-artifacts/)."""
+her plan's timeline, books her next session (confirming the time she tapped), moves it
+(from the page showing when it is now) and cancels it, then is offered to book again; a
+screenshot at each step (test-artifacts/)."""
 
 from __future__ import annotations
 
@@ -72,26 +73,49 @@ def test_patient_books_moves_and_cancels_her_next_session_on_a_phone(
     expect(page.get_by_role("heading", name="Book session 1 of 3")).to_be_visible()
     days = page.locator(".pt-days a")
     days.nth(1).click()
+    chosen = page.locator(".pt-days a[aria-current] .pt-days__date").inner_text()
     shot("5-times")
-    page.locator("button.pt-time").first.click()
+    page.locator("a.pt-time").first.click()
+    # A tap only asks: "Book Tuesday 3 March at 10:00 with Ana?"
+    expect(page.get_by_role("heading", name="Confirm your visit")).to_be_visible()
+    expect(page.locator(".pt-confirm__question")).to_have_text(
+        re.compile(r"^Book \w+day \d{1,2} \w+ at \d\d:\d\d with .+\?$")
+    )
+    shot("6-confirm")
+    page.get_by_role("link", name="Back").click()
+    expect(page.locator(".pt-days a[aria-current] .pt-days__date")).to_have_text(chosen)
+    page.locator("a.pt-time").first.click()
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Your visit is booked.")).to_be_visible()
     expect(page.get_by_role("link", name="Move this visit")).to_be_visible()
-    shot("6-booked")
+    shot("7-booked")
     booked_when = page.locator(".pt-facts dd").first.inner_text()
 
     page.get_by_role("link", name="Move this visit").click()
+    # The Move page says when the visit is now and opens on its day.
+    expect(page.locator(".pt-now")).to_contain_text("Now:")
+    expect(page.locator(".pt-days a[aria-current] .pt-days__date")).to_have_text(chosen)
+    expect(page.locator(".pt-days a[aria-current] .pt-days__now")).to_be_visible()
+    expect(page.locator(".pt-time--now")).to_be_visible()
+    shot("8-move")
     page.locator(".pt-days a").nth(2).click()
-    page.locator("button.pt-time").nth(2).click()
+    page.locator("a.pt-time").nth(2).click()
+    expect(page.locator(".pt-confirm__question")).to_contain_text("Move it to")
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("Your visit has moved.")).to_be_visible()
     assert page.locator(".pt-facts dd").first.inner_text() != booked_when
-    shot("7-moved")
+    shot("9-moved")
 
     page.get_by_role("link", name="Cancel this visit").click()
     page.get_by_label("I am unwell").check()
-    shot("8-cancel")
+    shot("10-cancel")
     page.get_by_role("button", name="Cancel the visit").click()
     expect(page.get_by_text("Your visit is cancelled.")).to_be_visible()
-    shot("9-cancelled")
+    # No calendar file for a visit that will not happen; a way to book again instead.
+    expect(page.get_by_role("link", name="Add to my calendar")).to_have_count(0)
+    shot("11-cancelled")
+    page.get_by_role("link", name="Book again").click()
+    expect(page.get_by_role("heading", name="Book session 1 of 3")).to_be_visible()
 
     page.get_by_role("link", name="My plan").click()
     expect(page.get_by_role("link", name="Book session 1")).to_be_visible()

@@ -3,10 +3,12 @@ calendar feed, and the self-service cut-off."""
 
 from __future__ import annotations
 
+import html
 import re
 import statistics
 import time
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -122,6 +124,40 @@ def wait_for_mail(inbox: Inbox, count: int, seconds: float = 10.0) -> None:
     while len(inbox.messages) < count and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(inbox.messages) >= count, "the sign-in link did not arrive"
+
+
+def time_links(page: str) -> list[str]:
+    """The picker's times: links (each opens the confirm step), as paths with a query."""
+    return [html.unescape(href) for href in re.findall(r'<a class="pt-time" href="([^"]+)"', page)]
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    found = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page)
+    return {name: html.unescape(value) for name, value in found}
+
+
+def picked_start(link: str) -> datetime:
+    return datetime.fromisoformat(parse_qs(urlsplit(link).query)["start"][0])
+
+
+def shown_text(page: str) -> str:
+    """What a person reads: the page without its tags, spaces collapsed."""
+    body = page.split("<main", 1)[-1]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def chosen_day(page: str) -> str:
+    found = re.search(r'href="[^"]*day=([0-9-]+)[^"]*" aria-current="date"', page)
+    assert found is not None, "no day chip is marked as chosen"
+    return found.group(1)
+
+
+def book_with_confirm(client: FlaskClient, path: str, link: str) -> tuple[str, object]:
+    """Open the confirm step for a time link, then confirm it: (the confirm page, answer)."""
+    confirm = client.get(link)
+    assert confirm.status_code == 200, confirm.get_data(as_text=True)
+    page = confirm.get_data(as_text=True)
+    return page, client.post(path, data=hidden_fields(page))
 
 
 # -- signing in ----------------------------------------------------------------------
@@ -399,17 +435,18 @@ def test_cancel_and_move_stop_at_the_late_cancel_cut_off(
     assert "Stop retinoids" in page  # preparation before it
     assert "Sunscreen every day" in page  # the aftercare to come
 
-    # Move it to another day in the session's window.
-    picker = client.get(f"/portal/appointments/{visit_id}/reschedule")
+    # Move it to another time in the session's window, through the confirm step.
+    path = f"/portal/appointments/{visit_id}/reschedule"
+    picker = client.get(path)
     assert picker.status_code == 200
-    slots = re.findall(r'name="slot" value="([^"]+)"', picker.get_data(as_text=True))
-    assert slots
-    moved = client.post(f"/portal/appointments/{visit_id}/reschedule", data={"slot": slots[-1]})
+    links = time_links(picker.get_data(as_text=True))
+    assert links
+    _page, moved = book_with_confirm(client, path, links[-1])
     assert moved.status_code == 302
     with app.app_context():
         visit = db.session.get(Appointment, visit_id)
         assert visit is not None
-        assert visit.starts_at == datetime.fromisoformat(slots[-1].split("|")[0])
+        assert visit.starts_at == picked_start(links[-1])
 
     # Within the cut-off the page says to call, and neither change is allowed.
     with app.app_context():
@@ -467,24 +504,27 @@ def test_booking_a_planned_session_from_its_window(
     portal_sign_in(client, app, world.maya)
     home = client.get("/portal/").get_data(as_text=True)
     assert "Book session 1" in home
-    picker = client.get(f"/portal/book/session/{session_id}")
+    path = f"/portal/book/session/{session_id}"
+    # A time outside the window is refused, at the confirm step and at the booking.
+    outside = datetime.combine(window[1] + timedelta(days=3), datetime.min.time(), LA)
+    outside_pick = {"start": outside.replace(hour=10).isoformat(), "provider_id": world.ana}
+    for refused in (
+        client.get(path, query_string=outside_pick),
+        client.post(path, data=outside_pick),
+    ):
+        assert refused.status_code == 422
+        assert "Choose a day from" in refused.get_data(as_text=True)
+    picker = client.get(path)
     assert picker.status_code == 200
-    slots = re.findall(r'name="slot" value="([^"]+)"', picker.get_data(as_text=True))
-    assert slots
-    response = client.post(f"/portal/book/session/{session_id}", data={"slot": slots[0]})
+    links = time_links(picker.get_data(as_text=True))
+    assert links
+    _page, response = book_with_confirm(client, path, links[0])
     assert response.status_code == 302
     with app.app_context():
         session = db.session.get(PlannedSession, session_id)
         assert session is not None and session.appointment is not None
         day = session.appointment.starts_at.astimezone(LA).date()
         assert window[0] <= day <= window[1]
-    # A time outside the window is refused.
-    outside = datetime.combine(window[1] + timedelta(days=3), datetime.min.time(), LA)
-    refused = client.post(
-        f"/portal/book/session/{session_id}",
-        data={"slot": f"{outside.replace(hour=10).isoformat()}|{world.ana}"},
-    )
-    assert refused.status_code == 422
 
 
 def test_screening_yes_asks_her_to_call_and_flags_the_visit(
