@@ -42,9 +42,11 @@ def create_app(overrides: dict[str, object] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from clinic.display import install_display
     from clinic.web import install_web
 
     install_web(app)
+    install_display(app)
 
     from clinic.accounts.views import bp as accounts_bp
     from clinic.api.views import bp as api_bp

@@ -19,7 +19,7 @@ from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
-from clinic.plans.rules import PlanYear, SessionStatus, spacing_problems
+from clinic.plans.rules import PlanYear, SessionStatus, long_day, spacing_problems
 from clinic.plans.service import (
     find_open_plan,
     plan_policy,
@@ -273,8 +273,8 @@ def _planned_session_for(
 
 def _outside_window(session: PlannedSession) -> str:
     return (
-        f"Session {session.number} books between {session.window_start.isoformat()} and "
-        f"{session.window_end.isoformat()}."
+        f"Session {session.number} books between {long_day(session.window_start)} and "
+        f"{long_day(session.window_end)}."
     )
 
 

@@ -234,6 +234,11 @@ class PlanYear:
         return self.start_on <= day < self.end_on
 
 
+def long_day(day: date) -> str:
+    """A day as the sentences below name it for people: "Thursday 4 March 2027"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def spacing_problems(
     visit_on: date, other_sessions: Iterable[date], *, plan: PlanYear | None, policy: PlanPolicy
 ) -> list[str]:
@@ -251,15 +256,15 @@ def spacing_problems(
     if too_close:
         problems.append(
             f"Sessions must be at least {policy.min_gap_days} days apart; there is one on "
-            f"{too_close[0].isoformat()}."
+            f"{long_day(too_close[0])}."
         )
     if plan is not None and plan.covers(visit_on):
         in_year = [d for d in others if plan.covers(d)]
         if len(in_year) + 1 > plan.sessions:
             problems.append(
                 f"The plan allows {plan.sessions} session{'s' if plan.sessions != 1 else ''} "
-                f"in its year ({plan.start_on.isoformat()} to "
-                f"{(plan.end_on - timedelta(days=1)).isoformat()}); "
+                f"in its year ({long_day(plan.start_on)} to "
+                f"{long_day(plan.end_on - timedelta(days=1))}); "
                 f"{len(in_year)} {'is' if len(in_year) == 1 else 'are'} already booked or done."
             )
     else:
@@ -270,8 +275,8 @@ def spacing_problems(
             if visit_on in span and (span[-1] - span[0]).days < 365:
                 problems.append(
                     f"Without a plan, at most {limit} sessions in any twelve months; this "
-                    f"would be {limit + 1} between {span[0].isoformat()} and "
-                    f"{span[-1].isoformat()}."
+                    f"would be {limit + 1} between {long_day(span[0])} and "
+                    f"{long_day(span[-1])}."
                 )
                 break
     return problems

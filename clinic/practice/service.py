@@ -194,10 +194,15 @@ def add_closure(on: date, name: str, *, actor: Actor, now: datetime, today: date
     return closure
 
 
-def remove_closure(closure_id: int, *, actor: Actor, now: datetime) -> None:
+def get_closure(closure_id: int) -> Closure:
     closure = db.session.get(Closure, closure_id)
     if closure is None:
         raise NotFound(f"There is no closure {closure_id}.")
+    return closure
+
+
+def remove_closure(closure_id: int, *, actor: Actor, now: datetime) -> None:
+    closure = get_closure(closure_id)
     record(
         actor,
         "delete",

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from wtforms import Field
 
 from clinic.accounts.access import ADMIN_ONLY, actor, require_role
 from clinic.clock import local_today, utcnow
+from clinic.display import readable_phone
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice import catalogue_views, provider_views
@@ -53,6 +54,9 @@ ROWS_PER_DAY = 3
 def settings() -> Any:
     clinic = practice.get_clinic()
     form = SettingsForm(obj=clinic)
+    region = str(current_app.config["CLINIC_PHONE_REGION"])
+    if not form.is_submitted():
+        form.phone.data = readable_phone(clinic.phone, region)  # saving reads it back
     if form.validate_on_submit():
         try:
             practice.update_clinic_settings(
@@ -60,7 +64,7 @@ def settings() -> Any:
                 _settings_input(form),
                 actor=actor(),
                 now=utcnow(),
-                phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
+                phone_region=region,
             )
         except RuleBroken as refusal:
             put_on_form(form, refusal)
@@ -147,11 +151,18 @@ def closures() -> Any:
     ), status
 
 
-@bp.post("/closures/<int:closure_id>/delete")
+@bp.route("/closures/<int:closure_id>/delete", methods=["GET", "POST"])
 @login_required
 @require_role(*ADMIN_ONLY)
 def remove_closure(closure_id: int) -> Any:
+    """GET asks to confirm, naming the day and the visits booked on it; the confirmation's
+    form (CSRF-protected, no script needed) posts here and removes the closure."""
+    closure = practice.get_closure(closure_id)
+    if request.method == "GET":
+        booked = list_booked_on(closure.on, practice.clinic_zone())
+        return render_template("practice/closure_remove.html", closure=closure, booked=booked)
+    on = closure.on
     practice.remove_closure(closure_id, actor=actor(), now=utcnow())
     db.session.commit()
-    flash("The closure is removed; the clinic opens as usual that day.", "success")
+    flash(f"The closure is removed; the clinic opens as usual on {on:%A %-d %B %Y}.", "success")
     return redirect(url_for("practice.closures"))

@@ -42,7 +42,7 @@ def test_front_desk_registers_and_finds_a_patient(
     phone.fill("(415) 555-0134")
     page.get_by_role("button", name="Register patient").click()
     expect(page.get_by_role("heading", name="Imogen Fairweather")).to_be_visible()
-    expect(page.get_by_text("+14155550134")).to_be_visible()
+    expect(page.get_by_text("(415) 555-0134")).to_be_visible()  # stored as +14155550134
 
     page.get_by_role("link", name="Patients").click()
     page.get_by_label(re.compile("Find a patient")).fill("fairw")

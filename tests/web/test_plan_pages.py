@@ -303,7 +303,7 @@ def test_call_list_lists_a_due_session(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Maya Test" in page and "Session 1 of 5 to book" in page
-    assert "+14155550123" in page
+    assert 'href="tel:+14155550123">(415) 555-0123</a>' in page  # dialled in E.164, read as written
     assert f'href="/plans/{plan_id}"' in page and f'href="/patients/{spa.maya}"' in page
     assert 'href="/plans/call-list"' in page  # "Plans" in the navigation
 

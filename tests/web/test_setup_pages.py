@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from dateutil.relativedelta import SU, relativedelta
+from dateutil.relativedelta import MO, SU, relativedelta
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -59,6 +59,7 @@ def _setup_urls(app: Flask) -> list[str]:
         f"/admin/providers/{provider}",
         f"/admin/providers/{provider}/hours",
         f"/admin/providers/{provider}/time-off",
+        f"/admin/closures/{_first_id(app, Closure)}/delete",
         "/admin/rooms",
         "/admin/rooms/new",
         f"/admin/rooms/{_first_id(app, Room)}",
@@ -108,6 +109,7 @@ def test_every_setup_endpoint_is_covered_by_the_role_test(app: Flask) -> None:
         "/admin/providers/<int:provider_id>",
         "/admin/providers/<int:provider_id>/hours",
         "/admin/providers/<int:provider_id>/time-off",
+        "/admin/closures/<int:closure_id>/delete",  # GET asks to confirm, POST removes
         "/admin/rooms",
         "/admin/rooms/new",
         "/admin/rooms/<int:room_id>",
@@ -116,7 +118,6 @@ def test_every_setup_endpoint_is_covered_by_the_role_test(app: Flask) -> None:
         "/admin/services/<int:service_id>",
     }
     posts_only = {
-        "/admin/closures/<int:closure_id>/delete",
         "/admin/providers/<int:provider_id>/time-off/<int:time_off_id>/delete",
     }
     assert rules == gets | posts_only
@@ -264,6 +265,36 @@ def test_admin_adds_and_removes_a_closure(admin: FlaskClient, app: Flask) -> Non
     with app.app_context():
         assert db.session.get(Closure, closure_id) is None
     assert [e.action for e in _audit(app, "closure")] == ["create", "delete"]
+
+
+def test_removing_a_closure_asks_first(admin: FlaskClient, app: Flask) -> None:
+    day = date.today() + timedelta(days=40)
+    assert admin.post("/admin/closures", data={"on": day.isoformat(), "name": "Staff day"})
+    with app.app_context():
+        closure_id = db.session.scalar(select(Closure.id).where(Closure.on == day))
+    url = f"/admin/closures/{closure_id}/delete"
+    listing = admin.get("/admin/closures").get_data(as_text=True)
+    assert f'<a class="button button--small button--quiet" href="{url}">Remove' in listing
+    assert f'action="{url}"' not in listing  # one click on the list removes nothing
+
+    page = admin.get(url)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f"Remove the closure on {day:%A %-d %B %Y}?" in html
+    assert "Staff day" in html and "No visits are booked that day." in html
+    assert f'<form method="post" action="{url}"' in html
+    assert 'href="/admin/closures">Keep it</a>' in html
+    with app.app_context():
+        assert db.session.get(Closure, closure_id) is not None  # asking changes nothing
+
+    done = admin.post(url)
+    assert done.status_code == 302 and done.headers["Location"] == "/admin/closures"
+    assert f"opens as usual on {day:%A %-d %B %Y}" in admin.get("/admin/closures").get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.get(Closure, closure_id) is None
+    assert admin.get(url).status_code == 404
 
 
 def test_a_closure_in_the_past_or_twice_is_refused(admin: FlaskClient, app: Flask) -> None:
@@ -421,6 +452,68 @@ def test_time_off_that_ends_before_it_starts_is_refused(admin: FlaskClient, app:
     response = admin.post(f"/admin/providers/{provider_id}/time-off", data=form)
     assert response.status_code == 422
     assert 'id="ends_at-error"' in response.get_data(as_text=True)
+
+
+def _add_time_off(admin: FlaskClient, provider_id: int, start: date, end: date, reason: str) -> str:
+    """Add time off from 00:00 on `start` to 00:00 on `end`; the page's row for it."""
+    form = {
+        "starts_on": start.isoformat(),
+        "starts_at": "00:00",
+        "ends_on": end.isoformat(),
+        "ends_at": "00:00",
+        "reason": reason,
+    }
+    response = admin.post(f"/admin/providers/{provider_id}/time-off", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = admin.get(f"/admin/providers/{provider_id}/time-off").get_data(as_text=True)
+    [row] = [row.split("</tr>")[0] for row in page.split("<tr>") if reason in row]
+    return row
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def test_whole_day_time_off_reads_as_days(admin: FlaskClient, app: Flask) -> None:
+    provider_id = _first_id(app, Provider)
+    monday = date(date.today().year + 1, 6, 1) + relativedelta(weekday=MO)
+
+    one = _add_time_off(admin, provider_id, monday, monday + timedelta(days=1), "Sick day")
+    assert f"all day, {_long(monday)} {monday.year}" in one
+    assert "00:00" not in one
+
+    wednesday = monday + timedelta(days=9)
+    three = _add_time_off(
+        admin, provider_id, wednesday - timedelta(days=2), wednesday + timedelta(days=1), "Course"
+    )
+    assert (
+        f"{_long(monday + timedelta(days=7))} – {_long(wednesday)} {wednesday.year} (all day)"
+        in three
+    )
+    assert "00:00" not in three
+
+
+def test_whole_day_time_off_on_a_dst_day_reads_as_that_day(admin: FlaskClient, app: Flask) -> None:
+    provider_id = _first_id(app, Provider)
+    change = _spring_forward(date.today().year + 1)  # 23 hours long in Los Angeles
+    row = _add_time_off(admin, provider_id, change, change + timedelta(days=1), "Clocks day")
+    assert f"all day, Sunday {change.day} March {change.year}" in row
+
+
+def test_part_day_time_off_keeps_its_times(admin: FlaskClient, app: Flask) -> None:
+    provider_id = _first_id(app, Provider)
+    day = date(date.today().year + 1, 6, 1) + relativedelta(weekday=MO)
+    form = {
+        "starts_on": day.isoformat(),
+        "starts_at": "09:00",
+        "ends_on": day.isoformat(),
+        "ends_at": "13:00",
+        "reason": "Dentist",
+    }
+    assert admin.post(f"/admin/providers/{provider_id}/time-off", data=form).status_code == 302
+    page = admin.get(f"/admin/providers/{provider_id}/time-off").get_data(as_text=True)
+    assert f"{day:%a} {day.day} {day:%b %Y}, 09:00 – 13:00" in page
+    assert "all day" not in page
 
 
 def test_admin_removes_time_off(admin: FlaskClient, app: Flask) -> None:

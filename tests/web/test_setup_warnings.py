@@ -158,6 +158,38 @@ def test_the_closure_form_with_its_csrf_token_warns_too(
     assert f'href="/visits/{maya}"' in page
 
 
+def test_removing_a_closure_asks_first_naming_its_day_and_its_visits(
+    csrf_app: Flask, staff: dict[str, str], world: World
+) -> None:
+    maya = _book(csrf_app, world.maya, world.face, world.ana, DAY, time(10))
+    with csrf_app.app_context():
+        closure = Closure(on=DAY, name="Staff day")
+        db.session.add(closure)
+        db.session.commit()
+        closure_id = closure.id
+    client, _ = _signed_in_with_csrf(csrf_app, staff["admin"])
+    url = f"/admin/closures/{closure_id}/delete"
+    assert f'href="{url}"' in client.get("/admin/closures").get_data(as_text=True)
+
+    page = client.get(url).get_data(as_text=True)
+    assert f"Remove the closure on {DAY:%A %-d %B %Y}?" in page
+    assert "Staff day" in page
+    assert "1 booked visit on that day" in page
+    assert f'href="/visits/{maya}"' in page and "Maya Test, Face with Ana" in page
+
+    assert client.post(url).status_code == 400  # no CSRF token: refused
+    with csrf_app.app_context():
+        assert db.session.get(Closure, closure_id) is not None
+
+    form = page.split(f'<form method="post" action="{url}"')[1].split("</form>")[0]
+    form_token = form.split('name="csrf_token" value="')[1].split('"')[0]
+    removed = client.post(url, data={"csrf_token": form_token})
+    assert removed.status_code == 302
+    with csrf_app.app_context():
+        assert db.session.get(Closure, closure_id) is None
+    assert _status(csrf_app, maya) is AppointmentStatus.BOOKED
+
+
 # --- Time off -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,73 @@
+"""How stored values read on pages: phone numbers and spans of clinic time.
+
+Storage and the API keep the exact forms (E.164 phones, UTC instants); people read the
+forms below. The functions are pure; `install_display` registers them as Jinja filters,
+with the clinic's phone region taken from the settings once, when the app is made.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import Flask
+
+from clinic.practice.service import clinic_zone
+
+
+def readable_phone(value: str | None, region: str) -> str:
+    """A stored phone number as people write it: the national form for a number of the
+    clinic's country ("(415) 555-0123" for +14155550123 in the US), the grouped
+    international form for any other ("+44 20 7946 0958").
+
+    Text that is not a possible phone number is shown unchanged, never hidden."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    if number.country_code == phonenumbers.country_code_for_region(region):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _long_day(day: date | datetime, *, with_year: bool = True) -> str:
+    return f"{day:%A} {day.day} {day:%B}" + (f" {day.year}" if with_year else "")
+
+
+def readable_span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
+    """A span of time (such as time off) in clinic time.
+
+    Whole clinic-local days, from midnight to midnight, read as days, since "00:00 until
+    00:00" hides which days are off: "all day, Monday 2 March 2027" or "Monday 2 March –
+    Wednesday 4 March 2027 (all day)", the last day being the one before the end's
+    midnight. Other spans keep their times: "Mon 2 Mar 2027, 09:00 – 13:00" within a day,
+    "Mon 2 Mar 2027, 09:00 – Tue 3 Mar 2027, 17:00" across days. Midnight is taken in the
+    clinic's zone, so whole days stay whole across a DST change (23 or 25 hours)."""
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    if start.time() == end.time() == time(0) and end.date() > start.date():
+        last = end.date() - timedelta(days=1)
+        if last == start.date():
+            return f"all day, {_long_day(start)}"
+        first = _long_day(start, with_year=start.year != last.year)
+        return f"{first} – {_long_day(last)} (all day)"
+    if end.date() == start.date():
+        return f"{start:%a} {start.day} {start:%b %Y, %H:%M} – {end:%H:%M}"
+    return f"{start:%a} {start.day} {start:%b %Y, %H:%M} – {end:%a} {end.day} {end:%b %Y, %H:%M}"
+
+
+def install_display(app: Flask) -> None:
+    """The `phone` filter ({{ patient.phone|phone }}, for showing; links keep E.164) and the
+    `clinic_span` filter ({{ absence.starts_at|clinic_span(absence.ends_at) }})."""
+    region = str(app.config["CLINIC_PHONE_REGION"])
+
+    def clinic_span(starts_at: datetime, ends_at: datetime) -> str:
+        return readable_span(starts_at, ends_at, clinic_zone())
+
+    app.jinja_env.filters["phone"] = partial(readable_phone, region=region)
+    app.jinja_env.filters["clinic_span"] = clinic_span
