@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy import Select, select
 
 from clinic.accounts.access import ADMIN_ONLY, require_role
+from clinic.accounts.models import User
 from clinic.audit.models import AuditEntry
 from clinic.audit.service import list_entries
-from clinic.web import id_arg, local_datetime
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.plans.models import Plan
+from clinic.practice.models import Closure, Provider, Room, Service, TimeOff
+from clinic.scheduling.models import Appointment
+from clinic.web import id_arg, local_datetime, long_day
 
 bp = Blueprint("audit", __name__)
 
@@ -39,6 +47,63 @@ RECORD_PAGES = {
     "plan": ("plans.show_plan", "plan_id"),
     "provider": ("practice.edit_provider", "provider_id"),
 }
+
+
+def _patient_name(first: str, last: str) -> str:
+    return f"{first} {last}"
+
+
+# How each record type is named on the page, read now (a renamed patient shows her new
+# name; a removed record keeps its bare id): the rows to read for some ids, and the words
+# made of a row's columns after its id.
+_NAMED_BY: dict[str, tuple[Callable[[], Select[*tuple[Any, ...]]], Callable[..., str]]] = {
+    "patient": (
+        lambda: select(Patient.id, Patient.first_name, Patient.last_name),
+        _patient_name,
+    ),
+    "appointment": (
+        lambda: select(
+            Appointment.id, Patient.first_name, Patient.last_name, Appointment.starts_at
+        ).join(Patient, Patient.id == Appointment.patient_id),
+        lambda first, last, at: f"{_patient_name(first, last)}, {local_datetime(at)}",
+    ),
+    "plan": (
+        lambda: select(Plan.id, Patient.first_name, Patient.last_name).join(
+            Patient, Patient.id == Plan.patient_id
+        ),
+        lambda first, last: f"{_patient_name(first, last)}'s plan",
+    ),
+    "provider": (lambda: select(Provider.id, Provider.name), str),
+    "room": (lambda: select(Room.id, Room.name), str),
+    "service": (lambda: select(Service.id, Service.name), str),
+    "user": (lambda: select(User.id, User.name), str),
+    "closure": (
+        lambda: select(Closure.id, Closure.name, Closure.on),
+        lambda name, on: f"{name}, {long_day(on)}",
+    ),
+    "time_off": (
+        lambda: select(TimeOff.id, Provider.name, TimeOff.starts_at).join(
+            Provider, Provider.id == TimeOff.provider_id
+        ),
+        lambda name, starts_at: f"{name}, from {local_datetime(starts_at)}",
+    ),
+}
+
+
+def record_names(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], str]:
+    """The name of each record the entries are about, one query per record type."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.entity in _NAMED_BY and entry.entity_id is not None:
+            wanted.setdefault(entry.entity, set()).add(entry.entity_id)
+    names: dict[tuple[str, int], str] = {}
+    for entity, ids in wanted.items():
+        rows, words = _NAMED_BY[entity]
+        query = rows()
+        key_column = query.selected_columns[0]
+        for record_id, *columns in db.session.execute(query.where(key_column.in_(ids))):
+            names[entity, record_id] = words(*columns)
+    return names
 
 
 @bp.app_template_filter("audit_record_url")
@@ -89,6 +154,7 @@ def log() -> Any:
     return render_template(
         "audit/log.html",
         entries=entries,
+        names=record_names(entries),
         entity=entity or "",
         older=older,
         record_types=RECORD_TYPES,

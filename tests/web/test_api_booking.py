@@ -772,23 +772,25 @@ def test_the_audit_log_reads_in_local_time_and_keeps_reasons_out(
     assert "late</strong>: no" in page
 
 
-def test_the_audit_log_filters_by_record_type_and_links_the_record(
+def test_the_audit_log_filters_by_record_type_and_names_and_links_the_record(
     app: Flask, client: FlaskClient, desk: Headers, world: World, staff: dict[str, str]
 ) -> None:
     from tests.conftest import sign_in
 
+    day = weekday(1)
     visit = booked(
         client,
         desk,
         patient_id=world.maya,
         service_id=world.face,
-        start=at(weekday(1), 10),
+        start=at(day, 10),
         provider_id=world.ana,
     )
     admin = app.test_client()
     sign_in(admin, staff["admin"])
     page = admin.get("/admin/audit?entity=appointment").get_data(as_text=True)
     assert '<option value="appointment" selected>Visits</option>' in page
-    assert f'<a href="/visits/{visit["id"]}">#{visit["id"]}</a>' in page
+    visit_link = f'<a href="/visits/{visit["id"]}">Maya Test, {day:%a %-d %b %Y}, 10:00</a>'
+    assert visit_link in page
     empty = admin.get("/admin/audit?entity=room").get_data(as_text=True)
     assert "No entries for rooms." in empty
