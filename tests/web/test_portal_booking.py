@@ -303,4 +303,4 @@ def test_a_cancelled_visit_outside_a_plan_gives_the_number_to_book_again(
     assert done.status_code == 302
     page = client.get(f"/portal/appointments/{visit_id}").get_data(as_text=True)
     assert "Add to my calendar" not in page and "Book again" not in page
-    assert "To book again, please call us on +14155550100" in shown_text(page)
+    assert "To book again, please call us on (415) 555-0100" in shown_text(page)
