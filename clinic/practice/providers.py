@@ -173,8 +173,8 @@ def add_time_off(
             clash = find_overlapping_span(starts_at, ends_at, spans)
             if clash is not None:
                 problems["starts_on"] = (
-                    f"This overlaps time off from {clash[0].astimezone(zone):%Y-%m-%d %H:%M} "
-                    f"to {clash[1].astimezone(zone):%Y-%m-%d %H:%M}."
+                    f"This overlaps time off from {clash[0].astimezone(zone):%a %-d %b %Y, %H:%M} "
+                    f"to {clash[1].astimezone(zone):%a %-d %b %Y, %H:%M}."
                 )
     if problems or starts_at is None or ends_at is None:
         raise RuleBroken("The time off could not be added.", problems)
@@ -204,7 +204,7 @@ def _local_instant(
         return combine_local(day, at, zone)
     except NonexistentLocalTime:
         problems[field] = (
-            f"{at:%H:%M} does not exist on {day.isoformat()}: the clocks go forward that night. "
+            f"{at:%H:%M} does not exist on {day:%A %-d %B %Y}: the clocks go forward that night. "
             "Choose a time an hour later."
         )
         return None

@@ -230,7 +230,7 @@ def test_a_time_in_the_spring_gap_is_a_field_error(
         },
     )
     assert response.status_code == 422
-    assert "02:30 does not exist on 2027-03-14" in response.get_data(as_text=True)
+    assert "02:30 does not exist on Sunday 14 March 2027" in response.get_data(as_text=True)
 
 
 def test_cancel_needs_a_reason(

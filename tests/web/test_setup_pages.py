@@ -615,3 +615,19 @@ def test_a_bad_service_is_refused(
     with app.app_context():
         assert db.session.scalar(select(func.count(Service.id))) == 4
     assert _audit(app, "service") == []
+
+
+def test_time_off_overlapping_another_names_the_other_in_words(
+    admin: FlaskClient, app: Flask
+) -> None:
+    provider_id = _first_id(app, Provider)
+    day = date.today() + timedelta(days=10)
+    first = {"starts_on": day.isoformat(), "starts_at": "09:00", "ends_on": day.isoformat()}
+    path = f"/admin/providers/{provider_id}/time-off"
+    assert admin.post(path, data={**first, "ends_at": "13:00"}).status_code == 302
+    clash = admin.post(path, data={**first, "starts_at": "12:00", "ends_at": "15:00"})
+    assert clash.status_code == 422
+    assert (
+        f"This overlaps time off from {day:%a %-d %b %Y}, 09:00 to {day:%a %-d %b %Y}, 13:00."
+        in clash.get_data(as_text=True)
+    )
