@@ -63,7 +63,7 @@ def local_instant(day_field: DateField, time_field: TimeField, tz: ZoneInfo) -> 
     except NonexistentLocalTime:
         time_field.errors = [
             *time_field.errors,
-            f"{at:%H:%M} does not exist on {day.isoformat()}: the clocks go forward. "
+            f"{at:%H:%M} does not exist on {day:%A %-d %B %Y}: the clocks go forward. "
             "Choose another time.",
         ]
         return None
