@@ -3,19 +3,20 @@ status buttons of the day's list: check in, complete, no-show."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from clinic import operations
 from clinic.accounts.access import ALL_STAFF, actor, require_role
 from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.errors import RuleBroken
 from clinic.extensions import db
-from clinic.practice.models import Clinic, Provider
+from clinic.practice.models import Clinic, Provider, ServiceKind
 from clinic.practice.providers import get_provider
 from clinic.practice.service import clinic_zone, get_clinic, list_providers
 from clinic.scheduling.availability import find_closure, list_day, load_setup
@@ -23,6 +24,7 @@ from clinic.scheduling.desk_views import bp, read_day
 from clinic.scheduling.forms import StatusForm, plausible_id
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import get_appointment
+from clinic.scheduling.setup_fit import find_setup_misfits, needs_attention
 from clinic.scheduling.slots import ClinicSetup
 from clinic.scheduling.status import AppointmentStatus, transition_refusal
 from clinic.scheduling.timetable_views import (
@@ -128,12 +130,15 @@ def day_view() -> Any:
         )
     bounds = day_bounds(_opening(setup, on), _visit_spans(visits, on, tz))
     width = max(170.0, min(260.0, 740.0 / max(1, len(columns))))
-    timetable = build_timetable(columns, bounds, tz, column_width=width)
+    misfits = find_setup_misfits(visits, setup, tz, now)
+    attention = {visit_id: needs_attention(reasons) for visit_id, reasons in misfits.items()}
+    timetable = build_timetable(columns, bounds, tz, column_width=width, attention=attention)
     return render_template(
         "desk/day.html",
         on=on,
         today=today,
         visits=visits,
+        misfits=misfits,
         closure=closure,
         table=timetable,
         is_open=bool(_opening(setup, on)) and closure is None,
@@ -184,7 +189,11 @@ def week_view() -> Any:
                 closed=f"Closed: {closure.name}" if closure else None,
             )
         )
-    timetable = build_timetable(columns, day_bounds(opening, busy), tz, column_width=150)
+    misfits = find_setup_misfits((v for _, day in listed for v in day), setup, tz, now)
+    attention = {visit_id: needs_attention(reasons) for visit_id, reasons in misfits.items()}
+    timetable = build_timetable(
+        columns, day_bounds(opening, busy), tz, column_width=150, attention=attention
+    )
     return render_template(
         "desk/week.html",
         on=on,
@@ -196,6 +205,7 @@ def week_view() -> Any:
         table=timetable,
         total=total,
         listed=listed,
+        misfits=misfits,
         previous_on=monday - timedelta(days=7),
         next_on=monday + timedelta(days=7),
     )
@@ -217,8 +227,44 @@ def change_visit_status(appointment_id: int) -> Any:
         operations.change_visit_status(appointment, target, clinic=clinic, actor=actor(), now=now)
     except RuleBroken as refusal:
         db.session.rollback()
-        flash(f"Visit #{appointment_id} was not changed: {refusal.message}", "error")
+        message = f"Visit #{appointment_id} was not changed: {refusal.message}"
+        if _screening_refused(appointment, target, now, ZoneInfo(clinic.timezone)):
+            flash(_with_screening_link(message, appointment), "error")
+        else:
+            flash(message, "error")
         return redirect(back)
     db.session.commit()
     flash(f"{appointment.patient.full_name}'s visit is {DONE[target]}.", "success")
     return redirect(back)
+
+
+def _screening_refused(
+    appointment: Appointment, target: AppointmentStatus, now: datetime, tz: ZoneInfo
+) -> bool:
+    """Whether a refused check-in was refused for the screening: a microneedling visit whose
+    status and day allow checking it in (so only the screening's age or answers can have)."""
+    return (
+        target is AppointmentStatus.CHECKED_IN
+        and appointment.service.kind is ServiceKind.MICRONEEDLING
+        and transition_refusal(
+            appointment.status,
+            target,
+            starts_at=appointment.starts_at,
+            now=now,
+            tz=tz,
+            is_microneedling=True,
+            has_recent_screening=True,
+        )
+        is None
+    )
+
+
+def _with_screening_link(message: str, appointment: Appointment) -> Markup:
+    """The refusal with a link to the screening form for the patient and this visit, so the
+    desk can ask the questions again on arrival and then check her in. Built as Markup
+    (names and the message escaped) because the flash shows it as it is."""
+    form = url_for(
+        "desk.screening", patient_id=appointment.patient_id, appointment_id=appointment.id
+    )
+    link = Markup('{} <a href="{}">Fill the screening for {}</a>, then try the check-in again.')
+    return link.format(message, form, appointment.patient.full_name)

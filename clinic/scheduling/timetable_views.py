@@ -6,27 +6,35 @@ too. Everything is positioned here, in plain numbers, so the template only write
 time and overlap in one column (a provider is free while numbing cream sets, so her visits
 overlap) share the column side by side. Cancelled and no-show visits hold no time (API.md,
 "Visits"), so they take no width from them: each is a slim marker in a gutter along the
-column's right edge, a link like any block, while the time itself reads as free.
+column's right edge, a link like any block, while the time itself reads as free. Markers
+that overlap are stacked down the gutter, each its full width and at least MARK_MIN tall,
+so that two cancelled at one time stay two targets a pointer can hit.
+
+A block's text is what fits it (timetable_labels); its full text is its accessible name and
+tooltip. A visit the setup no longer allows carries a warning badge in its top right
+corner, and the reason (setup_fit) in that name and tooltip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from clinic.scheduling.desk_views import STATUS_LABELS
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.slots import ProviderSchedule
+from clinic.scheduling.timetable_labels import block_label, block_title
 
 PX_PER_MINUTE = 1.2  # 18 px per 15-minute row
 HEADER = 46
 AXIS = 58
-LINE = 15
-CHAR_WIDTH = 7.0  # average glyph width at the block's font size, to shorten long names
 PAD = 3  # between a column's edges and what it draws
 GUTTER = 8  # the right-hand strip for cancelled and no-show markers, their gap included
+MARK_MIN = 12  # the shortest a stacked marker gets, to stay a target
+MARK_GAP = 2  # between stacked markers
+BADGE_RADIUS = 5.5
+BADGE = 14  # the width the warning badge takes from a block's first line, its gap included
 
 Span = tuple[int, int]  # minutes after the column's local midnight, [start, end)
 
@@ -80,8 +88,18 @@ class Block:
     height: float
     numbing_height: float
     lines: tuple[str, ...]
-    title: str
+    title: str  # the full text: accessible name and tooltip
     holds_time: bool = True  # False: a cancelled or no-show visit, drawn as a slim marker
+    attention: str = ""  # why the setup no longer allows the visit; a badge when set
+    compact: bool = False  # the lines are set smaller, for a block too narrow for its time
+    first_row: int = 0  # 1 when the badge leaves the first row no room for the time
+
+    @property
+    def badge(self) -> tuple[float, float, float]:
+        """The warning badge's centre and radius, in the block's top right corner (inside
+        it however short the block is)."""
+        radius = min(BADGE_RADIUS, self.height / 2 - 1)
+        return self.x + self.width - radius - 2, self.y + min(radius + 2, self.height / 2), radius
 
 
 @dataclass(frozen=True)
@@ -138,8 +156,13 @@ def provider_spans(
 
 
 def build_timetable(
-    columns: Sequence[ColumnInput], bounds: Span, tz: ZoneInfo, column_width: float
+    columns: Sequence[ColumnInput],
+    bounds: Span,
+    tz: ZoneInfo,
+    column_width: float,
+    attention: Mapping[int, str] | None = None,
 ) -> Timetable:
+    """`attention`: {visit id: why it needs attention} (see setup_fit), for the badges."""
     first, last = bounds
 
     def y_of(minute: int) -> float:
@@ -177,15 +200,20 @@ def build_timetable(
                 if end > first and start < last:
                     top = y_of(start)
                     table.shades.append(Shade(x, top, column_width, y_of(end) - top, kind, label))
-        table.blocks.extend(_blocks(column, x, column_width, y_of, tz))
+        table.blocks.extend(_blocks(column, x, column_width, y_of, tz, attention or {}))
     return table
 
 
 def _blocks(
-    column: ColumnInput, x: float, width: float, y_of: Callable[[int], float], tz: ZoneInfo
+    column: ColumnInput,
+    x: float,
+    width: float,
+    y_of: Callable[[int], float],
+    tz: ZoneInfo,
+    attention: Mapping[int, str],
 ) -> list[Block]:
     """The column's visits in reading order (by time, then left to right). Visits that hold
-    time share the width left of the gutter; cancelled and no-show ones share the gutter."""
+    time share the width left of the gutter; cancelled and no-show ones stack in the gutter."""
     spans = [
         (
             minutes_of(v.starts_at, column.day, tz),
@@ -203,6 +231,9 @@ def _blocks(
         top, bottom = y_of(start), y_of(end)
         numbing_end = y_of(start + visit.service.numbing_minutes)
         lane_width = inner / lanes
+        height = max(bottom - top - 2, 10)
+        note = attention.get(visit.id, "")
+        label = block_label(visit, height, lane_width - 2, tz, BADGE if note else 0)
         blocks.append(
             Block(
                 appointment_id=visit.id,
@@ -210,31 +241,62 @@ def _blocks(
                 x=x + PAD + lane * lane_width,
                 y=top + 1,
                 width=lane_width - 2,
-                height=max(bottom - top - 2, 10),
+                height=height,
                 numbing_height=max(0.0, min(numbing_end, bottom) - top - 1),
-                lines=_lines(visit, bottom - top, lane_width - 14, tz),  # as the label clips
-                title=_title(visit, tz),
+                lines=label.lines,
+                title=block_title(visit, tz, note),
+                attention=note,
+                compact=label.compact,
+                first_row=label.first_row,
             )
         )
     gutter_x = x + width - PAD - GUTTER + 2  # 2 px apart from the blocks
-    for start, end, visit, lane, lanes in _lanes([s for s in spans if not s[2].status.holds_time]):
-        top, bottom = y_of(start), y_of(end)
-        mark_width = (GUTTER - 2) / lanes
+    marks = [s for s in spans if not s[2].status.holds_time]
+    for visit, top, height in _stack(marks, y_of):
         blocks.append(
             Block(
                 appointment_id=visit.id,
                 status=visit.status.value,
-                x=gutter_x + lane * mark_width,
-                y=top + 1,
-                width=max(mark_width - (1 if lanes > 1 else 0), 2),
-                height=max(bottom - top - 2, 10),
+                x=gutter_x,
+                y=top,
+                width=GUTTER - 2,
+                height=height,
                 numbing_height=0.0,
                 lines=(),
-                title=_title(visit, tz),
+                title=block_title(visit, tz),
                 holds_time=False,
             )
         )
     return sorted(blocks, key=lambda block: (block.y, block.x))
+
+
+def _stack(
+    items: list[tuple[int, int, Appointment]], y_of: Callable[[int], float]
+) -> list[tuple[Appointment, float, float]]:
+    """Gutter markers as (visit, top, height). A marker alone spans its visit's time; markers
+    that overlap share their cluster's height top to bottom (earliest first), each at least
+    MARK_MIN tall, and a stack taller than its time pushes the next cluster down."""
+    items.sort(key=lambda item: (item[0], item[1], item[2].id))
+    clusters: list[list[tuple[int, int, Appointment]]] = []
+    cluster_end = -1
+    for item in items:
+        if clusters and item[0] < cluster_end:
+            clusters[-1].append(item)
+            cluster_end = max(cluster_end, item[1])
+        else:
+            clusters.append([item])
+            cluster_end = item[1]
+    placed: list[tuple[Appointment, float, float]] = []
+    floor = float("-inf")
+    for cluster in clusters:
+        top = max(y_of(cluster[0][0]) + 1, floor)
+        room = y_of(max(end for _, end, _ in cluster)) - 1 - top
+        count = len(cluster)
+        each = max(MARK_MIN if count > 1 else 10, (room - MARK_GAP * (count - 1)) / count)
+        for index, (_, _, visit) in enumerate(cluster):
+            placed.append((visit, top + index * (each + MARK_GAP), each))
+        floor = top + count * (each + MARK_GAP)
+    return placed
 
 
 def _lanes(
@@ -266,37 +328,6 @@ def _lanes(
     if cluster:
         close()
     return placed
-
-
-def _lines(visit: Appointment, height: float, width: float, tz: ZoneInfo) -> tuple[str, ...]:
-    span = f"{_hm(visit.starts_at, tz)}–{_hm(visit.ends_at, tz)}"
-    status = STATUS_LABELS[visit.status.value]
-    name = visit.patient.full_name
-    if height >= 3 * LINE + 6:
-        lines = [f"{span} · {status}", name, visit.service.name]
-    elif height >= 2 * LINE + 4:
-        lines = [f"{span} {name}", f"{visit.service.name} · {status}"]
-    else:
-        lines = [f"{_hm(visit.starts_at, tz)} {name}"]
-    limit = max(4, int(width / CHAR_WIDTH))
-    return tuple(line if len(line) <= limit else line[: limit - 1] + "…" for line in lines)
-
-
-def _title(visit: Appointment, tz: ZoneInfo) -> str:
-    numbing = visit.starts_at + timedelta(minutes=visit.service.numbing_minutes)
-    parts = [
-        f"{visit.patient.full_name}, {visit.service.name}",
-        f"{_hm(visit.starts_at, tz)}–{_hm(visit.ends_at, tz)}",
-    ]
-    if visit.service.numbing_minutes:
-        parts.append(f"numbing until {_hm(numbing, tz)}")
-    parts.append(f"{visit.provider.name}, {visit.room.name}")
-    parts.append(STATUS_LABELS[visit.status.value])
-    return " · ".join(parts)
-
-
-def _hm(instant: datetime, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%H:%M")
 
 
 def _wall(at: object) -> int:

@@ -5,11 +5,13 @@ take no width from them. Visits are plain stand-ins: the layout reads only their
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from clinic.scheduling.status import AppointmentStatus
+from clinic.scheduling.timetable_labels import text_width
 from clinic.scheduling.timetable_views import AXIS, Block, ColumnInput, build_timetable
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -18,8 +20,8 @@ WIDTH = 150.0  # a week-view column
 S = AppointmentStatus
 
 
-def visit(id: int, hour: int, minutes: int, status: AppointmentStatus) -> Any:
-    starts_at = datetime(2027, 6, 2, hour, tzinfo=LA).astimezone(UTC)
+def visit(id: int, hour: int, minutes: int, status: AppointmentStatus, minute: int = 0) -> Any:
+    starts_at = datetime(2027, 6, 2, hour, minute, tzinfo=LA).astimezone(UTC)
     return SimpleNamespace(
         id=id,
         starts_at=starts_at,
@@ -68,7 +70,10 @@ def test_two_overlapping_live_visits_still_split_the_lane() -> None:
     assert first.x == ALONE.x and second.x == first.x + first.width + 2
     for freed in (blocks[2], blocks[4]):
         assert not freed.holds_time and freed.x > second.x + second.width
-    assert blocks[2].x != blocks[4].x  # overlapping markers stay apart to be clicked
+    # Overlapping markers stack down the gutter, each its full width, to stay two targets.
+    upper, lower = sorted((blocks[2], blocks[4]), key=lambda block: block.y)
+    assert upper.x == lower.x and upper.width == lower.width == 6
+    assert upper.y + upper.height < lower.y
 
 
 def test_a_cancelled_visit_alone_is_still_a_marker() -> None:
@@ -108,3 +113,68 @@ def test_a_closed_day_is_shaded_closed_with_no_working_hours_over_it() -> None:
     assert [(shade.kind, shade.label) for shade in table.shades] == [
         ("closed", "Closed: Thanksgiving")
     ]
+
+
+def test_two_cancelled_at_one_time_stack_in_the_gutter_as_two_targets() -> None:
+    """Side by side they were 2 px slivers; stacked, each keeps the gutter's width."""
+    blocks = layout(visit(1, 10, 75, S.CANCELLED), visit(2, 10, 75, S.NO_SHOW))
+    upper, lower = blocks[1], blocks[2]
+    assert upper.x == lower.x and upper.width == lower.width == 6
+    assert upper.height >= 12 and lower.height >= 12
+    assert upper.y + upper.height < lower.y  # apart, upper first in reading order
+    assert lower.y + lower.height <= ALONE.y + ALONE.height  # within their time
+    assert upper.x + upper.width <= AXIS + WIDTH
+
+
+def test_short_stacked_markers_stay_tall_enough_and_push_the_next_ones_down() -> None:
+    """Three 15-minute markers at one time (18 px of time) each stay 12 px tall; the marker
+    that follows them is moved below the stack rather than under it."""
+    three = [visit(id, 10, 15, S.CANCELLED) for id in (1, 2, 3)]
+    blocks = layout(*three, visit(4, 10, 15, S.BOOKED), visit(5, 10, 15, S.NO_SHOW, minute=15))
+    marks = sorted((blocks[id] for id in (1, 2, 3, 5)), key=lambda block: block.y)
+    assert [mark.appointment_id for mark in marks] == [1, 2, 3, 5]
+    for above, below in pairwise(marks):
+        assert above.height >= 12 and above.y + above.height < below.y
+
+
+def test_a_narrow_block_shows_the_time_then_the_patient_within_its_width() -> None:
+    """Three visits at once in a week column: each lane is about 45 px wide, too narrow for
+    the bold time, so the lines are set compact (11 px). The first line is the start time,
+    whole; then the patient, shortened with an ellipsis; nothing is cut mid-way or runs past
+    the block; the full text stays in the title (the accessible name and tooltip)."""
+    blocks = layout(*(visit(id, 10, 75, S.BOOKED) for id in (1, 2, 3)))
+    for block in blocks.values():
+        assert block.width < 46 and block.compact
+        assert block.lines[0] == "10:00"
+        assert block.lines[1].startswith("Pat") and block.lines[1].endswith("…")
+        assert all(text_width(line) * 11 / 12 <= block.width - 9 for line in block.lines)
+        assert block.title.startswith(f"Patient {block.appointment_id}, Microneedling — face")
+        assert "10:00–11:15" in block.title
+
+
+def test_a_block_shows_what_its_width_allows() -> None:
+    """Two lanes (about 66 px): the start in bold, then the patient, service and status a
+    line each. One lane: the whole span. A 15-minute visit has one line: time, patient."""
+    two = layout(visit(1, 10, 75, S.BOOKED), visit(2, 10, 75, S.BOOKED))[1]
+    assert not two.compact and two.lines[0] == "10:00" and two.lines[1].startswith("Patien")
+    assert text_width(two.lines[0], strong=True) <= two.width - 12
+    assert all(text_width(line) <= two.width - 12 for line in two.lines[1:])
+    assert ALONE.lines == ("10:00–11:15", "Patient 1", "Microneedling —…", "Booked")
+    assert layout(visit(1, 10, 15, S.BOOKED))[1].lines == ("10:00 Patient 1",)
+
+
+def test_a_visit_that_needs_attention_carries_the_reason_in_its_title_and_a_badge() -> None:
+    column = ColumnInput(
+        label="Wed 2", sublabel="Jun", day=DAY, visits=[visit(1, 10, 15, S.BOOKED)]
+    )
+    note = "Needs attention: the clinic is closed that day"
+    table = build_timetable(
+        [column], (9 * 60, 17 * 60), LA, column_width=WIDTH, attention={1: note}
+    )
+    (block,) = table.blocks
+    assert block.attention == note and block.title.endswith(" · Booked · " + note)
+    cx, cy, radius = block.badge
+    assert block.x < cx - radius and cx + radius < block.x + block.width
+    assert block.y < cy - radius and cy + radius <= block.y + block.height
+    # The first line leaves the badge its corner.
+    assert 9 + text_width(block.lines[0], strong=True) < cx - radius
