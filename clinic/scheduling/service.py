@@ -47,7 +47,6 @@ from clinic.scheduling.screening import (
 )
 from clinic.scheduling.slots import (
     BookingCheck,
-    BookingProblem,
     BusyVisit,
     ClinicSetup,
     ConflictKind,
@@ -339,32 +338,6 @@ def record_screening(
         now=now,
     )
     return screening
-
-
-# What can change under a booked visit after it was booked: the clinic closes that day, the
-# hours shrink, the provider stops working then, the room goes out of use.
-_SETUP_PROBLEMS = (
-    BookingProblem.CLOSURE,
-    BookingProblem.OUTSIDE_OPENING_HOURS,
-    BookingProblem.OUTSIDE_WORKING_HOURS,
-    BookingProblem.UNKNOWN_ROOM,
-)
-
-
-def setup_problems(appointment: Appointment, *, clinic: Clinic, now: datetime) -> list[str]:
-    """Why a booked visit still to come no longer fits the clinic's setup, judged by the
-    booking rules as they stand now (its own time aside): sentences for its page."""
-    if appointment.status is not AppointmentStatus.BOOKED or appointment.starts_at < now:
-        return []
-    check = _Calendar.around(appointment.starts_at, clinic=clinic, now=now).check(
-        appointment.service,
-        appointment.starts_at,
-        appointment.provider_id,
-        patient_id=appointment.patient_id,
-        room_id=appointment.room_id,
-        ignore=appointment.id,
-    )
-    return [problem.sentence for problem in check.problems if problem in _SETUP_PROBLEMS]
 
 
 def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str | None:

@@ -2,9 +2,9 @@
 the day and week views put on each visit: the day became a closure, the opening or working
 hours shrank, the provider took time off or no longer works here, the room went out of use.
 
-The visit page says the same through the booking check (service.setup_problems); the
-calendar judges a whole day or week at once from what its view already loaded (the
-visits, and the setup of load_setup for the days shown), so it adds no query per visit.
+The day and week views judge all their visits at once from what they already loaded (the
+visits, and the setup of load_setup for the days shown), so it adds no query per visit;
+the visit page judges its one visit the same way.
 The predicates are the booking check's: a closure hides the opening hours; [start, room
 cleaned] lies inside the opening hours and [start, end] inside the provider's working
 hours minus breaks (booked_visits.find_unfit, containment closed at both ends), and

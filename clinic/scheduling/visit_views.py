@@ -14,12 +14,12 @@ from wtforms.fields.choices import SelectChoice
 
 from clinic import operations
 from clinic.accounts.access import ALL_STAFF, actor, require_role
-from clinic.clock import local_today, utcnow
+from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
-from clinic.scheduling.availability import AvailabilityQuery, latest_screening
+from clinic.scheduling.availability import AvailabilityQuery, latest_screening, load_setup
 from clinic.scheduling.booking_views import REFUSAL_TARGETS, read_when, slot_days
 from clinic.scheduling.desk_views import (
     STATUS_LABELS,
@@ -31,7 +31,8 @@ from clinic.scheduling.desk_views import (
 )
 from clinic.scheduling.forms import CancelForm, MoveForm, parse_instant, plausible_id
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.service import get_appointment, screening_is_current_for, setup_problems
+from clinic.scheduling.service import get_appointment, screening_is_current_for
+from clinic.scheduling.setup_fit import find_setup_misfits
 from clinic.scheduling.status import AppointmentStatus
 
 MOVE_DAYS = 14
@@ -90,8 +91,17 @@ def _render_visit(
         + timedelta(minutes=appointment.service.numbing_minutes),
         can_cancel=appointment.status is AppointmentStatus.BOOKED,
         can_move=appointment.status is AppointmentStatus.BOOKED,
-        setup_problems=setup_problems(appointment, clinic=clinic, now=utcnow()),
+        misfit=_setup_misfit(appointment, clinic, utcnow()),
     ), status
+
+
+def _setup_misfit(appointment: Appointment, clinic: Clinic, now: datetime) -> tuple[str, ...]:
+    """Why the clinic's setup no longer allows this visit (as the calendar marks it)."""
+    if appointment.status is not AppointmentStatus.BOOKED or appointment.starts_at < now:
+        return ()
+    tz = ZoneInfo(clinic.timezone)
+    setup = load_setup(clinic, *local_day_bounds(appointment.starts_at.astimezone(tz).date(), tz))
+    return find_setup_misfits([appointment], setup, tz, now).get(appointment.id, ())
 
 
 @bp.get("/visits/<int:appointment_id>")

@@ -109,10 +109,11 @@ def test_the_day_view_marks_visits_the_setup_no_longer_allows(
     assert "The clinic is closed: Staff training." in closed_day
     assert "Needs attention: The clinic is closed that day." in _list_items(closed_day)[closed]
     assert "Needs attention: the clinic is closed that day" in _block(closed_day, closed)
-    # The visit page, one click away, says why in its own words.
+    # The visit page, one click away, gives the same reason.
     visit_page = client.get(f"/visits/{closed}").get_data(as_text=True)
-    assert "no longer fits the clinic's setup" in visit_page
-    assert "The clinic is closed that day." in visit_page
+    assert (
+        "no longer fits the clinic's setup:</strong> the clinic is closed that day." in visit_page
+    )
 
     week = client.get(f"/calendar/week?provider_id={desk.ana}&date={day.isoformat()}").get_data(
         as_text=True

@@ -440,14 +440,14 @@ def test_working_hours_that_still_hold_every_visit_give_no_warning(
 def test_the_visit_page_says_when_the_setup_changed_under_it(
     admin: FlaskClient, app: Flask, world: World
 ) -> None:
-    """The front desk opening a visit sees why it must move, judged by the booking rules."""
+    """The front desk opening a visit sees why it must move, as the calendar marks it."""
     maya = _book(app, world.maya, world.face, world.ana, DAY, time(10))
     assert "no longer fits" not in admin.get(f"/visits/{maya}").get_data(as_text=True)
 
     _saved_page(admin, "/admin/closures", {"on": DAY.isoformat(), "name": "Staff day"})
     page = admin.get(f"/visits/{maya}").get_data(as_text=True)
     assert "This visit no longer fits the clinic's setup:" in page
-    assert "The clinic is closed that day." in page
+    assert "the clinic is closed that day." in page
 
     with app.app_context():
         ana = db.session.get(Provider, world.ana)
@@ -455,4 +455,4 @@ def test_the_visit_page_says_when_the_setup_changed_under_it(
         ana.is_active = False
         db.session.commit()
     page = admin.get(f"/visits/{maya}").get_data(as_text=True)
-    assert "The provider is not working for the whole visit" in page
+    assert "the clinic is closed that day; the provider no longer works here." in page
