@@ -27,10 +27,10 @@ from clinic.plans.service import PlanRequest, create_plan
 from clinic.practice.models import Clinic, Service
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageStatus
-from clinic.scheduling.availability import AvailabilityQuery, latest_screening
+from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import record_screening
+from clinic.scheduling.screenings import latest_screening, record_screening
 from clinic.scheduling.status import AppointmentStatus
 
 DESK = Actor(label="Riley Chen (front_desk)")

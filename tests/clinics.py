@@ -28,7 +28,7 @@ from clinic.practice.models import (
     WorkingHours,
 )
 from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import record_screening
+from clinic.scheduling.screenings import record_screening
 
 LA = ZoneInfo("America/Los_Angeles")
 DESK = Actor(label="Test Desk (front_desk)")

@@ -34,6 +34,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.practice.models import Provider, Service
 from clinic.practice.service import get_clinic
+from clinic.scheduling import screenings
 from clinic.scheduling import service as scheduling
 from clinic.scheduling.availability import AvailabilityQuery, list_day
 from clinic.scheduling.models import Appointment
@@ -63,7 +64,7 @@ def record_screening(patient_id: int) -> Any:
             "Answer every screening question with yes or no.",
             {"answers": f"{problem} Give true or false for every contraindication code."},
         )
-    screening = scheduling.record_screening(
+    screening = screenings.record_screening(
         patient,
         {code: value for code, value in answers.items() if code in CODES},
         clinic=get_clinic(),

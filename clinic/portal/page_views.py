@@ -32,7 +32,7 @@ from clinic.portal.timeline import TimelineRow, plan_timeline
 from clinic.practice.models import ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import record_screening
+from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.status import AppointmentStatus
 
 STATE_WORDS = {

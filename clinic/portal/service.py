@@ -28,13 +28,10 @@ from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageStatus
 from clinic.reminders.service import list_messages
-from clinic.scheduling.availability import (
-    latest_screening,
-    list_patient_visits,
-    screening_policy,
-)
+from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import screening_allows_check_in
+from clinic.scheduling.screenings import latest_screening, screening_policy
 from clinic.scheduling.status import AppointmentStatus
 
 

@@ -31,7 +31,6 @@ from sqlalchemy.orm import selectinload
 
 from clinic.clock import local_day_bounds
 from clinic.db import UTCDateTime
-from clinic.errors import NotFound
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.practice.models import (
@@ -47,9 +46,9 @@ from clinic.practice.models import (
     WorkingHours,
 )
 from clinic.scheduling.hours import WeeklyHours
-from clinic.scheduling.models import Appointment, Screening
-from clinic.scheduling.screening import Contraindication, ScreeningPolicy, judge_microneedling
-from clinic.scheduling.screening import Screening as ScreeningFacts
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.screening import judge_microneedling
+from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
 from clinic.scheduling.slots import (
     BookingPolicy,
     BusyVisit,
@@ -79,15 +78,6 @@ def booking_policy(clinic: Clinic) -> BookingPolicy:
         slot_grid_minutes=clinic.slot_grid_minutes,
         lead_time_minutes=clinic.lead_time_minutes,
         horizon_months=clinic.booking_horizon_months,
-    )
-
-
-def screening_policy(clinic: Clinic) -> ScreeningPolicy:
-    return ScreeningPolicy(
-        valid_months=clinic.screening_valid_months,
-        check_in_days=clinic.check_in_screening_days,
-        minimum_age=clinic.minimum_age,
-        sign_off_below_age=clinic.sign_off_below_age,
     )
 
 
@@ -250,24 +240,6 @@ def busy_visits(starts_at: datetime, ends_at: datetime) -> list[BusyVisit]:
     ]
 
 
-def latest_screening(patient_id: int) -> Screening | None:
-    return db.session.scalar(
-        select(Screening)
-        .where(Screening.patient_id == patient_id)
-        .order_by(Screening.taken_at.desc(), Screening.id.desc())
-        .limit(1)
-    )
-
-
-def screening_facts(screening: Screening | None) -> ScreeningFacts | None:
-    if screening is None:
-        return None
-    return ScreeningFacts(
-        taken_on=screening.taken_on,
-        contraindications=frozenset(Contraindication(c) for c in screening.contraindications),
-    )
-
-
 @dataclass(frozen=True)
 class AvailabilityQuery:
     service: Service
@@ -375,10 +347,3 @@ def list_patient_visits(patient_id: int, limit: int = 200) -> list[Appointment]:
 
 def find_closure(on: date) -> Closure | None:
     return db.session.scalar(select(Closure).where(Closure.on == on))
-
-
-def get_screening(screening_id: int) -> Screening:
-    screening = db.session.get(Screening, screening_id)
-    if screening is None:
-        raise NotFound(f"There is no screening {screening_id}.")
-    return screening

@@ -21,12 +21,7 @@ from clinic.patients.models import Patient
 from clinic.patients.service import get_patient, search_patients
 from clinic.practice.models import Provider, Service, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_services
-from clinic.scheduling.availability import (
-    AvailabilityQuery,
-    latest_screening,
-    screening_facts,
-    screening_policy,
-)
+from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.desk_views import ConflictNote, bp, conflict_notes, put_refusal
 from clinic.scheduling.forms import (
     BookForm,
@@ -38,6 +33,7 @@ from clinic.scheduling.forms import (
 )
 from clinic.scheduling.patient_views import patient_visits
 from clinic.scheduling.screening import judge_microneedling
+from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
 from clinic.scheduling.service import Clearance
 from clinic.scheduling.slots import Slot
 

@@ -17,12 +17,13 @@ from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
 from clinic.patients.views import page_part
 from clinic.practice.service import get_clinic
-from clinic.scheduling.availability import get_screening, latest_screening, list_patient_visits
+from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.desk_views import bp, put_refusal
 from clinic.scheduling.forms import plausible_id, screening_form
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import get_appointment, record_screening
+from clinic.scheduling.screenings import get_screening, latest_screening, record_screening
+from clinic.scheduling.service import get_appointment
 from clinic.scheduling.status import AppointmentStatus
 
 PLAIN_REASONS: dict[Contraindication, str] = {

@@ -1,4 +1,4 @@
-"""Booking verbs: book, move, cancel, check in, complete, no-show; and screenings.
+"""Booking verbs: book, move, cancel, check in, complete, no-show (screenings: screenings.py).
 
 Each verb loads what it needs, asks the pure rules (slots, screening, status), changes rows,
 records the visit's history and the audit entry, and flushes; the caller commits. Refusals
@@ -12,7 +12,7 @@ database's single write lock (BookingLock), so the check and the insert are seri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -22,7 +22,6 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from clinic.audit.service import Actor, record
-from clinic.clock import local_today
 from clinic.errors import Conflict, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -31,19 +30,16 @@ from clinic.scheduling.availability import (
     LONGEST_VISIT,
     booking_policy,
     busy_visits,
-    latest_screening,
     load_setup,
-    screening_facts,
-    screening_policy,
     service_timing,
 )
-from clinic.scheduling.models import Appointment, AppointmentEvent, BookingLock, Screening
-from clinic.scheduling.screening import (
-    IncompleteAnswers,
-    judge_answers,
-    judge_microneedling,
-    screening_allows_check_in,
-    valid_until,
+from clinic.scheduling.models import Appointment, AppointmentEvent, BookingLock
+from clinic.scheduling.screening import judge_microneedling
+from clinic.scheduling.screenings import (
+    check_in_screening_problem,
+    latest_screening,
+    screening_facts,
+    screening_policy,
 )
 from clinic.scheduling.slots import (
     BookingCheck,
@@ -293,82 +289,6 @@ def change_status(
         now=now,
     )
     return appointment
-
-
-def record_screening(
-    patient: Patient,
-    answers: Mapping[str, object],
-    *,
-    clinic: Clinic,
-    actor: Actor,
-    now: datetime,
-    appointment_id: int | None = None,
-) -> Screening:
-    try:
-        judgement = judge_answers(answers)
-    except IncompleteAnswers as refusal:
-        raise RuleBroken(
-            "Answer every screening question with yes or no.",
-            {f"answers.{key}": value for key, value in refusal.fields.items()},
-        ) from refusal
-    tz = ZoneInfo(clinic.timezone)
-    taken_on = local_today(tz, now)
-    screening = Screening(
-        patient_id=patient.id,
-        taken_at=now,
-        taken_on=taken_on,
-        answers={
-            code: bool(answers[code]) for code in sorted(answers) if isinstance(answers[code], bool)
-        },
-        eligible=judgement.eligible,
-        contraindications=[code.value for code in judgement.contraindications],
-        valid_until=valid_until(taken_on, screening_policy(clinic)),
-        recorded_by_label=actor.label,
-        appointment_id=appointment_id,
-    )
-    db.session.add(screening)
-    db.session.flush()
-    record(
-        actor,
-        "screen",
-        "patient",
-        patient.id,
-        f"Recorded a screening for patient #{patient.id}: "
-        f"{'eligible' if judgement.eligible else 'not eligible'}",
-        now=now,
-    )
-    return screening
-
-
-def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str | None:
-    """Why the patient's latest screening does not allow checking this microneedling visit
-    in, or None. It must be fresh (taken in the days before the visit: health changes) and
-    its answers must still allow the treatment: a new cold sore, sunburn or pregnancy
-    found on arrival stops it (a clinician's clearance for the visit lifts sign-off items
-    only, never an absolute contraindication)."""
-    screening = latest_screening(appointment.patient_id)
-    visit_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
-    policy = screening_policy(clinic)
-    if not screening_allows_check_in(screening.taken_on if screening else None, visit_on, policy):
-        return (
-            "The patient must answer the screening questions again before microneedling; "
-            "the last screening is too old or missing."
-        )
-    verdict = judge_microneedling(
-        screening=screening_facts(screening),
-        born_on=appointment.patient.date_of_birth,
-        visit_on=visit_on,
-        is_cleared=bool(appointment.clearance_reason),
-        policy=policy,
-    )
-    if verdict.allowed:
-        return None
-    return "Not today: " + " ".join(verdict.reasons)
-
-
-def screening_is_current_for(appointment: Appointment, clinic: Clinic) -> bool:
-    """Whether the patient's latest screening allows checking this visit in."""
-    return check_in_screening_problem(appointment, clinic) is None
 
 
 # -- the steps -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
-from clinic.scheduling.availability import AvailabilityQuery, latest_screening, load_setup
+from clinic.scheduling.availability import AvailabilityQuery, load_setup
 from clinic.scheduling.booking_views import REFUSAL_TARGETS, read_when, slot_days
 from clinic.scheduling.desk_views import (
     STATUS_LABELS,
@@ -31,7 +31,8 @@ from clinic.scheduling.desk_views import (
 )
 from clinic.scheduling.forms import CancelForm, MoveForm, parse_instant, plausible_id
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.service import get_appointment, screening_is_current_for
+from clinic.scheduling.screenings import latest_screening, screening_is_current_for
+from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits
 from clinic.scheduling.status import AppointmentStatus
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from clinic.extensions import db
 from clinic.practice.models import Provider, Service
 from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.service import record_screening
+from clinic.scheduling.screenings import record_screening
 from tests.browser.test_patients_journey import sign_in
 from tests.service.conftest import STAFF, add_patient
 

@@ -12,13 +12,13 @@ from clinic.audit.models import AuditEntry
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.service import (
     BookingRequest,
     Clearance,
     book_appointment,
     cancel_appointment,
     change_status,
-    record_screening,
     reschedule_appointment,
 )
 from clinic.scheduling.status import AppointmentStatus

@@ -25,7 +25,8 @@ from clinic.plans.service import (
     status_of,
 )
 from clinic.scheduling.availability import AvailabilityQuery
-from clinic.scheduling.service import change_status, record_screening
+from clinic.scheduling.screenings import record_screening
+from clinic.scheduling.service import change_status
 from clinic.scheduling.status import AppointmentStatus
 from tests.service.conftest import NO, STAFF, World, local
 

@@ -23,7 +23,7 @@ from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageKind, MessageStatus
 from clinic.reminders.service import message_policy
 from clinic.reminders.transports import LogSmsTransport, SmtpSettings, SmtpTransport
-from clinic.scheduling.service import record_screening
+from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.status import AppointmentStatus
 from tests.service.conftest import NO, STAFF, World, local
 from tests.smtp import Inbox, free_port, smtp_server

@@ -116,7 +116,7 @@ def crowd(app: Flask, world: World, staff: dict[str, str]) -> tuple[list[int], l
     from clinic.accounts.models import User
     from clinic.accounts.service import issue_token
     from clinic.practice.models import Clinic
-    from clinic.scheduling.service import record_screening
+    from clinic.scheduling.screenings import record_screening
 
     now = datetime.now(UTC)
     with app.app_context():

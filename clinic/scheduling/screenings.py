@@ -1,0 +1,139 @@
+"""Screenings as the clinic keeps them: recorded from the answers (by the desk, or the
+patient in the portal), read back, and judged for a booking or a check-in through the pure
+rules of clinic.scheduling.screening."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from clinic.audit.service import Actor, record
+from clinic.clock import local_today
+from clinic.errors import NotFound, RuleBroken
+from clinic.extensions import db
+from clinic.patients.models import Patient
+from clinic.practice.models import Clinic
+from clinic.scheduling.models import Appointment, Screening
+from clinic.scheduling.screening import (
+    Contraindication,
+    IncompleteAnswers,
+    ScreeningPolicy,
+    judge_answers,
+    judge_microneedling,
+    screening_allows_check_in,
+    valid_until,
+)
+from clinic.scheduling.screening import Screening as ScreeningFacts
+
+
+def screening_policy(clinic: Clinic) -> ScreeningPolicy:
+    return ScreeningPolicy(
+        valid_months=clinic.screening_valid_months,
+        check_in_days=clinic.check_in_screening_days,
+        minimum_age=clinic.minimum_age,
+        sign_off_below_age=clinic.sign_off_below_age,
+    )
+
+
+def latest_screening(patient_id: int) -> Screening | None:
+    return db.session.scalar(
+        select(Screening)
+        .where(Screening.patient_id == patient_id)
+        .order_by(Screening.taken_at.desc(), Screening.id.desc())
+        .limit(1)
+    )
+
+
+def get_screening(screening_id: int) -> Screening:
+    screening = db.session.get(Screening, screening_id)
+    if screening is None:
+        raise NotFound(f"There is no screening {screening_id}.")
+    return screening
+
+
+def screening_facts(screening: Screening | None) -> ScreeningFacts | None:
+    if screening is None:
+        return None
+    return ScreeningFacts(
+        taken_on=screening.taken_on,
+        contraindications=frozenset(Contraindication(c) for c in screening.contraindications),
+    )
+
+
+def record_screening(
+    patient: Patient,
+    answers: Mapping[str, object],
+    *,
+    clinic: Clinic,
+    actor: Actor,
+    now: datetime,
+    appointment_id: int | None = None,
+) -> Screening:
+    try:
+        judgement = judge_answers(answers)
+    except IncompleteAnswers as refusal:
+        raise RuleBroken(
+            "Answer every screening question with yes or no.",
+            {f"answers.{key}": value for key, value in refusal.fields.items()},
+        ) from refusal
+    tz = ZoneInfo(clinic.timezone)
+    taken_on = local_today(tz, now)
+    screening = Screening(
+        patient_id=patient.id,
+        taken_at=now,
+        taken_on=taken_on,
+        answers={
+            code: bool(answers[code]) for code in sorted(answers) if isinstance(answers[code], bool)
+        },
+        eligible=judgement.eligible,
+        contraindications=[code.value for code in judgement.contraindications],
+        valid_until=valid_until(taken_on, screening_policy(clinic)),
+        recorded_by_label=actor.label,
+        appointment_id=appointment_id,
+    )
+    db.session.add(screening)
+    db.session.flush()
+    record(
+        actor,
+        "screen",
+        "patient",
+        patient.id,
+        f"Recorded a screening for patient #{patient.id}: "
+        f"{'eligible' if judgement.eligible else 'not eligible'}",
+        now=now,
+    )
+    return screening
+
+
+def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str | None:
+    """Why the patient's latest screening does not allow checking this microneedling visit
+    in, or None. It must be fresh (taken in the days before the visit: health changes) and
+    its answers must still allow the treatment: a new cold sore, sunburn or pregnancy
+    found on arrival stops it (a clinician's clearance for the visit lifts sign-off items
+    only, never an absolute contraindication)."""
+    screening = latest_screening(appointment.patient_id)
+    visit_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    policy = screening_policy(clinic)
+    if not screening_allows_check_in(screening.taken_on if screening else None, visit_on, policy):
+        return (
+            "The patient must answer the screening questions again before microneedling; "
+            "the last screening is too old or missing."
+        )
+    verdict = judge_microneedling(
+        screening=screening_facts(screening),
+        born_on=appointment.patient.date_of_birth,
+        visit_on=visit_on,
+        is_cleared=bool(appointment.clearance_reason),
+        policy=policy,
+    )
+    if verdict.allowed:
+        return None
+    return "Not today: " + " ".join(verdict.reasons)
+
+
+def screening_is_current_for(appointment: Appointment, clinic: Clinic) -> bool:
+    """Whether the patient's latest screening allows checking this visit in."""
+    return check_in_screening_problem(appointment, clinic) is None
