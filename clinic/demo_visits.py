@@ -33,7 +33,7 @@ from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import latest_screening, record_screening
 from clinic.scheduling.status import AppointmentStatus
 
-DESK = Actor(label="Riley Chen (front_desk)")
+DESK = Actor(label="Riley Chen (front desk)")
 NO = {code.value: False for code in Contraindication}
 PAST_DAYS = 60
 FUTURE_DAYS = 14

@@ -90,12 +90,25 @@ _NAMED_BY: dict[str, tuple[Callable[[], Select[*tuple[Any, ...]]], Callable[...,
 }
 
 
+def _referenced(key: str, value: Any) -> tuple[str, list[int]] | None:
+    """The record type and ids a change refers to by id ("provider_id": 3, or [3, 4])."""
+    entity = key.removesuffix("_id")
+    if entity == key or entity not in _NAMED_BY:
+        return None
+    values = value if isinstance(value, list) else [value]
+    return entity, [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
 def record_names(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], str]:
-    """The name of each record the entries are about, one query per record type."""
+    """The name of each record the entries are about or refer to in their changes, one
+    query per record type."""
     wanted: dict[str, set[int]] = {}
     for entry in entries:
         if entry.entity in _NAMED_BY and entry.entity_id is not None:
             wanted.setdefault(entry.entity, set()).add(entry.entity_id)
+        for key, value in entry.changes.items():
+            if (reference := _referenced(key, value)) is not None:
+                wanted.setdefault(reference[0], set()).update(reference[1])
     names: dict[tuple[str, int], str] = {}
     for entity, ids in wanted.items():
         rows, words = _NAMED_BY[entity]
@@ -104,6 +117,19 @@ def record_names(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], str]:
         for record_id, *columns in db.session.execute(query.where(key_column.in_(ids))):
             names[entity, record_id] = words(*columns)
     return names
+
+
+def readable_change(key: str, value: Any, names: dict[tuple[str, int], str]) -> str:
+    """A recorded change as people read it, a record's id as its name ("room: Rose → Sage")."""
+    reference = _referenced(key, value)
+    if reference is None:
+        return audit_value(value)
+    entity = reference[0]
+
+    def named(item: Any) -> Any:
+        return names.get((entity, item), f"#{item}") if isinstance(item, int) else item
+
+    return audit_value([named(v) for v in value] if isinstance(value, list) else named(value))
 
 
 @bp.app_template_filter("audit_record_url")
@@ -117,7 +143,6 @@ def audit_record_url(entry: AuditEntry) -> str | None:
     return url_for(endpoint, **values)
 
 
-@bp.app_template_filter("audit_value")
 def audit_value(value: Any) -> str:
     """A recorded value as people read it: a change as "old → new", an instant in the
     clinic's local time, yes/no, and a dash for nothing."""
@@ -137,7 +162,6 @@ def audit_value(value: Any) -> str:
     return str(value)
 
 
-@bp.app_template_filter("audit_key")
 def audit_key(key: str) -> str:
     """A recorded field's name in words: "provider_id" reads "provider"."""
     return key.removesuffix("_id").replace("_", " ")
@@ -155,6 +179,8 @@ def log() -> Any:
         "audit/log.html",
         entries=entries,
         names=record_names(entries),
+        audit_key=audit_key,
+        readable_change=readable_change,
         entity=entity or "",
         older=older,
         record_types=RECORD_TYPES,

@@ -792,5 +792,8 @@ def test_the_audit_log_filters_by_record_type_and_names_and_links_the_record(
     assert '<option value="appointment" selected>Visits</option>' in page
     visit_link = f'<a href="/visits/{visit["id"]}">Maya Test, {day:%a %-d %b %Y}, 10:00</a>'
     assert visit_link in page
+    # The ids in its changes read as names too.
+    assert "<strong>room</strong>: Rose</div>" in page
+    assert "<strong>provider</strong>: Ana</div>" in page
     empty = admin.get("/admin/audit?entity=room").get_data(as_text=True)
     assert "No entries for rooms." in empty
