@@ -15,9 +15,11 @@ from clinic.clock import utcnow
 from clinic.errors import ClinicError
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.portal.dates import portal_date
 from clinic.portal.rules import PortalPolicy, session_expired
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+bp.add_app_template_filter(portal_date, "portal_date")
 
 PATIENT_KEY = "portal_patient_id"
 SEEN_KEY = "portal_seen_at"

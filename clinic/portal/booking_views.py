@@ -20,10 +20,12 @@ from clinic.clock import local_today, utcnow
 from clinic.errors import ClinicError, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit, cancel_visit, move_visit
+from clinic.patients.models import Patient
 from clinic.plans.models import PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import results_check_in_window, status_of
 from clinic.portal.blueprint import bp, current_patient
+from clinic.portal.dates import DateStyle, readable_date
 from clinic.portal.picker import (
     Picked,
     Target,
@@ -33,7 +35,7 @@ from clinic.portal.picker import (
     read_pick,
     search_days,
 )
-from clinic.portal.rules import CANCEL_REASONS, may_change
+from clinic.portal.rules import CANCEL_REASONS, confirmation_note, may_change
 from clinic.portal.service import (
     current_plan,
     get_own_session,
@@ -41,14 +43,25 @@ from clinic.portal.service import (
     plan_view,
     portal_actor,
     preferred_service,
+    services_for_indications,
     services_of_kind,
 )
+from clinic.portal.setup_notice import find_setup_notices
 from clinic.practice.models import Service, ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
 
 TAKEN = "Someone has just taken that time. Please choose another."
+
+
+def _what_she_hears(patient: Patient, *, moved: bool) -> str:
+    """The confirmation is queued, not sent (quiet hours may hold it): say what will come."""
+    return confirmation_note(
+        by_email=bool(patient.email and patient.email_consent),
+        by_text=bool(patient.phone and patient.sms_consent),
+        moved=moved,
+    )
 
 
 def _picked_service(services: list[Service]) -> Service:
@@ -63,7 +76,12 @@ def _picked_service(services: list[Service]) -> Service:
 def _check_window(target: Target, picked: Picked, tz: ZoneInfo) -> None:
     day = picked.starts_at.astimezone(tz).date()
     if not target.window_start <= day <= target.window_end:
-        message = f"Choose a day from {target.window_start:%-d %B} to {target.window_end:%-d %B}."
+        today = local_today(tz, utcnow())
+        first, last = (
+            readable_date(on, today=today, tz=tz, style=DateStyle.DAY)
+            for on in (target.window_start, target.window_end)
+        )
+        message = f"Choose a day from {first} to {last}."
         raise RuleBroken(message, {"start": message})
 
 
@@ -76,7 +94,8 @@ def _picker(
     day_asked: date | None = None,
 ) -> Any:
     """The day strip and the day's free times; moving, her current visit's day is in the
-    strip (even with no other time free that day) and opens first."""
+    strip (even with no other time free that day) and opens first, unless the clinic's
+    setup no longer allows her visit and nothing else is free that day (a closure)."""
     clinic = get_clinic()
     tz = ZoneInfo(clinic.timezone)
     now = utcnow()
@@ -85,7 +104,10 @@ def _picker(
     if target.current is not None:
         current_on = target.current.starts_at.astimezone(tz).date()
         searched = search_days(target, local_today(tz, now))
-        if searched is not None and searched[0] <= current_on <= searched[1]:
+        misfit = target.current.id in find_setup_notices([target.current], clinic, now)
+        if misfit and current_on not in choices:
+            current_on = None  # a day she cannot come (closed, say): open on a free one
+        elif searched is not None and searched[0] <= current_on <= searched[1]:
             choices.setdefault(current_on, [])
     days = sorted(choices)
     asked = day_asked.isoformat() if day_asked else request.args.get("day", "")
@@ -151,7 +173,9 @@ def _session_target(session_id: int) -> Target:
         SessionStatus.DUE,
     ):
         raise RuleBroken(f"Session {session.number} cannot be booked here; please call the clinic.")
-    services = services_of_kind(ServiceKind.MICRONEEDLING)
+    services = services_for_indications(
+        services_of_kind(ServiceKind.MICRONEEDLING), session.plan.indications
+    )
     return Target(
         f"Book session {session.number} of {len(session.plan.sessions)}",
         session.window_start,
@@ -203,7 +227,7 @@ def _book(target: Target, action: str) -> Any:
     except ClinicError as refusal:
         return _refused(target, action, refusal, picked)
     db.session.commit()
-    flash("Your visit is booked. We have sent you the details.", "success")
+    flash(f"Your visit is booked. {_what_she_hears(patient, moved=False)}", "success")
     return redirect(url_for("portal.visit", appointment_id=visit.id))
 
 
@@ -288,7 +312,7 @@ def reschedule(appointment_id: int) -> Any:
     except ClinicError as refusal:
         return _refused(target, action, refusal, picked)
     db.session.commit()
-    flash("Your visit has moved. We have sent you the new time.", "success")
+    flash(f"Your visit has moved. {_what_she_hears(visit.patient, moved=True)}", "success")
     return redirect(url_for("portal.visit", appointment_id=visit.id))
 
 

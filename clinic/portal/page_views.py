@@ -15,7 +15,7 @@ from clinic.plans.rules import SessionStatus
 from clinic.portal.access import active_feed, create_feed, patient_for_feed, revoke_feeds
 from clinic.portal.blueprint import bp, current_patient
 from clinic.portal.calendar import visits_calendar
-from clinic.portal.rules import AFTERCARE, PREPARATION, may_change
+from clinic.portal.rules import AFTERCARE, PREPARATION, may_change, preparation_is_near
 from clinic.portal.service import (
     book_again,
     current_plan,
@@ -28,6 +28,7 @@ from clinic.portal.service import (
     upcoming_visits,
     update_consent,
 )
+from clinic.portal.setup_notice import find_setup_notices
 from clinic.portal.timeline import TimelineRow, plan_timeline
 from clinic.practice.models import ServiceKind
 from clinic.practice.service import get_clinic
@@ -49,14 +50,21 @@ def home() -> Any:
     patient = current_patient()
     clinic = get_clinic()
     now = utcnow()
-    today = local_today(ZoneInfo(clinic.timezone), now)
+    tz = ZoneInfo(clinic.timezone)
+    today = local_today(tz, now)
     upcoming = upcoming_visits(patient.id, now)
     plan = current_plan(patient.id)
     view = plan_view(plan, clinic=clinic, today=today) if plan else None
+    next_visit = upcoming[0] if upcoming else None
     return render_template(
         "portal/home.html",
-        next_visit=upcoming[0] if upcoming else None,
+        next_visit=next_visit,
         later=upcoming[1:4],
+        notices=find_setup_notices(upcoming[:4], clinic, now),
+        may_move_next=next_visit is not None
+        and may_change(next_visit.starts_at, now, clinic.late_cancel_hours),
+        preparation_open=next_visit is not None
+        and preparation_is_near(next_visit.starts_at, today, tz, clinic.preparation_days_before),
         view=view,
         todo=things_to_do(patient, upcoming, view, clinic=clinic, now=now),
         preparation=PREPARATION,
@@ -118,6 +126,7 @@ def visit(appointment_id: int) -> Any:
         is_microneedling=found.service.kind is ServiceKind.MICRONEEDLING,
         may_change=is_upcoming and may_change(found.starts_at, now, clinic.late_cancel_hours),
         cancel_hours=clinic.late_cancel_hours,
+        notice=find_setup_notices([found], clinic, now).get(found.id),
         preparation=PREPARATION,
         aftercare=AFTERCARE,
     )

@@ -7,7 +7,8 @@ here reads the clock or the configuration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from clinic.accounts.rules import retry_after
 
@@ -57,6 +58,15 @@ def may_change(starts_at: datetime, now: datetime, late_cancel_hours: int) -> bo
     """She may move or cancel a visit herself until `late_cancel_hours` before it; later,
     the clinic wants a call (the slot is hard to fill at short notice)."""
     return starts_at - now >= timedelta(hours=late_cancel_hours)
+
+
+def preparation_is_near(
+    starts_at: datetime, today: date, tz: ZoneInfo, preparation_days_before: int
+) -> bool:
+    """Whether preparation has begun: the visit is at most `preparation_days_before`
+    clinic-local days away (the preparation message goes then, DOMAIN.md), so the home
+    page shows the steps open instead of folded away."""
+    return (starts_at.astimezone(tz).date() - today).days <= preparation_days_before
 
 
 PREPARATION = (
@@ -121,3 +131,28 @@ CANCEL_REASONS = (
     "I want to think about it",
     "Something else",
 )
+
+
+def confirmation_note(*, by_email: bool, by_text: bool, moved: bool) -> str:
+    """What she will hear from us after booking (or moving) a visit, and nothing more.
+
+    The confirmation is only queued with the booking; the dispatcher sends it after the
+    commit, at 08:00 when it falls in the quiet hours, and judges consent then. So the page
+    says what will come, by the channels she allows (`by_email`, `by_text`), never that
+    anything was sent."""
+    if moved:
+        by_mail, by_sms = "the new time", "the new time"
+    else:
+        by_mail, by_sms = "the details", "a confirmation"
+    if by_email and by_text:
+        if moved:
+            return "We will email and text you the new time."
+        return f"We will email you {by_mail} and text you {by_sms}."
+    if by_email:
+        return f"We will email you {by_mail}."
+    if by_text:
+        return f"We will text you {by_sms}."
+    return (
+        "You chose not to get emails or texts from us, so none will come about it: "
+        "you can always see it here, under Visits."
+    )

@@ -24,6 +24,7 @@ from clinic.plans.service import (
     results_check_in_window,
     status_of,
 )
+from clinic.portal.dates import DateStyle, readable_date
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageStatus
@@ -109,6 +110,11 @@ class PlanView:
         return sum(1 for s in self.sessions if s.status is SessionStatus.DONE)
 
     @property
+    def booked(self) -> int:
+        """Sessions with a visit booked and yet to happen: not done, and never drawn so."""
+        return sum(1 for s in self.sessions if s.status is SessionStatus.BOOKED)
+
+    @property
     def total(self) -> int:
         return len(self.sessions)
 
@@ -187,7 +193,8 @@ def things_to_do(
         if soon and not fresh:
             todo.append(
                 ToDo(
-                    f"Answer the health questions before your visit on {visit_on:%A %-d %B}.",
+                    "Answer the health questions before your visit on "
+                    f"{readable_date(visit_on, today=today, tz=tz)}.",
                     "portal.screening",
                     {"appointment_id": visit.id},
                     "Answer the questions",
@@ -197,8 +204,8 @@ def things_to_do(
         s = view.next_to_book.session
         todo.append(
             ToDo(
-                f"Book session {s.number}: any day from {s.window_start:%-d %B} to "
-                f"{s.window_end:%-d %B}.",
+                f"Book session {s.number}: any day from {_day(s.window_start, today, tz)} to "
+                f"{_day(s.window_end, today, tz)}.",
                 "portal.book_session",
                 {"session_id": s.id},
                 f"Book session {s.number}",
@@ -207,14 +214,18 @@ def things_to_do(
     if view is not None and view.results_bookable:
         todo.append(
             ToDo(
-                f"Book your results check-in: any day from {view.results_start:%-d %B} to "
-                f"{view.results_end:%-d %B}.",
+                "Book your results check-in: any day from "
+                f"{_day(view.results_start, today, tz)} to {_day(view.results_end, today, tz)}.",
                 "portal.book_results",
                 {},
                 "Book the check-in",
             )
         )
     return todo
+
+
+def _day(day: date, today: date, tz: ZoneInfo) -> str:
+    return readable_date(day, today=today, tz=tz, style=DateStyle.DAY)
 
 
 def book_again(visit: Appointment, *, clinic: Clinic, today: date) -> ToDo | None:
@@ -224,23 +235,25 @@ def book_again(visit: Appointment, *, clinic: Clinic, today: date) -> ToDo | Non
     plan, or its window has closed): the page gives the clinic's number instead."""
     if visit.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         return None
+    tz = ZoneInfo(clinic.timezone)
     session = db.session.scalar(
         select(PlannedSession).where(PlannedSession.appointment_id == visit.id)
     )
     if session is not None and (
         session.plan.status is PlanStatus.ACTIVE and status_of(session, today) is SessionStatus.DUE
     ):
-        return _book_session_again(session, visit)
+        return _book_session_again(session, visit, today=today, tz=tz)
     plan = current_plan(visit.patient_id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:
         return None
     view = plan_view(plan, clinic=clinic, today=today)
     if visit.service.kind is ServiceKind.MICRONEEDLING and view.next_to_book is not None:
-        return _book_session_again(view.next_to_book.session, visit)
+        return _book_session_again(view.next_to_book.session, visit, today=today, tz=tz)
     if visit.service.kind is ServiceKind.RESULTS_CHECK_IN and view.results_bookable:
         return ToDo(
-            f"Book your results check-in again: any day from {view.results_start:%A %-d %B} "
-            f"to {view.results_end:%A %-d %B}.",
+            "Book your results check-in again: any day from "
+            f"{readable_date(view.results_start, today=today, tz=tz)} "
+            f"to {readable_date(view.results_end, today=today, tz=tz)}.",
             "portal.book_results",
             {"service_id": visit.service_id},
             "Book again",
@@ -248,11 +261,14 @@ def book_again(visit: Appointment, *, clinic: Clinic, today: date) -> ToDo | Non
     return None
 
 
-def _book_session_again(session: PlannedSession, visit: Appointment) -> ToDo:
+def _book_session_again(
+    session: PlannedSession, visit: Appointment, *, today: date, tz: ZoneInfo
+) -> ToDo:
     again = session.appointment_id == visit.id
     return ToDo(
         f"Book session {session.number}{' again' if again else ''}: any day from "
-        f"{session.window_start:%A %-d %B} to {session.window_end:%A %-d %B}.",
+        f"{readable_date(session.window_start, today=today, tz=tz)} to "
+        f"{readable_date(session.window_end, today=today, tz=tz)}.",
         "portal.book_session",
         {"session_id": session.id, "service_id": visit.service_id},
         "Book again" if again else f"Book session {session.number}",
@@ -267,6 +283,19 @@ def services_of_kind(kind: ServiceKind) -> list[Service]:
             .order_by(Service.name, Service.id)
         )
     )
+
+
+def services_for_indications(services: list[Service], indications: list[str]) -> list[Service]:
+    """The services fit for a plan's indications: those treating the most of them (each
+    service lists the indications it treats). A face plan (acne scars, fine lines) gets the
+    face services, not the body one that treats acne scars alone; a plan for stretch marks
+    and fine lines gets both areas; when no service names any of them, all are offered."""
+    wanted = set(indications)
+    covered = {s.id: len(wanted & set(s.indications or [])) for s in services}
+    best = max(covered.values(), default=0)
+    if best == 0:
+        return services
+    return [s for s in services if covered[s.id] == best]
 
 
 def preferred_service(patient_id: int, services: list[Service]) -> Service | None:
