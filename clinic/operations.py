@@ -8,8 +8,9 @@ function here runs all of it in the caller's transaction; the caller commits onc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -177,14 +178,29 @@ def find_open_times(
     if patient is None or query.service.kind is not ServiceKind.MICRONEEDLING:
         return slots
     tz = ZoneInfo(clinic.timezone)
+    allows = session_day_rule(
+        patient, clinic=clinic, planned_session=planned_session, ignore=query.ignore_appointment_id
+    )
+    return [slot for slot in slots if allows(slot.start_utc.astimezone(tz).date())]
+
+
+def session_day_rule(
+    patient: Patient,
+    *,
+    clinic: Clinic,
+    planned_session: PlannedSession | None = None,
+    ignore: int | None = None,
+) -> Callable[[date], bool]:
+    """Whether the plan's rules let the patient have a microneedling session on a day:
+    inside the planned session's window (when booking one), and no gap or cap problem.
+    find_open_times filters its slots by this; a page finds the earliest allowed day by it."""
     others, plan_year = _spacing_inputs(
-        patient, find_open_plan(patient.id), tz, ignore=query.ignore_appointment_id
+        patient, find_open_plan(patient.id), ZoneInfo(clinic.timezone), ignore=ignore
     )
     policy = plan_policy(clinic)
     allowed: dict[date, bool] = {}
 
-    def fits(slot: Slot) -> bool:
-        day = slot.start_utc.astimezone(tz).date()
+    def allows(day: date) -> bool:
         if planned_session is not None and not (
             planned_session.window_start <= day <= planned_session.window_end
         ):
@@ -193,7 +209,32 @@ def find_open_times(
             allowed[day] = not spacing_problems(day, others, plan=plan_year, policy=policy)
         return allowed[day]
 
-    return [slot for slot in slots if fits(slot)]
+    return allows
+
+
+# The gap and the cap free a day within a year or two of the visits she already has.
+EARLIEST_SESSION_REACH_DAYS = 3 * 366
+
+
+def earliest_session_day(
+    patient: Patient,
+    from_on: date,
+    *,
+    clinic: Clinic,
+    planned_session: PlannedSession | None = None,
+) -> date | None:
+    """The first day from `from_on` on which session_day_rule allows a session (None if
+    none does within reach, or within the planned session's window)."""
+    allows = session_day_rule(patient, clinic=clinic, planned_session=planned_session)
+    last_on = from_on + timedelta(days=EARLIEST_SESSION_REACH_DAYS)
+    if planned_session is not None:
+        last_on = min(last_on, planned_session.window_end)
+    day = from_on
+    while day <= last_on:
+        if allows(day):
+            return day
+        day += timedelta(days=1)
+    return None
 
 
 def spacing_reasons(patient: Patient, visit_on: date, *, clinic: Clinic) -> list[str]:

@@ -8,7 +8,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from werkzeug.routing import IntegerConverter
+from wtforms import Form
 
 from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
 from clinic.errors import BadRequest, register_error_handlers
@@ -110,6 +113,7 @@ def install_web(app: Flask) -> None:
             "ADMIN_ONLY": ADMIN_ONLY,
         }
 
+    app.jinja_env.globals["page_has_form_errors"] = page_has_form_errors
     app.jinja_env.filters["local"] = local_datetime
     app.jinja_env.filters["day"] = long_day
     app.jinja_env.filters["money"] = money
@@ -120,6 +124,13 @@ def local_datetime(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M") -> 
     if value is None:
         return ""
     return value.astimezone(clinic_zone()).strftime(fmt)
+
+
+@pass_context
+def page_has_form_errors(context: Context) -> bool:
+    """Whether a form on the page came back with errors: the page's title then starts with
+    "Error: ", so that a screen reader says so first (templates/base.html)."""
+    return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
 
 
 def long_day(value: date | None) -> str:

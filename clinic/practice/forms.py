@@ -32,7 +32,7 @@ from clinic.web import FIRST_YEAR, LAST_YEAR, is_sane_date
 
 WHOLE = "Enter a whole number."
 A_TIME = "Enter a time as HH:MM, for example 09:30."
-A_DATE = "Enter a date as YYYY-MM-DD."
+A_DATE = "Choose a date."
 
 
 def _whole(label: str, hint: str) -> IntegerField:

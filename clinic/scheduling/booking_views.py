@@ -1,10 +1,11 @@
-""" "Find a slot" and booking: the free times for a service, one click to book one for a
-patient, and the booking form that re-checks and explains any refusal."""
+"""Booking: the free times as slot buttons (the finder's and the move page's), one click
+to book one for a patient, and the booking form that re-checks and explains any refusal.
+"Find a slot" itself is in finder_views."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,32 +14,20 @@ from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
-from clinic.clock import local_today, utcnow
+from clinic.clock import utcnow
 from clinic.errors import Conflict, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
-from clinic.operations import VisitRequest, book_visit, find_open_times, spacing_reasons
+from clinic.operations import VisitRequest, book_visit
 from clinic.patients.models import Patient
-from clinic.patients.service import get_patient, search_patients
-from clinic.practice.models import Provider, Service, ServiceKind
+from clinic.patients.service import get_patient
+from clinic.practice.models import Provider
 from clinic.practice.service import get_clinic, list_providers, list_services
-from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.desk_views import ConflictNote, bp, conflict_notes, put_refusal
-from clinic.scheduling.forms import (
-    BookForm,
-    FinderForm,
-    MoveForm,
-    local_instant,
-    parse_instant,
-    plausible_id,
-)
-from clinic.scheduling.patient_views import patient_visits
-from clinic.scheduling.screening import judge_microneedling
-from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
+from clinic.scheduling.forms import BookForm, MoveForm, local_instant, parse_instant, plausible_id
 from clinic.scheduling.service import Clearance
 from clinic.scheduling.slots import Slot
+from clinic.web import id_arg
 
-DEFAULT_DAYS = 14
-LONGEST_SEARCH_DAYS = 62
 REFUSAL_TARGETS = {"start": "at_time", "room_id": "at_time"}
 
 
@@ -81,91 +70,6 @@ def slot_days(
     return [SlotDay(on, choices) for on, choices in days.items()]
 
 
-def read_finder(
-    form: FinderForm, services: list[Service], providers: list[Provider], today: date
-) -> tuple[Service | None, date, date]:
-    """The finder's service and date range, with defaults (the first service, the next 14
-    days); a bad range is a field error."""
-    form.service_id.choices = [SelectChoice(s.id, s.name) for s in services]
-    form.provider_id.choices = [SelectChoice(0, "Any provider")] + [
-        SelectChoice(p.id, p.name) for p in providers
-    ]
-    if not request.args.get("service_id") and services:
-        form.service_id.data = services[0].id
-    if not request.args.get("provider_id"):
-        form.provider_id.data = 0
-    ok = form.validate() if "service_id" in request.args else True  # a search was sent
-    from_on = form.from_on.data or today
-    to_on = form.to_on.data or from_on + timedelta(days=DEFAULT_DAYS - 1)
-    form.from_on.data, form.to_on.data = from_on, to_on
-    if to_on < from_on:
-        form.to_on.errors = [*form.to_on.errors, "The end comes before the start."]
-    elif (to_on - from_on).days >= LONGEST_SEARCH_DAYS:
-        form.to_on.errors = [*form.to_on.errors, f"Search at most {LONGEST_SEARCH_DAYS} days."]
-    service = next((s for s in services if s.id == form.service_id.data), None)
-    if not ok or form.to_on.errors or form.from_on.errors:
-        return None, from_on, to_on
-    return service, from_on, to_on
-
-
-def sign_off_reasons(patient: Patient, service: Service, on: date, clinic: Any) -> list[str]:
-    """Why the patient may not book microneedling on `on` without a clinician, if anything."""
-    if service.kind is not ServiceKind.MICRONEEDLING:
-        return []
-    verdict = judge_microneedling(
-        screening=screening_facts(latest_screening(patient.id)),
-        born_on=patient.date_of_birth,
-        visit_on=on,
-        is_cleared=False,
-        policy=screening_policy(clinic),
-    )
-    return list(verdict.reasons)
-
-
-@bp.get("/book")
-@login_required
-@require_role(*ALL_STAFF)
-def find_slot() -> Any:
-    clinic, now = get_clinic(), utcnow()
-    tz = ZoneInfo(clinic.timezone)
-    today = local_today(tz, now)
-    services, providers = list_services(), list_providers()
-    form = FinderForm(request.args)
-    service, from_on, to_on = read_finder(form, services, providers, today)
-    patient = _find_patient(form.patient_id.data)
-    query = (form.q.data or "").strip()
-    matches = search_patients(query) if query and patient is None else []
-    days: list[SlotDay] = []
-    reasons: list[str] = []  # screening or age: a screening or a sign-off can help
-    spacing: list[str] = []  # the gap and the yearly cap: only later dates can
-    if service is not None:
-        provider_id = form.provider_id.data or None
-        slots = find_open_times(
-            AvailabilityQuery(service, from_on, to_on, provider_id, patient),
-            clinic=clinic,
-            now=now,
-        )
-        days = slot_days(slots, providers, tz, one_per_start=provider_id is None)
-        if patient is not None:
-            reasons = sign_off_reasons(patient, service, max(from_on, today), clinic)
-            if not slots and service.kind is ServiceKind.MICRONEEDLING:
-                # The gap and the yearly cap explain an empty search as often as the diary.
-                spacing = spacing_reasons(patient, max(from_on, today), clinic=clinic)
-    return render_template(
-        "desk/find.html",
-        form=form,
-        service=service,
-        patient=patient,
-        info=patient_visits(patient) if patient is not None else None,
-        query=query,
-        matches=matches,
-        days=days,
-        reasons=reasons,
-        spacing=spacing,
-        can_sign_off=may(CLINICAL),
-    )
-
-
 @bp.route("/book/time", methods=["GET"])
 @login_required
 @require_role(*ALL_STAFF)
@@ -173,8 +77,14 @@ def book_at_time() -> Any:
     """The booking form with a typed date and time (also where refusals are explained)."""
     form = BookForm(formdata=request.args)
     _book_choices(form)
-    patient = _find_patient(form.patient_id.data)
-    return render_template("desk/book.html", form=form, patient=patient, notes=[])
+    patient = find_patient(form.patient_id.data)
+    return render_template(
+        "desk/book.html",
+        form=form,
+        patient=patient,
+        notes=[],
+        planned_session_id=id_arg("session_id"),
+    )
 
 
 @bp.post("/book")
@@ -188,7 +98,8 @@ def book() -> Any:
     reason = (form.clearance_reason.data or "").strip()
     if reason and not may(CLINICAL):
         raise Forbidden("Only a clinician or an admin may sign off a visit.")
-    patient = _find_patient(form.patient_id.data)
+    patient = find_patient(form.patient_id.data)
+    planned_session_id = plausible_id(request.form.get("planned_session_id"))
     notes: list[ConflictNote] = []
     status = 422
     if form.validate_on_submit():
@@ -199,6 +110,7 @@ def book() -> Any:
                 service_id=form.service_id.data,
                 starts_at=starts_at,
                 provider_id=provider_id,
+                planned_session_id=planned_session_id,
                 clearance=Clearance(reason, actor()) if reason else None,
             )
             try:
@@ -218,7 +130,13 @@ def book() -> Any:
                 return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
     elif form.patient_id.errors:
         form.form_errors.extend(form.patient_id.errors)
-    return render_template("desk/book.html", form=form, patient=patient, notes=notes), status
+    return render_template(
+        "desk/book.html",
+        form=form,
+        patient=patient,
+        notes=notes,
+        planned_session_id=planned_session_id,
+    ), status
 
 
 def read_when(form: BookForm | MoveForm, tz: ZoneInfo) -> tuple[datetime | None, int | None]:
@@ -254,7 +172,7 @@ def _book_choices(form: BookForm) -> None:
     ]
 
 
-def _find_patient(patient_id: int | None) -> Patient | None:
+def find_patient(patient_id: int | None) -> Patient | None:
     known = plausible_id(patient_id)
     if known is None:
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from clinic.scheduling import (  # noqa: F401  (each registers its pages on bp)
     booking_views,
     calendar_views,
+    finder_views,
     patient_views,
     visit_views,
 )

@@ -1,5 +1,6 @@
 """One visit: its details, history and screening state; moving it (the same finder, with
-its own time offered again) and cancelling it with a reason."""
+its own time offered again), cancelling it with a reason, and booking it again once
+cancelled or missed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from clinic.accounts.access import ALL_STAFF, actor, require_role
 from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
+from clinic.plans.models import PlanStatus
+from clinic.plans.rules import SessionStatus
+from clinic.plans.service import find_open_plan, status_of
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
 from clinic.scheduling.availability import AvailabilityQuery, load_setup
@@ -26,6 +30,7 @@ from clinic.scheduling.desk_views import (
     ConflictNote,
     bp,
     conflict_notes,
+    earliest_bookable_day,
     parse_day,
     put_refusal,
 )
@@ -93,7 +98,36 @@ def _render_visit(
         can_cancel=appointment.status is AppointmentStatus.BOOKED,
         can_move=appointment.status is AppointmentStatus.BOOKED,
         misfit=_setup_misfit(appointment, clinic, utcnow()),
+        book_again_url=_book_again_url(appointment, clinic, utcnow()),
     ), status
+
+
+def _book_again_url(appointment: Appointment, clinic: Clinic, now: datetime) -> str | None:
+    """For a cancelled visit or a no-show: "Find a slot" for the same patient and service,
+    with the plan's session when the visit held one that is due again."""
+    if appointment.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
+        return None
+    service_id = appointment.service_id if appointment.service.is_active else None
+    session_id = None
+    plan = find_open_plan(appointment.patient_id)
+    is_microneedling = appointment.service.kind is ServiceKind.MICRONEEDLING
+    if plan is not None and plan.status is PlanStatus.ACTIVE and is_microneedling:
+        today = local_today(ZoneInfo(clinic.timezone), now)
+        session_id = next(
+            (
+                session.id
+                for session in plan.sessions
+                if session.appointment_id == appointment.id
+                and status_of(session, today) is SessionStatus.DUE
+            ),
+            None,
+        )
+    return url_for(
+        "desk.find_slot",
+        patient_id=appointment.patient_id,
+        service_id=service_id,
+        session_id=session_id,
+    )
 
 
 def _setup_misfit(appointment: Appointment, clinic: Clinic, now: datetime) -> tuple[str, ...]:
@@ -180,11 +214,16 @@ def move_visit(appointment_id: int) -> Any:
                     )
                     return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
         appointment = get_appointment(appointment_id)
-    today = local_today(tz, now)
+    # From the first day that can still be booked, not from around the visit's own day:
+    # a patient who calls to move a visit usually wants the soonest time.
+    first_day = earliest_bookable_day(clinic, now)
     visit_on = appointment.starts_at.astimezone(tz).date()
-    from_on = parse_day(request.args.get("from_on"), max(today, visit_on - timedelta(days=3)))
+    from_on = parse_day(request.args.get("from_on"), first_day)
     to_on = parse_day(request.args.get("to_on"), from_on + timedelta(days=MOVE_DAYS - 1))
     to_on = min(max(to_on, from_on), from_on + timedelta(days=61))
+    # A visit beyond these days: a link to the times around it (its own time is marked).
+    around_on = max(first_day, visit_on - timedelta(days=3))
+    around_visit = around_on if not from_on <= visit_on <= to_on else None
     if "provider_id" in request.args:  # 0 means any provider
         search_provider = plausible_id(request.args.get("provider_id"))
     else:
@@ -217,4 +256,5 @@ def move_visit(appointment_id: int) -> Any:
         to_on=to_on,
         search_provider=search_provider,
         provider_left=provider_left,
+        around_visit=around_visit,
     ), status

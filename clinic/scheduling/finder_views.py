@@ -1,0 +1,264 @@
+""" "Find a slot": the free times for a service and, for a patient, only those she could
+book; why a search came back empty (screening, age, or the plan's gap, cap and window,
+with the earliest day the plan allows) and what to do about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from flask import render_template, request, url_for
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from clinic.accounts.access import ALL_STAFF, CLINICAL, may, require_role
+from clinic.clock import local_today, utcnow
+from clinic.errors import NotFound
+from clinic.operations import earliest_session_day, find_open_times, spacing_reasons
+from clinic.patients.models import Patient
+from clinic.patients.service import search_patients
+from clinic.plans.models import PlannedSession, PlanStatus
+from clinic.plans.rules import SessionStatus, long_day
+from clinic.plans.service import find_open_plan, get_session, status_of
+from clinic.practice.models import Clinic, Provider, Service, ServiceKind
+from clinic.practice.service import get_clinic, list_providers, list_services
+from clinic.scheduling.availability import AvailabilityQuery, list_patient_visits
+from clinic.scheduling.booking_views import SlotDay, find_patient, slot_days
+from clinic.scheduling.desk_views import bp, earliest_bookable_day
+from clinic.scheduling.forms import FinderForm
+from clinic.scheduling.patient_views import patient_visits
+from clinic.scheduling.screening import judge_microneedling
+from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
+from clinic.web import id_arg
+
+DEFAULT_DAYS = 14
+DEFAULT_SPAN = timedelta(days=DEFAULT_DAYS - 1)  # from the first day to the last
+LONGEST_SEARCH_DAYS = 62
+
+
+def read_finder(
+    form: FinderForm,
+    services: list[Service],
+    providers: list[Provider],
+    *,
+    default_service: Service | None,
+    default_days: tuple[date, date],
+) -> tuple[Service | None, date, date]:
+    """The finder's service and date range, with defaults (`default_service`, the days of
+    `default_days`; a start typed alone gets 14 days); a bad range is a field error."""
+    form.service_id.choices = [SelectChoice(s.id, s.name) for s in services]
+    form.provider_id.choices = [SelectChoice(0, "Any provider")] + [
+        SelectChoice(p.id, p.name) for p in providers
+    ]
+    if not request.args.get("service_id") and default_service is not None:
+        form.service_id.data = default_service.id
+    if not request.args.get("provider_id"):
+        form.provider_id.data = 0
+    ok = form.validate() if "service_id" in request.args else True  # a search was sent
+    from_on = form.from_on.data or default_days[0]
+    if form.to_on.data:
+        to_on = form.to_on.data
+    else:
+        to_on = default_days[1] if form.from_on.data is None else from_on + DEFAULT_SPAN
+    form.from_on.data, form.to_on.data = from_on, to_on
+    if to_on < from_on:
+        form.to_on.errors = [*form.to_on.errors, "The end comes before the start."]
+    elif (to_on - from_on).days >= LONGEST_SEARCH_DAYS:
+        form.to_on.errors = [*form.to_on.errors, f"Search at most {LONGEST_SEARCH_DAYS} days."]
+    service = next((s for s in services if s.id == form.service_id.data), None)
+    if not ok or form.to_on.errors or form.from_on.errors:
+        return None, from_on, to_on
+    return service, from_on, to_on
+
+
+def default_service(services: list[Service], patient: Patient | None) -> Service | None:
+    """What the finder searches for until the desk chooses. For a patient, the
+    microneedling service of her latest visit (a course goes on treating the same area),
+    else one that treats her open plan's indications. Otherwise the first microneedling
+    service entered in the catalogue (the oldest, where a clinic starts with its everyday
+    service; by name, "body" would come before "face"), then any service."""
+    microneedling = sorted(
+        (s for s in services if s.kind is ServiceKind.MICRONEEDLING), key=lambda s: s.id
+    )
+    if patient is not None and microneedling:
+        offered = {s.id: s for s in microneedling}
+        for visit in list_patient_visits(patient.id):
+            if visit.service_id in offered:
+                return offered[visit.service_id]
+        plan = find_open_plan(patient.id)
+        treats = set(plan.indications) if plan is not None else set()
+        for service in microneedling:
+            if treats & set(service.indications or []):
+                return service
+    if microneedling:
+        return microneedling[0]
+    return services[0] if services else None
+
+
+def session_to_book(
+    session_id: int | None, patient: Patient | None, today: date
+) -> PlannedSession | None:
+    """The planned session a search books ("Book again" from a cancelled visit), if it is
+    the patient's, her plan is active and the session is due."""
+    if session_id is None or patient is None:
+        return None
+    try:
+        session = get_session(session_id)
+    except NotFound:
+        return None
+    plan = session.plan
+    if plan.patient_id != patient.id or plan.status is not PlanStatus.ACTIVE:
+        return None
+    return session if status_of(session, today) is SessionStatus.DUE else None
+
+
+@dataclass(frozen=True)
+class SpacingAdvice:
+    """Why the plan's rules (the gap, the cap, a session's window) refuse the first day of
+    a search, and the earliest day they allow, found by the rule that filters the slots."""
+
+    reasons: list[str]
+    earliest_on: date | None
+    refuses_all: bool  # no day of the search is allowed: only a later search can help
+    search_url: str | None  # the same search from the earliest day, when it can be booked
+    opens_on: date | None  # the earliest day is past the booking horizon until this day
+    may_start_plan: bool  # she has no open plan; a plan's year counts its own sessions
+
+
+def spacing_advice(
+    patient: Patient,
+    service: Service,
+    first_on: date,
+    to_on: date,
+    *,
+    clinic: Clinic,
+    now: datetime,
+    session: PlannedSession | None,
+    provider_id: int | None,
+) -> SpacingAdvice | None:
+    earliest = earliest_session_day(patient, first_on, clinic=clinic, planned_session=session)
+    if earliest == first_on:
+        return None  # the plan allows the first day: the diary is why nothing is free
+    reasons = spacing_reasons(patient, first_on, clinic=clinic)
+    if session is not None and not session.window_start <= first_on <= session.window_end:
+        reasons.insert(
+            0,
+            f"Session {session.number} of the plan books between "
+            f"{long_day(session.window_start)} and {long_day(session.window_end)}.",
+        )
+    refuses_all = earliest is None or earliest > to_on
+    # As the slot rules count the horizon: calendar months of local time from now.
+    horizon = clinic.booking_horizon_months
+    latest_on = (now.astimezone(ZoneInfo(clinic.timezone)) + relativedelta(months=horizon)).date()
+    opens_on = None
+    if earliest is not None and earliest > latest_on:
+        opens_on = earliest - relativedelta(months=horizon)
+    search_url = None
+    if earliest is not None and refuses_all and opens_on is None:
+        last_on = earliest + DEFAULT_SPAN
+        if session is not None:
+            last_on = min(last_on, session.window_end)
+        search_url = url_for(
+            "desk.find_slot",
+            patient_id=patient.id,
+            service_id=service.id,
+            provider_id=provider_id,
+            session_id=session.id if session else None,
+            from_on=earliest.isoformat(),
+            to_on=last_on.isoformat(),
+        )
+    return SpacingAdvice(
+        reasons,
+        earliest,
+        refuses_all,
+        search_url,
+        opens_on,
+        may_start_plan=find_open_plan(patient.id) is None,
+    )
+
+
+def sign_off_reasons(patient: Patient, service: Service, on: date, clinic: Clinic) -> list[str]:
+    """Why the patient may not book microneedling on `on` without a clinician, if anything."""
+    if service.kind is not ServiceKind.MICRONEEDLING:
+        return []
+    verdict = judge_microneedling(
+        screening=screening_facts(latest_screening(patient.id)),
+        born_on=patient.date_of_birth,
+        visit_on=on,
+        is_cleared=False,
+        policy=screening_policy(clinic),
+    )
+    return list(verdict.reasons)
+
+
+@bp.get("/book")
+@login_required
+@require_role(*ALL_STAFF)
+def find_slot() -> Any:
+    clinic, now = get_clinic(), utcnow()
+    tz = ZoneInfo(clinic.timezone)
+    first_day = earliest_bookable_day(clinic, now)
+    services, providers = list_services(), list_providers()
+    form = FinderForm(request.args)
+    patient = find_patient(form.patient_id.data)
+    session = session_to_book(id_arg("session_id"), patient, local_today(tz, now))
+    days_wanted = (first_day, first_day + DEFAULT_SPAN)
+    if session is not None:  # its window, from the first day that can still be booked
+        opens_on = max(first_day, session.window_start)
+        days_wanted = (opens_on, min(session.window_end, opens_on + DEFAULT_SPAN))
+    service, from_on, to_on = read_finder(
+        form,
+        services,
+        providers,
+        default_service=default_service(services, patient),
+        default_days=days_wanted,
+    )
+    if service is None or service.kind is not ServiceKind.MICRONEEDLING:
+        session = None
+    query = (form.q.data or "").strip()
+    matches = search_patients(query) if query and patient is None else []
+    days: list[SlotDay] = []
+    reasons: list[str] = []  # screening or age: a screening or a sign-off can help
+    advice: SpacingAdvice | None = None  # the gap, the cap, the window: only other days can
+    if service is not None:
+        provider_id = form.provider_id.data or None
+        slots = find_open_times(
+            AvailabilityQuery(service, from_on, to_on, provider_id, patient),
+            clinic=clinic,
+            now=now,
+            planned_session=session,
+        )
+        days = slot_days(slots, providers, tz, one_per_start=provider_id is None)
+        if patient is not None:
+            first_on = max(from_on, first_day)
+            reasons = sign_off_reasons(patient, service, first_on, clinic)
+            if not slots and service.kind is ServiceKind.MICRONEEDLING:
+                # The gap and the yearly cap explain an empty search as often as the diary.
+                advice = spacing_advice(
+                    patient,
+                    service,
+                    first_on,
+                    to_on,
+                    clinic=clinic,
+                    now=now,
+                    session=session,
+                    provider_id=provider_id,
+                )
+    return render_template(
+        "desk/find.html",
+        form=form,
+        service=service,
+        patient=patient,
+        session=session,
+        info=patient_visits(patient) if patient is not None else None,
+        query=query,
+        matches=matches,
+        days=days,
+        reasons=reasons,
+        advice=advice,
+        patient_blocked=bool(reasons) or (advice is not None and advice.refuses_all),
+        can_sign_off=may(CLINICAL),
+    )
