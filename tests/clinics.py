@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from clinic.audit.service import Actor
@@ -27,8 +27,12 @@ from clinic.practice.models import (
     ServiceKind,
     WorkingHours,
 )
+from clinic.scheduling.availability import service_timing
+from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import record_screening
+from clinic.scheduling.slots import visit_times
+from clinic.scheduling.status import AppointmentStatus
 
 LA = ZoneInfo("America/Los_Angeles")
 DESK = Actor(label="Test Desk (front_desk)")
@@ -139,3 +143,26 @@ def build_clinic(
         if answers is not None:
             record_screening(people[first], answers, clinic=clinic, actor=DESK, now=now)
     return Practice(clinic, ana, sam, rose, sage, face, check_in, people)
+
+
+def write_visit(
+    patient_id: int, service: Service, provider_id: int, room_id: int, starts_at: datetime
+) -> Appointment:
+    """A booked visit written directly, outside the booking rules (a crowded calendar, a
+    visit the setup has since changed under), timed as a booking would be; flushed."""
+    times = visit_times(service_timing(service), starts_at)
+    visit = Appointment(
+        patient_id=patient_id,
+        service_id=service.id,
+        provider_id=provider_id,
+        room_id=room_id,
+        status=AppointmentStatus.BOOKED,
+        starts_at=times.starts_at,
+        ends_at=times.ends_at,
+        provider_busy_from=times.provider_busy.starts_at,
+        room_busy_until=times.room_busy.ends_at,
+        created_at=datetime.now(UTC),
+    )
+    db.session.add(visit)
+    db.session.flush()
+    return visit

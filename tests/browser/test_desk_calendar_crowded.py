@@ -7,7 +7,7 @@ test-artifacts/."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -20,8 +20,8 @@ from clinic.operations import VisitRequest, book_visit, cancel_visit
 from clinic.practice.models import Room, Service
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.status import AppointmentStatus
 from tests.browser.test_patients_journey import sign_in
+from tests.clinics import write_visit
 from tests.web.booking_world import DESK, LA, build_world, weekday
 
 pytestmark = pytest.mark.browser
@@ -110,21 +110,7 @@ def test_two_cancelled_at_one_time_stay_two_readable_links(
 def _insert(app: Flask, patient: int, service: int, provider: int, room: int, at: datetime) -> int:
     """A visit row written directly, to crowd a column beyond what two rooms allow."""
     with app.app_context():
-        svc = db.session.get(Service, service)
-        ends_at = at + timedelta(minutes=svc.numbing_minutes + svc.procedure_minutes)
-        visit = Appointment(
-            patient_id=patient,
-            service_id=service,
-            provider_id=provider,
-            room_id=room,
-            status=AppointmentStatus.BOOKED,
-            starts_at=at,
-            ends_at=ends_at,
-            provider_busy_from=at + timedelta(minutes=svc.numbing_minutes),
-            room_busy_until=ends_at + timedelta(minutes=svc.buffer_minutes),
-            created_at=datetime.now(UTC),
-        )
-        db.session.add(visit)
+        visit = write_visit(patient, db.session.get(Service, service), provider, room, at)
         db.session.commit()
         return visit.id
 

@@ -20,7 +20,7 @@ from clinic.practice.models import Service
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.status import AppointmentStatus
-from tests.clinics import LA, NO, build_clinic
+from tests.clinics import LA, NO, build_clinic, write_visit
 from tests.conftest import sign_in
 
 
@@ -106,22 +106,9 @@ def insert_visit(
     """A visit row written directly (outside the booking rules), for fixed dates."""
     with app.app_context():
         svc = db.session.get(Service, getattr(desk, service))
-        ends_at = starts_at + timedelta(minutes=svc.numbing_minutes + svc.procedure_minutes)
-        appointment = Appointment(
-            patient_id=patient or desk.maya,
-            service_id=svc.id,
-            provider_id=desk.ana,
-            room_id=desk.rose,
-            status=AppointmentStatus.BOOKED,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            provider_busy_from=starts_at + timedelta(minutes=svc.numbing_minutes),
-            room_busy_until=ends_at + timedelta(minutes=svc.buffer_minutes),
-            created_at=datetime.now(UTC),
-        )
-        db.session.add(appointment)
+        visit = write_visit(patient or desk.maya, svc, desk.ana, desk.rose, starts_at)
         db.session.commit()
-        return appointment.id
+        return visit.id
 
 
 def test_every_page_renders(

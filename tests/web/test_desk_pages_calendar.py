@@ -19,7 +19,7 @@ from clinic.patients.models import Patient
 from clinic.practice.models import Closure, Provider, Room, Service, WorkingHours
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.status import AppointmentStatus
-from tests.clinics import LA
+from tests.clinics import LA, write_visit
 from tests.conftest import sign_in
 from tests.web.test_desk_pages import Desk, at, desk, insert_visit
 
@@ -30,21 +30,7 @@ def _insert(
     app: Flask, patient: int, service: int, provider: int, room: int, starts_at: datetime
 ) -> int:
     with app.app_context():
-        svc = db.session.get(Service, service)
-        ends_at = starts_at + timedelta(minutes=svc.numbing_minutes + svc.procedure_minutes)
-        visit = Appointment(
-            patient_id=patient,
-            service_id=service,
-            provider_id=provider,
-            room_id=room,
-            status=AppointmentStatus.BOOKED,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            provider_busy_from=starts_at + timedelta(minutes=svc.numbing_minutes),
-            room_busy_until=ends_at + timedelta(minutes=svc.buffer_minutes),
-            created_at=datetime.now(UTC),
-        )
-        db.session.add(visit)
+        visit = write_visit(patient, db.session.get(Service, service), provider, room, starts_at)
         db.session.commit()
         return visit.id
 
