@@ -15,7 +15,7 @@ from dateutil.relativedelta import MO, TH, relativedelta
 from clinic.accounts.models import Role
 from clinic.accounts.service import create_user
 from clinic.audit.service import SYSTEM
-from clinic.demo_visits import build_demo_visits
+from clinic.demo_visits import DEMO_HISTORY_DAYS, build_demo_visits
 from clinic.extensions import db
 from clinic.patients.rules import PatientInput
 from clinic.patients.service import create_patient
@@ -176,8 +176,9 @@ def build_demo_clinic(
     )
     db.session.add_all(_services())
     db.session.flush()
+    registered = now - timedelta(days=DEMO_HISTORY_DAYS)  # before the visits' history
     for raw in demo_patients(today, patient_count):
-        create_patient(raw, actor=SYSTEM, now=now, today=today, phone_region=phone_region)
+        create_patient(raw, actor=SYSTEM, now=registered, today=today, phone_region=phone_region)
     db.session.flush()
     if patient_count:
         build_demo_visits(clinic, now=now, rng=random.Random(7))

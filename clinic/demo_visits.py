@@ -24,7 +24,7 @@ from clinic.operations import (
 from clinic.patients.models import Patient
 from clinic.patients.rules import age_on
 from clinic.plans.service import PlanRequest, create_plan
-from clinic.practice.models import Clinic, Service
+from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageStatus
 from clinic.scheduling.availability import AvailabilityQuery
@@ -36,6 +36,7 @@ from clinic.scheduling.status import AppointmentStatus
 DESK = Actor(label="Riley Chen (front desk)")
 NO = {code.value: False for code in Contraindication}
 PAST_DAYS = 60
+DEMO_HISTORY_DAYS = PAST_DAYS + 30  # patients registered and first screened this long ago
 FUTURE_DAYS = 14
 VISITS_PER_DAY = 4
 
@@ -45,7 +46,7 @@ def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> i
     tz = ZoneInfo(clinic.timezone)
     today = now.astimezone(tz).date()
     patients = list(db.session.scalars(select(Patient).order_by(Patient.id)))
-    long_ago = now - timedelta(days=PAST_DAYS + 30)
+    long_ago = now - timedelta(days=DEMO_HISTORY_DAYS)
     adults = [p for p in patients if age_on(p.date_of_birth, today) >= 22]
     for index, patient in enumerate(patients):
         answers = dict(NO)
@@ -61,7 +62,14 @@ def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> i
     eligible = eligible[8:]  # the plan patients book from their plans
     if not eligible:
         return 0
-    services = list(db.session.scalars(select(Service).where(Service.is_active.is_(True))))
+    # Microneedling only: a results check-in follows a course (the plans book theirs).
+    services = list(
+        db.session.scalars(
+            select(Service).where(
+                Service.is_active.is_(True), Service.kind == ServiceKind.MICRONEEDLING
+            )
+        )
+    )
     booked = 0
     for offset in range(-PAST_DAYS, FUTURE_DAYS + 1):
         day = today + timedelta(days=offset)
