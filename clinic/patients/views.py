@@ -16,8 +16,8 @@ from clinic.extensions import db
 from clinic.patients import service
 from clinic.patients.forms import PatientForm
 from clinic.patients.models import Patient
-from clinic.patients.rules import PatientInput
-from clinic.practice.service import clinic_zone
+from clinic.patients.rules import PatientInput, age_on
+from clinic.practice.service import clinic_zone, find_clinic
 
 T = TypeVar("T")
 
@@ -102,7 +102,15 @@ def new() -> Any:
 def show(patient_id: int) -> Any:
     patient = service.get_patient(patient_id)
     parts = {name: gather(patient) for name, gather in PAGE_PARTS.items()}
-    return render_template("patients/show.html", patient=patient, **parts)
+    clinic = find_clinic()  # None before the clinic is set up: no age rules to show yet
+    return render_template(
+        "patients/show.html",
+        patient=patient,
+        age=age_on(patient.date_of_birth, local_today(clinic_zone())),
+        minimum_age=clinic.minimum_age if clinic else 0,
+        sign_off_below_age=clinic.sign_off_below_age if clinic else 0,
+        **parts,
+    )
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])

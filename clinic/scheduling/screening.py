@@ -236,7 +236,7 @@ def judge_microneedling(
         )
     elif visit_on > valid_until(screening.taken_on, policy):
         blocking.append(
-            f"The screening of {screening.taken_on.isoformat()} does not cover the visit day; "
+            f"The screening of {screening.taken_on:%A %-d %B %Y} does not cover the visit day; "
             "the screening questions must be answered again."
         )
     else:

@@ -108,3 +108,32 @@ def test_unknown_patient_is_a_404_page(client: FlaskClient, staff: dict[str, str
     response = client.get("/patients/999999")
     assert response.status_code == 404
     assert "There is no patient 999999." in response.get_data(as_text=True)
+
+
+def test_the_patient_page_shows_her_age_and_what_it_allows(
+    app: Flask, client: FlaskClient, staff: dict[str, str], setup_clinic: None
+) -> None:
+    """Microneedling is for 18 and over; under 22 a clinician signs it off (the clinic's
+    defaults): the desk sees it when she is registered, not at the first refused booking."""
+    from datetime import date
+
+    from clinic.clock import local_today
+    from clinic.practice.service import clinic_zone
+
+    sign_in(client, staff["front_desk"])
+    with app.test_request_context():
+        today = local_today(clinic_zone())
+    born = {
+        "Tia": date(today.year - 15, 1, 1),
+        "Uma": date(today.year - 20, 1, 1),
+        "Vera": date(today.year - 40, 1, 1),
+    }
+    shown = {}
+    for first, on in born.items():
+        data = {**GOOD, "first_name": first, "email": f"{first}@example.com"}
+        response = client.post("/patients/new", data={**data, "date_of_birth": on.isoformat()})
+        assert response.status_code == 302
+        shown[first] = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "(age 15)" in shown["Tia"] and "Under 18: no microneedling" in shown["Tia"]
+    assert "(age 20)" in shown["Uma"] and "Under 22: a clinician signs off" in shown["Uma"]
+    assert "(age 40)" in shown["Vera"] and "Under " not in shown["Vera"]

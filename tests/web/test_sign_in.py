@@ -39,3 +39,9 @@ def test_sign_out_ends_the_session(client: FlaskClient, staff: dict[str, str], a
     assert client.get("/").status_code == 200
     client.post("/sign-out")
     assert client.get("/").status_code == 302
+
+
+def test_a_patient_on_the_staff_sign_in_finds_her_portal(client: FlaskClient) -> None:
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert '<a href="/portal/sign-in">Sign in to your patient portal</a>' in page
+    assert client.get("/portal/sign-in").status_code == 200
