@@ -11,7 +11,7 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -130,41 +130,17 @@ def visit_booked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> 
     )
 
 
-def _told(appointment: Appointment) -> bool:
-    """Whether the patient has heard from us about this visit: a message about it went, or
-    a worker holds one to send right now. Until then (a confirmation held by the quiet
-    hours, say), a notice that it moved or was cancelled would be news of a visit she
-    never heard of."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Message.appointment_id == appointment.id,
-                    or_(Message.status == MessageStatus.SENT, Message.claimed_by.is_not(None)),
-                )
-            )
-        )
-    )
-
-
 def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
-    """The pending preparation and reminder move with the visit and a notice goes now. If
-    she has heard nothing of the visit yet, its messages start over instead, as for a visit
-    booked at the new time: a confirmation, not news of a move."""
-    told = _told(appointment)
-    _cancel_pending(appointment, kinds=VISIT_REMINDERS if told else None)
+    """The pending preparation and reminder move with the visit; a notice goes now."""
+    _cancel_pending(appointment, kinds=VISIT_REMINDERS)
     tz = ZoneInfo(clinic.timezone)
-    planned = _for_this_visit(
-        appointment, visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
-    )
-    if told:
-        planned = [
-            Planned(MessageKind.RESCHEDULED, now),
-            *(p for p in planned if p.kind in VISIT_REMINDERS),
-        ]
+    planned = visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
     _plan(
         appointment.patient,
-        planned,
+        [
+            Planned(MessageKind.RESCHEDULED, now),
+            *(p for p in _for_this_visit(appointment, planned) if p.kind in VISIT_REMINDERS),
+        ],
         f"appointment:{appointment.id}:r{_revision(appointment)}",
         now=now,
         appointment=appointment,
@@ -172,12 +148,7 @@ def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> N
 
 
 def visit_cancelled(appointment: Appointment, *, now: datetime) -> None:
-    """Nothing more goes about a cancelled visit; a notice that it is cancelled goes only to
-    a patient who has heard from us about it."""
-    told = _told(appointment)
     _cancel_pending(appointment)
-    if not told:
-        return
     _plan(
         appointment.patient,
         [Planned(MessageKind.CANCELLATION, now)],
