@@ -61,9 +61,12 @@ def _utc_from_sqlite_text(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value + "+00:00")
+        parsed = datetime.fromisoformat(value + "+00:00")
     except ValueError:  # text written with an offset, by hand or by another tool
-        return datetime.fromisoformat(value).astimezone(UTC)
+        parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:  # a bare date ("2026-03-08+00:00" parses naive): UTC midnight
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def sessions_in_utc(engine: Engine) -> None:

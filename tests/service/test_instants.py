@@ -63,3 +63,14 @@ def test_a_time_written_with_an_offset_by_another_tool_reads_as_utc(app_ctx: Fla
     )
     db.session.commit()
     assert _expires_at(token.id) == datetime(2026, 3, 8, 8, 0, tzinfo=UTC)
+
+
+def test_a_bare_date_written_by_another_tool_reads_as_utc_midnight(app_ctx: Flask) -> None:
+    token = _token(datetime(2026, 3, 8, 9, 30, tzinfo=UTC))
+    db.session.execute(
+        sa.text("UPDATE api_tokens SET expires_at = '2026-03-08' WHERE id = :id"),
+        {"id": token.id},
+    )
+    db.session.commit()
+    read = _expires_at(token.id)
+    assert read == datetime(2026, 3, 8, tzinfo=UTC) and read.tzinfo is not None
