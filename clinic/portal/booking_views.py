@@ -134,9 +134,9 @@ def _confirm(target: Target, *, action: str) -> Any:
         _check_window(target, picked, tz)
     except RuleBroken as refusal:
         return _picker(target, action=action, error=refusal.message, status=refusal.status)
-    choices = open_choices(target, current_patient(), clinic=clinic, now=utcnow())
-    choice = find_choice(choices, picked, tz)
     day = picked.starts_at.astimezone(tz).date()
+    choices = open_choices(target, current_patient(), clinic=clinic, now=utcnow(), on=day)
+    choice = find_choice(choices, picked, tz)
     if choice is None:
         return _picker(target, action=action, error=TAKEN, status=409, day_asked=day)
     return render_template(

@@ -68,13 +68,16 @@ def search_days(target: Target, today: date) -> tuple[date, date] | None:
 
 
 def open_choices(
-    target: Target, patient: Patient, *, clinic: Clinic, now: datetime
+    target: Target, patient: Patient, *, clinic: Clinic, now: datetime, on: date | None = None
 ) -> dict[date, list[Choice]]:
-    """Free times by clinic-local day, one per start time (her usual provider first)."""
+    """Free times by clinic-local day, one per start time (her usual provider first); with
+    `on`, that day's only (the confirm step checks one time: no need to search the window)."""
     tz = ZoneInfo(clinic.timezone)
     days = search_days(target, local_today(tz, now))
-    if days is None:
+    if days is None or (on is not None and not days[0] <= on <= days[1]):
         return {}
+    if on is not None:
+        days = (on, on)
     slots = find_open_times(
         AvailabilityQuery(
             target.service,

@@ -208,7 +208,9 @@ def find_slot() -> Any:
     days_wanted = (first_day, first_day + DEFAULT_SPAN)
     if session is not None:  # its window, from the first day that can still be booked
         opens_on = max(first_day, session.window_start)
-        days_wanted = (opens_on, min(session.window_end, opens_on + DEFAULT_SPAN))
+        # Past the window's end (its last day, once the lead time reaches tomorrow), the
+        # search is that one day: the advice then says the window has no day left.
+        days_wanted = (opens_on, max(opens_on, min(session.window_end, opens_on + DEFAULT_SPAN)))
     service, from_on, to_on = read_finder(
         form,
         services,

@@ -249,6 +249,29 @@ def test_a_cancelled_plan_session_is_booked_again_as_that_session(
         assert session.appointment.status is AppointmentStatus.BOOKED
 
 
+def test_a_session_whose_window_has_passed_the_lead_time_gets_advice_not_a_form_error(
+    app: Flask, client: FlaskClient, spa: Spa, staff: dict[str, str]
+) -> None:
+    """Late on the last day of a session's window, the lead time reaches past it: the search
+    has no day left in the window, which the finder says (it is no mistake of the user's)."""
+    make_plan(app, spa.maya, start=first_bookable_day())
+    with app.app_context():
+        session = db.session.scalars(sa.select(PlannedSession).order_by("number")).first()
+        assert session is not None
+        session_id, window_end = session.id, session.window_end
+        past_the_window = (window_end - first_bookable_day()).days + 2
+        db.session.execute(sa.update(Clinic).values(lead_time_minutes=past_the_window * 24 * 60))
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+    response = client.get(
+        f"/book?patient_id={spa.maya}&service_id={spa.face}&session_id={session_id}"
+    )
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "The end comes before the start" not in page
+    assert "Session 1 of the plan books between" in page and long_day(window_end) in page
+
+
 # --- 6. The finder's default service ---------------------------------------------------------
 
 
