@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ from clinic.plans.rules import (
 )
 from clinic.practice.models import Clinic, Closure, Service, ServiceKind
 from clinic.practice.rules import Indication
+from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
 
@@ -156,6 +158,30 @@ def preview_plan(request: PlanRequest, *, clinic: Clinic, today: date) -> list[S
         raise RuleBroken(next(iter(problems.values())), problems)
     sessions = request.sessions_per_year or policy.default_sessions
     return preview_targets(clinic, request.start_date, sessions)
+
+
+def services_for_patient(patient_id: int, services: Sequence[Service]) -> list[Service]:
+    """The services fit for a patient's next visit, the likeliest first. With an open plan,
+    those treating any of its indications (all, when none names one); first the service of
+    her latest visit (a course goes on treating the same area), then those treating the
+    most of the plan's indications, then the order given. The desk's finder preselects
+    the first; the portal offers the list."""
+    plan = find_open_plan(patient_id)
+    wanted = set(plan.indications) if plan is not None else set()
+    fit = [s for s in services if wanted & set(s.indications or [])] or list(services)
+    offered = {s.id for s in fit}
+    latest = next(
+        (v.service_id for v in list_patient_visits(patient_id) if v.service_id in offered), None
+    )
+    ranked = sorted(
+        enumerate(fit),
+        key=lambda item: (
+            item[1].id != latest,
+            -len(wanted & set(item[1].indications or [])),
+            item[0],
+        ),
+    )
+    return [service for _, service in ranked]
 
 
 def get_plan(plan_id: int) -> Plan:

@@ -23,7 +23,7 @@ from clinic.operations import VisitRequest, book_visit, cancel_visit, move_visit
 from clinic.patients.models import Patient
 from clinic.plans.models import PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import results_check_in_window, status_of
+from clinic.plans.service import results_check_in_window, services_for_patient, status_of
 from clinic.portal.blueprint import bp, current_patient
 from clinic.portal.dates import DateStyle, readable_date
 from clinic.portal.picker import (
@@ -42,8 +42,6 @@ from clinic.portal.service import (
     get_own_visit,
     plan_view,
     portal_actor,
-    preferred_service,
-    services_for_indications,
     services_of_kind,
 )
 from clinic.portal.setup_notice import find_setup_notices
@@ -67,7 +65,7 @@ def _what_she_hears(patient: Patient, *, moved: bool) -> str:
 def _picked_service(services: list[Service]) -> Service:
     wanted = request.values.get("service_id", type=int)
     chosen = next((s for s in services if s.id == wanted), None)
-    found = chosen or preferred_service(current_patient().id, services)
+    found = chosen or (services[0] if services else None)
     if found is None:
         raise NotFound("The clinic does not offer this visit online; please call us.")
     return found
@@ -173,9 +171,7 @@ def _session_target(session_id: int) -> Target:
         SessionStatus.DUE,
     ):
         raise RuleBroken(f"Session {session.number} cannot be booked here; please call the clinic.")
-    services = services_for_indications(
-        services_of_kind(ServiceKind.MICRONEEDLING), session.plan.indications
-    )
+    services = services_for_patient(patient.id, services_of_kind(ServiceKind.MICRONEEDLING))
     return Target(
         f"Book session {session.number} of {len(session.plan.sessions)}",
         session.window_start,
@@ -194,7 +190,7 @@ def _results_target() -> Target:
     view = plan_view(plan, clinic=clinic, today=today) if plan else None
     if view is None or not view.results_bookable:
         raise RuleBroken("There is no results check-in to book now; please call the clinic.")
-    services = services_of_kind(ServiceKind.RESULTS_CHECK_IN)
+    services = services_for_patient(patient.id, services_of_kind(ServiceKind.RESULTS_CHECK_IN))
     return Target(
         "Book your results check-in",
         view.results_start,

@@ -19,7 +19,6 @@ from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import (
-    find_open_plan,
     list_patient_plans,
     results_check_in_window,
     status_of,
@@ -283,33 +282,6 @@ def services_of_kind(kind: ServiceKind) -> list[Service]:
             .order_by(Service.name, Service.id)
         )
     )
-
-
-def services_for_indications(services: list[Service], indications: list[str]) -> list[Service]:
-    """The services fit for a plan's indications: those treating the most of them (each
-    service lists the indications it treats). A face plan (acne scars, fine lines) gets the
-    face services, not the body one that treats acne scars alone; a plan for stretch marks
-    and fine lines gets both areas; when no service names any of them, all are offered."""
-    wanted = set(indications)
-    covered = {s.id: len(wanted & set(s.indications or [])) for s in services}
-    best = max(covered.values(), default=0)
-    if best == 0:
-        return services
-    return [s for s in services if covered[s.id] == best]
-
-
-def preferred_service(patient_id: int, services: list[Service]) -> Service | None:
-    """The service of the patient's latest visit of this kind when still offered; else one
-    that treats her plan's indications (stretch marks: the body service); else the first."""
-    for visit in list_patient_visits(patient_id):
-        if visit.service in services:
-            return visit.service
-    plan = find_open_plan(patient_id)
-    if plan is not None:
-        treating = [s for s in services if set(s.indications or []) & set(plan.indications)]
-        if treating:
-            return treating[0]
-    return services[0] if services else None
 
 
 def update_consent(

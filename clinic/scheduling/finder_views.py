@@ -22,10 +22,10 @@ from clinic.patients.models import Patient
 from clinic.patients.service import search_patients
 from clinic.plans.models import PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus, long_day
-from clinic.plans.service import find_open_plan, get_session, status_of
+from clinic.plans.service import find_open_plan, get_session, services_for_patient, status_of
 from clinic.practice.models import Clinic, Provider, Service, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_services
-from clinic.scheduling.availability import AvailabilityQuery, list_patient_visits
+from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.booking_views import SlotDay, find_patient, slot_days
 from clinic.scheduling.desk_views import bp, earliest_bookable_day
 from clinic.scheduling.forms import FinderForm
@@ -75,24 +75,15 @@ def read_finder(
 
 
 def default_service(services: list[Service], patient: Patient | None) -> Service | None:
-    """What the finder searches for until the desk chooses. For a patient, the
-    microneedling service of her latest visit (a course goes on treating the same area),
-    else one that treats her open plan's indications. Otherwise the first microneedling
-    service entered in the catalogue (the oldest, where a clinic starts with its everyday
-    service; by name, "body" would come before "face"), then any service."""
+    """What the finder searches for until the desk chooses: for a patient, the likeliest
+    microneedling service (plans.service.services_for_patient); otherwise the first
+    microneedling service entered in the catalogue (the oldest, where a clinic starts with
+    its everyday service; by name, "body" would come before "face"), then any service."""
     microneedling = sorted(
         (s for s in services if s.kind is ServiceKind.MICRONEEDLING), key=lambda s: s.id
     )
     if patient is not None and microneedling:
-        offered = {s.id: s for s in microneedling}
-        for visit in list_patient_visits(patient.id):
-            if visit.service_id in offered:
-                return offered[visit.service_id]
-        plan = find_open_plan(patient.id)
-        treats = set(plan.indications) if plan is not None else set()
-        for service in microneedling:
-            if treats & set(service.indications or []):
-                return service
+        return services_for_patient(patient.id, microneedling)[0]
     if microneedling:
         return microneedling[0]
     return services[0] if services else None

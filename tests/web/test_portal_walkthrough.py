@@ -313,7 +313,7 @@ def test_the_plan_bar_tells_booked_from_done(app: Flask, client: FlaskClient, wo
 # -- 7. the treatment area follows the plan's indications ------------------------------------
 
 
-def test_a_face_plan_offers_only_the_face_services(
+def test_a_plan_offers_the_services_treating_its_indications_the_closest_first(
     app: Flask, client: FlaskClient, world: World
 ) -> None:
     with app.app_context():
@@ -340,22 +340,30 @@ def test_a_face_plan_offers_only_the_face_services(
         )
         db.session.add_all([neck, body])
         db.session.commit()
-        body_id = body.id
+        body_id, neck_id = body.id, neck.id
+    # Acne scars and fine lines: the face services treat both, the body one acne scars
+    # (on the back, say); all three are offered, the face first.
     session_id = _plan(app, world.maya, ("acne_scars", "fine_lines"))[0]
     portal_sign_in(client, app, world.maya)
     path = f"/portal/book/session/{session_id}"
     picker = _page(client, path)
     options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", picker)
-    assert sorted(options) == ["Face", "Face and neck"]
-    # Asking for the body service by its id shows the face times all the same.
+    assert options == ["Face", "Face and neck", "Body (stretch marks, scars)"]
     asked = _page(client, f"{path}?service_id={body_id}")
-    assert "Body" not in shown_text(asked)
-    _confirm, booked = book_with_confirm(client, path, time_links(asked)[0])
+    assert re.search(rf'<option value="{body_id}"[^>]*selected', asked)
+    # She books the face and neck: her next session offers it first.
+    chosen = _page(client, f"{path}?service_id={neck_id}")
+    _confirm, booked = book_with_confirm(client, path, time_links(chosen)[0])
     assert booked.status_code == 302
     with app.app_context():
         session = db.session.get(PlannedSession, session_id)
         assert session is not None and session.appointment is not None
-        assert session.appointment.service.name in ("Face", "Face and neck")
+        assert session.appointment.service.name == "Face and neck"
+        plan_sessions = session.plan.sessions
+        later_id = next(s.id for s in plan_sessions if s.id != session_id)
+    later = _page(client, f"/portal/book/session/{later_id}")
+    offered = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", later)
+    assert offered == ["Face and neck", "Face", "Body (stretch marks, scars)"]
 
     # Stretch marks: the body service only, so no choice to make.
     other = app.test_client()
