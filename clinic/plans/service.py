@@ -231,6 +231,17 @@ def status_of(session: PlannedSession, today: date) -> SessionStatus:
     )
 
 
+def session_to_book_again(appointment_id: int, today: date) -> PlannedSession | None:
+    """The planned session a cancelled or missed visit held, while its plan is active and
+    the session is due again (both faces' "Book again" book it as that session)."""
+    session = db.session.scalar(
+        select(PlannedSession).where(PlannedSession.appointment_id == appointment_id)
+    )
+    if session is None or session.plan.status is not PlanStatus.ACTIVE:
+        return None
+    return session if status_of(session, today) is SessionStatus.DUE else None
+
+
 UNBOOKED = (SessionStatus.DUE, SessionStatus.MISSED)
 """A session still to book: the front desk may book it, late too, and a nudge for it still
 makes sense. (The portal lets a patient book only a due one: a missed window needs a call.)"""

@@ -21,6 +21,7 @@ from clinic.plans.rules import SessionStatus
 from clinic.plans.service import (
     list_patient_plans,
     results_check_in_window,
+    session_to_book_again,
     status_of,
 )
 from clinic.portal.dates import DateStyle, readable_date
@@ -235,12 +236,8 @@ def book_again(visit: Appointment, *, clinic: Clinic, today: date) -> ToDo | Non
     if visit.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         return None
     tz = ZoneInfo(clinic.timezone)
-    session = db.session.scalar(
-        select(PlannedSession).where(PlannedSession.appointment_id == visit.id)
-    )
-    if session is not None and (
-        session.plan.status is PlanStatus.ACTIVE and status_of(session, today) is SessionStatus.DUE
-    ):
+    session = session_to_book_again(visit.id, today)
+    if session is not None:
         return _book_session_again(session, visit, today=today, tz=tz)
     plan = current_plan(visit.patient_id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:

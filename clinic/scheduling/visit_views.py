@@ -18,9 +18,7 @@ from clinic.accounts.access import ALL_STAFF, actor, require_role
 from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
-from clinic.plans.models import PlanStatus
-from clinic.plans.rules import SessionStatus
-from clinic.plans.service import find_open_plan, status_of
+from clinic.plans.service import session_to_book_again
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
 from clinic.scheduling.availability import AvailabilityQuery, load_setup
@@ -108,20 +106,11 @@ def _book_again_url(appointment: Appointment, clinic: Clinic, now: datetime) -> 
     if appointment.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         return None
     service_id = appointment.service_id if appointment.service.is_active else None
-    session_id = None
-    plan = find_open_plan(appointment.patient_id)
-    is_microneedling = appointment.service.kind is ServiceKind.MICRONEEDLING
-    if plan is not None and plan.status is PlanStatus.ACTIVE and is_microneedling:
+    session = None
+    if appointment.service.kind is ServiceKind.MICRONEEDLING:
         today = local_today(ZoneInfo(clinic.timezone), now)
-        session_id = next(
-            (
-                session.id
-                for session in plan.sessions
-                if session.appointment_id == appointment.id
-                and status_of(session, today) is SessionStatus.DUE
-            ),
-            None,
-        )
+        session = session_to_book_again(appointment.id, today)
+    session_id = session.id if session is not None else None
     return url_for(
         "desk.find_slot",
         patient_id=appointment.patient_id,
