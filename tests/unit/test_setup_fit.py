@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clinic.scheduling.hours import WeeklyHours
 from clinic.scheduling.setup_fit import (
@@ -22,8 +24,17 @@ from clinic.scheduling.setup_fit import (
     find_setup_misfits,
     needs_attention,
 )
-from clinic.scheduling.slots import ClinicSetup, Interval, ProviderSchedule
+from clinic.scheduling.slots import (
+    BookingPolicy,
+    BookingProblem,
+    ClinicSetup,
+    Interval,
+    ProviderSchedule,
+    check_booking,
+    visit_times,
+)
 from clinic.scheduling.status import AppointmentStatus
+from tests.unit.test_slots_properties import scenarios, service_timings
 
 LA = ZoneInfo("America/Los_Angeles")
 DAY = date(2027, 6, 2)  # a Wednesday
@@ -129,3 +140,63 @@ def test_the_badge_sentence() -> None:
     assert needs_attention((CLOSED, ROOM_OUT_OF_USE)) == (
         "Needs attention: the clinic is closed that day; the room is out of use"
     )
+
+
+# -- the booking check's judgement, on random setups --------------------------------------
+
+SETUP_PROBLEMS = {
+    BookingProblem.CLOSURE: {CLOSED},
+    BookingProblem.OUTSIDE_OPENING_HOURS: {OUTSIDE_OPENING_HOURS},
+    BookingProblem.OUTSIDE_WORKING_HOURS: {OUTSIDE_WORKING_HOURS, TIME_OFF, PROVIDER_INACTIVE},
+    BookingProblem.UNKNOWN_ROOM: {ROOM_OUT_OF_USE},
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.data())
+def test_the_calendar_marks_what_the_booking_check_would_refuse(
+    scenario: dict[str, Any], data: st.DataObject
+) -> None:
+    """For every booked visit yet to begin, a mark (and which kind) exactly when booking the
+    same visit now would break a setup rule: the day, the opening hours, the provider's
+    hours, breaks and time off, an inactive provider, a room out of use. DST days, month
+    and year ends, and visits touching the edges come from the slot property tests."""
+    setup: ClinicSetup = scenario["setup"]
+    tz, now = scenario["tz"], scenario["now"]
+    service = data.draw(service_timings())
+    anchor = datetime.combine(scenario["from_on"], time(0), tzinfo=tz).astimezone(UTC)
+    visits = []
+    for visit_id in range(data.draw(st.integers(1, 12))):
+        times = visit_times(service, anchor + timedelta(minutes=5 * data.draw(st.integers(0, 575))))
+        visits.append(
+            SimpleNamespace(
+                id=visit_id,
+                status=AppointmentStatus.BOOKED,
+                starts_at=times.starts_at,
+                ends_at=times.ends_at,
+                room_busy_until=times.room_busy.ends_at,
+                provider_id=data.draw(st.integers(1, 5)),
+                room_id=data.draw(st.integers(1, 6)),
+            )
+        )
+    marks = find_setup_misfits(visits, setup, tz, now)
+    for visit in visits:
+        if visit.starts_at < now:
+            assert visit.id not in marks  # begun: history, not a mark
+            continue
+        check = check_booking(
+            setup,
+            service,
+            (),
+            starts_at=visit.starts_at,
+            provider_id=visit.provider_id,
+            tz=tz,
+            now=now,
+            policy=BookingPolicy(slot_grid_minutes=5, lead_time_minutes=0, horizon_months=600),
+            room_id=visit.room_id,
+        )
+        broken = {p for p in check.problems if p in SETUP_PROBLEMS}
+        reasons = set(marks.get(visit.id, ()))
+        assert bool(reasons) == bool(broken), (visit, check.problems, reasons)
+        for problem, kinds in SETUP_PROBLEMS.items():
+            assert (problem in broken) == bool(reasons & kinds), (problem, reasons)
