@@ -132,13 +132,14 @@ def test_narrow_blocks_show_what_fits_inside_their_box(
     # Two at once (Ana is free while the numbing cream sets): two lanes of a 150 px column.
     _insert(app, world.maya, world.face, world.ana, world.rose, local(day, 10))
     _insert(app, world.noor, world.check_in, world.ana, world.sage, local(day, 10, 15))
-    # Three at once (rows written directly): lanes too narrow for the bold time, set compact.
-    for patient, room in (
-        (world.maya, world.rose),
-        (world.noor, world.sage),
-        (world.teen, iris_id),
+    # Three at once, half an hour apart, so that Ana works one while the next two numb (the
+    # database refuses her in two places at once): lanes too narrow for the bold time.
+    for patient, room, at in (
+        (world.maya, world.rose, local(day, 14)),
+        (world.noor, world.sage, local(day, 14, 30)),
+        (world.teen, iris_id, local(day, 15)),
     ):
-        _insert(app, patient, world.face, world.ana, room, local(day, 14))
+        _insert(app, patient, world.face, world.ana, room, at)
     with app.app_context():  # and one of them now needs attention: its room is out of use
         db.session.get(Room, iris_id).is_active = False
         db.session.commit()
