@@ -15,7 +15,7 @@ import icalendar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from clinic.clock import utcnow
 from clinic.extensions import db
@@ -30,6 +30,7 @@ from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageStatus
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.status import AppointmentStatus
+from tests.clinics import retime_visit
 from tests.conftest import sign_in as staff_sign_in
 from tests.smtp import Inbox, smtp_server
 from tests.web.booking_world import DESK, LA, World, add_patient, build_world, local_today
@@ -451,16 +452,7 @@ def test_cancel_and_move_stop_at_the_late_cancel_cut_off(
     # Within the cut-off the page says to call, and neither change is allowed.
     with app.app_context():
         soon = utcnow().replace(microsecond=0) + timedelta(hours=3)
-        db.session.execute(
-            update(Appointment)
-            .where(Appointment.id == visit_id)
-            .values(
-                starts_at=soon,
-                ends_at=soon + timedelta(minutes=75),
-                provider_busy_from=soon + timedelta(minutes=45),
-                room_busy_until=soon + timedelta(minutes=90),
-            )
-        )
+        retime_visit(visit_id, soon)
         db.session.commit()
     page = client.get(f"/portal/appointments/{visit_id}").get_data(as_text=True)
     assert "Move this visit" not in page

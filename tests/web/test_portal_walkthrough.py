@@ -26,7 +26,7 @@ from clinic.practice.models import Clinic, Closure, Provider, Service, ServiceKi
 from clinic.practice.service import get_clinic
 from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageKind, MessageStatus
-from clinic.scheduling.models import Appointment
+from tests.clinics import retime_visit
 from tests.web.booking_world import DESK, LA, World, build_world, local_today, weekday
 from tests.web.test_portal import (
     book_with_confirm,
@@ -138,16 +138,7 @@ def test_a_provider_gone_or_a_visit_too_close_to_move_asks_for_a_call(
     # Within the late-cancel hours she cannot move it online: the notice gives the number.
     soon = utcnow().replace(microsecond=0) + timedelta(hours=3)
     with app.app_context():
-        db.session.execute(
-            update(Appointment)
-            .where(Appointment.id == visit_id)
-            .values(
-                starts_at=soon,
-                ends_at=soon + timedelta(minutes=75),
-                provider_busy_from=soon + timedelta(minutes=45),
-                room_busy_until=soon + timedelta(minutes=90),
-            )
-        )
+        retime_visit(visit_id, soon)
         db.session.commit()
     page = _page(client, f"/portal/appointments/{visit_id}")
     notice = _said(page.split("pt-notice", 1)[1].split("</section>", 1)[0])
@@ -279,16 +270,7 @@ def test_before_your_visit_is_open_within_the_preparation_days(
 
     far = utcnow().replace(microsecond=0) + timedelta(days=20)
     with app.app_context():
-        db.session.execute(
-            update(Appointment)
-            .where(Appointment.id == visit_id)
-            .values(
-                starts_at=far,
-                ends_at=far + timedelta(minutes=75),
-                provider_busy_from=far + timedelta(minutes=45),
-                room_busy_until=far + timedelta(minutes=90),
-            )
-        )
+        retime_visit(visit_id, far)
         db.session.commit()
     home = _page(client, "/portal/")
     assert re.search(r'<details class="pt-details">\s*<summary[^>]*>Before your visit', home)
