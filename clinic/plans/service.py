@@ -1,4 +1,5 @@
-"""Plans: create, read, pause, resume, cancel, renew, record the outcome; the call list."""
+"""Plans: made (with their sessions' targets and windows), read, and their sessions' state.
+Pausing, cancelling, outcomes and renewal: lifecycle.py; the call list: call_list.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from clinic.clock import local_day_bounds
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.plans.models import Outcome, Plan, PlannedSession, PlanOutcome, PlanStatus
+from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import (
     DateWindow,
     PlanPolicy,
@@ -28,13 +29,12 @@ from clinic.plans.rules import (
     results_window,
     session_status,
     shift_after,
-    shift_for_pause,
 )
 from clinic.practice.models import Clinic, Closure, Service, ServiceKind
 from clinic.practice.rules import Indication
 from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
+from clinic.scheduling.status import HOLDING_TIME
 
 
 def plan_policy(clinic: Clinic) -> PlanPolicy:
@@ -345,188 +345,6 @@ def reopen_session(
         changes={"from": before, "to": (today.isoformat(), window_end.isoformat())},
     )
     return session
-
-
-def pause_plan(plan: Plan, reason: str, *, actor: Actor, today: date, now: datetime) -> Plan:
-    if plan.status is not PlanStatus.ACTIVE:
-        raise RuleBroken("Only an active plan can be paused.", {"status": "Not active."})
-    if not reason.strip():
-        raise RuleBroken("Say why the plan is paused.", {"reason": "Enter a reason."})
-    plan.status = PlanStatus.PAUSED
-    plan.paused_on = today
-    plan.pause_reason = reason.strip()[:300]
-    record(
-        actor,
-        "pause",
-        "plan",
-        plan.id,
-        f"Paused plan #{plan.id}",
-        now=now,
-    )
-    return plan
-
-
-def resume_plan(plan: Plan, *, clinic: Clinic, actor: Actor, today: date, now: datetime) -> Plan:
-    if plan.status is not PlanStatus.PAUSED or plan.paused_on is None:
-        raise RuleBroken("Only a paused plan can be resumed.", {"status": "Not paused."})
-    targets = [
-        SessionTarget(s.number, s.target_date, s.window_start, s.window_end) for s in plan.sessions
-    ]
-    settled = {
-        s.number
-        for s in plan.sessions
-        if status_of(s, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
-    }
-    moved, new_end = shift_for_pause(
-        targets, plan.paused_on, today, plan.start_date, plan.end_date, plan_policy(clinic), settled
-    )
-    for planned, target in zip(plan.sessions, moved, strict=True):
-        planned.target_date = target.target_on
-        planned.window_start = target.window_start
-        planned.window_end = target.window_end
-    paused_days = (today - plan.paused_on).days
-    plan.end_date = new_end
-    plan.status = PlanStatus.ACTIVE
-    plan.paused_on = None
-    record(
-        actor,
-        "resume",
-        "plan",
-        plan.id,
-        f"Resumed plan #{plan.id} after {paused_days} day(s); later sessions moved",
-        now=now,
-    )
-    return plan
-
-
-def cancel_plan(plan: Plan, reason: str, *, actor: Actor, now: datetime) -> Plan:
-    if plan.status in (PlanStatus.CANCELLED, PlanStatus.COMPLETED):
-        raise RuleBroken("This plan is already closed.", {"status": "Closed."})
-    plan.status = PlanStatus.CANCELLED
-    record(
-        actor,
-        "cancel",
-        "plan",
-        plan.id,
-        f"Cancelled plan #{plan.id}",
-        now=now,
-    )
-    return plan
-
-
-@dataclass(frozen=True)
-class OutcomeInput:
-    results: dict[str, str]
-    patient_rating: int
-    notes: str
-    renew: bool
-
-
-def record_outcome(plan: Plan, entry: OutcomeInput, *, actor: Actor, now: datetime) -> PlanOutcome:
-    problems: dict[str, str] = {}
-    for indication in plan.indications:
-        if entry.results.get(indication) not in {o.value for o in Outcome}:
-            problems[f"results.{indication}"] = "Choose a lot, some or none."
-    if not 1 <= entry.patient_rating <= 5:
-        problems["patient_rating"] = "Rate from 1 to 5."
-    if plan.outcome is not None:
-        problems["plan"] = "The outcome is already recorded."
-    if problems:
-        raise RuleBroken("Some of the outcome needs correcting.", problems)
-    outcome = PlanOutcome(
-        recorded_at=now,
-        recorded_by_label=actor.label,
-        results={i: entry.results[i] for i in plan.indications},
-        patient_rating=entry.patient_rating,
-        notes=entry.notes.strip(),
-        renew=entry.renew,
-    )
-    plan.outcome = outcome
-    plan.status = PlanStatus.COMPLETED
-    record(
-        actor,
-        "outcome",
-        "plan",
-        plan.id,
-        f"Recorded the results of plan #{plan.id}",
-        now=now,
-        changes={"renew": entry.renew},
-    )
-    return outcome
-
-
-def renewal_request(plan: Plan, clinic: Clinic, today: date) -> PlanRequest:
-    """Next year's plan with the same indications: from the end of this plan year (or
-    today, if that has passed), with at least the default number of sessions."""
-    policy = plan_policy(clinic)
-    sessions = max(policy.default_sessions, min(plan.sessions_per_year, policy.max_sessions))
-    if count_problem(plan.indications, sessions, has_override=False, policy=policy):
-        sessions = policy.default_sessions
-    return PlanRequest(
-        plan.patient_id,
-        tuple(plan.indications),
-        max(plan.end_date, today),
-        sessions,
-        renewed_from_id=plan.id,
-    )
-
-
-@dataclass(frozen=True)
-class CallListEntry:
-    plan: Plan
-    reason: str
-    due_on: date
-
-
-def call_list(clinic: Clinic, today: date, *, horizon_days: int = 30) -> list[CallListEntry]:
-    """Plans needing action: sessions due in the next 30 days and not booked, check-ins
-    overdue, plans ending within 30 days; soonest first."""
-    plans = db.session.scalars(
-        select(Plan)
-        .where(Plan.status == PlanStatus.ACTIVE)
-        .options(
-            selectinload(Plan.sessions).selectinload(PlannedSession.appointment),
-            selectinload(Plan.patient),
-            selectinload(Plan.results_appointment),
-        )
-    )
-    soon = today + timedelta(days=horizon_days)
-    entries: list[CallListEntry] = []
-    for plan in plans:
-        for planned in plan.sessions:
-            status = status_of(planned, today)
-            if status is SessionStatus.DUE and planned.window_start <= soon:
-                entries.append(
-                    CallListEntry(
-                        plan,
-                        f"Session {planned.number} of {plan.sessions_per_year} to book "
-                        f"(window {planned.window_start:%-d %b}–{planned.window_end:%-d %b})",
-                        planned.window_start,
-                    )
-                )
-                break
-            if status is SessionStatus.MISSED:
-                entries.append(
-                    CallListEntry(
-                        plan,
-                        f"Session {planned.number} was missed; offer a new time",
-                        planned.window_end,
-                    )
-                )
-                break
-        window = results_check_in_window(plan, clinic)
-        booked = plan.results_appointment is not None and plan.results_appointment.status in (
-            AppointmentStatus.BOOKED,
-            AppointmentStatus.CHECKED_IN,
-            AppointmentStatus.COMPLETED,
-        )
-        if not booked and window.end < today:
-            entries.append(CallListEntry(plan, "Results check-in overdue", window.end))
-        if today <= plan.end_date - timedelta(days=1) <= soon:
-            entries.append(
-                CallListEntry(plan, "Plan year ends soon: propose renewal", plan.end_date)
-            )
-    return sorted(entries, key=lambda e: (e.due_on, e.plan.id))
 
 
 INDICATION_CHOICES = [(i.value, i.label) for i in Indication]

@@ -18,14 +18,14 @@ from clinic.plans.forms import (
     outcome_field_name,
     outcome_form,
 )
-from clinic.plans.service import (
+from clinic.plans.lifecycle import (
     OutcomeInput,
     cancel_plan,
-    get_plan,
     pause_plan,
     record_outcome,
     resume_plan,
 )
+from clinic.plans.service import get_plan
 from clinic.plans.views_base import bp, moment
 from clinic.plans.views_plan import render_plan
 from clinic.scheduling.desk_views import put_refusal

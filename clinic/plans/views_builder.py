@@ -18,6 +18,7 @@ from clinic.errors import Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.service import get_patient
 from clinic.plans.forms import PlanForm
+from clinic.plans.lifecycle import renewal_request
 from clinic.plans.rules import (
     PlanPolicy,
     SessionTarget,
@@ -32,7 +33,6 @@ from clinic.plans.service import (
     get_plan,
     plan_policy,
     preview_plan,
-    renewal_request,
 )
 from clinic.plans.views_base import bp, moment
 from clinic.plans.views_timeline import RowInput, Timeline, build_timeline, long

@@ -10,6 +10,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from clinic.accounts.access import ALL_STAFF, require_role
+from clinic.plans.call_list import call_list
 from clinic.plans.forms import (
     OUTCOME_LABELS,
     CancelPlanForm,
@@ -19,7 +20,7 @@ from clinic.plans.forms import (
     outcome_form,
 )
 from clinic.plans.models import Plan, PlanStatus
-from clinic.plans.service import call_list, get_plan
+from clinic.plans.service import get_plan
 from clinic.plans.views_base import (
     CheckIn,
     Moment,

@@ -12,18 +12,10 @@ from clinic.audit.models import AuditEntry
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit, complete_visit, find_open_times, move_visit
+from clinic.plans.lifecycle import OutcomeInput, pause_plan, record_outcome, resume_plan
 from clinic.plans.models import PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import (
-    OutcomeInput,
-    PlanRequest,
-    create_plan,
-    pause_plan,
-    record_outcome,
-    results_check_in_window,
-    resume_plan,
-    status_of,
-)
+from clinic.plans.service import PlanRequest, create_plan, results_check_in_window, status_of
 from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.service import change_status
