@@ -32,6 +32,7 @@ from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders import service as reminders
 from clinic.scheduling import service as scheduling
 from clinic.scheduling.availability import AvailabilityQuery, find_availability
+from clinic.scheduling.booking_guard import serialise_bookings
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import BookingRequest, Clearance
 from clinic.scheduling.slots import Slot
@@ -253,7 +254,7 @@ def _lock_patient(patient_id: int) -> Patient | None:
     """Serialise one patient's bookings, so two bookings racing on different providers
     cannot both pass the gap and cap checks: a row lock on PostgreSQL; on SQLite the
     database's one write lock, taken before anything is read."""
-    scheduling.serialise_bookings()
+    serialise_bookings()
     return db.session.scalar(select(Patient).where(Patient.id == patient_id).with_for_update())
 
 

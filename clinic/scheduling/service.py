@@ -5,35 +5,24 @@ records the visit's history and the audit entry, and flushes; the caller commits
 are ClinicErrors: a broken rule is a 422 (even when the time is also taken), a taken time a
 409 naming the visits in the way.
 
-Two bookings racing for one time cannot both win: on PostgreSQL the exclusion constraints
-refuse the second insert (turned into the same 409); on SQLite the booking first takes the
-database's single write lock (BookingLock), so the check and the insert are serialised.
+Two bookings racing for one time cannot both win: booking_guard.py holds the check and the
+guard (SQLite's write lock, PostgreSQL's exclusion constraints turned into the same 409).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-
 from clinic.audit.service import Actor, record
-from clinic.errors import Conflict, NotFound, RuleBroken
+from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.practice.models import Clinic, Provider, Service, ServiceKind
-from clinic.scheduling.availability import (
-    LONGEST_VISIT,
-    booking_policy,
-    busy_visits,
-    load_setup,
-    service_timing,
-)
-from clinic.scheduling.models import Appointment, AppointmentEvent, BookingLock
+from clinic.scheduling.booking_guard import Calendar, flush_guarded, refuse, serialise_bookings
+from clinic.scheduling.models import Appointment, AppointmentEvent
 from clinic.scheduling.screening import judge_microneedling
 from clinic.scheduling.screenings import (
     check_in_screening_problem,
@@ -41,17 +30,8 @@ from clinic.scheduling.screenings import (
     screening_facts,
     screening_policy,
 )
-from clinic.scheduling.slots import (
-    BookingCheck,
-    BusyVisit,
-    ClinicSetup,
-    ConflictKind,
-    check_booking,
-)
+from clinic.scheduling.slots import BookingCheck, ConflictKind
 from clinic.scheduling.status import AppointmentStatus, is_late_cancellation, transition_refusal
-
-CALENDAR_LOCK = "calendar"
-EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for an exclusion constraint
 
 
 @dataclass(frozen=True)
@@ -84,10 +64,10 @@ def book_appointment(
     patient, service, provider = _load_parties(request)
     serialise_bookings()
     tz = ZoneInfo(clinic.timezone)
-    check = _Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
-        request, service, provider
+    check = Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
+        service, request.starts_at, provider, patient_id=request.patient_id
     )
-    _refuse(
+    refuse(
         check, _patient_problems(patient, service, request.starts_at, request.clearance, clinic, tz)
     )
     assert check.room_id is not None  # a bookable check always has a room
@@ -104,10 +84,10 @@ def book_appointment(
     if request.clearance is not None:
         appointment.clearance_reason = request.clearance.reason
         appointment.cleared_by_id = request.clearance.by.user_id
-    _flush_guarded(
+    flush_guarded(
         lambda: db.session.add(appointment),
-        lambda: _Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
-            request, service, provider
+        lambda: Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
+            service, request.starts_at, provider, patient_id=request.patient_id
         ),
     )
     _event(
@@ -166,7 +146,7 @@ def reschedule_appointment(
     clearance = (
         Clearance(appointment.clearance_reason, actor) if appointment.clearance_reason else None
     )
-    calendar = _Calendar.around(starts_at, clinic=clinic, now=now)
+    calendar = Calendar.around(starts_at, clinic=clinic, now=now)
     keep = partial(
         calendar.check,
         appointment.service,
@@ -180,7 +160,7 @@ def reschedule_appointment(
         other_room = keep()
         if other_room.room_id is not None:
             check = other_room
-    _refuse(
+    refuse(
         check,
         _patient_problems(
             appointment.patient, appointment.service, starts_at, clearance, clinic, tz
@@ -202,9 +182,9 @@ def reschedule_appointment(
         appointment.room_id = check.room_id  # type: ignore[assignment]
         _set_times(appointment, check)
 
-    _flush_guarded(
+    flush_guarded(
         move,
-        lambda: _Calendar.around(starts_at, clinic=clinic, now=now).check(
+        lambda: Calendar.around(starts_at, clinic=clinic, now=now).check(
             service,
             starts_at,
             provider.id,
@@ -322,77 +302,6 @@ def _find_provider(provider_id: int) -> Provider:
     return provider
 
 
-def serialise_bookings() -> None:
-    """On SQLite, take the database's write lock before checking (see the module doc).
-    Taking it twice in one transaction is harmless."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            update(BookingLock)
-            .where(BookingLock.name == CALENDAR_LOCK)
-            .values(version=BookingLock.version + 1)
-        )
-
-
-@dataclass(frozen=True)
-class _Calendar:
-    """The clinic's setup and the visits around one start, read once per booking so that
-    trying every provider costs no further queries."""
-
-    clinic: Clinic
-    setup: ClinicSetup
-    busy: list[BusyVisit]
-    now: datetime
-
-    @classmethod
-    def around(cls, starts_at: datetime, *, clinic: Clinic, now: datetime) -> _Calendar:
-        busy = busy_visits(starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT)
-        setup = load_setup(clinic, starts_at - LONGEST_VISIT, starts_at + LONGEST_VISIT)
-        return cls(clinic, setup, busy, now)
-
-    def check(
-        self,
-        service: Service,
-        starts_at: datetime,
-        provider_id: int,
-        *,
-        patient_id: int,
-        room_id: int | None = None,
-        ignore: int | None = None,
-    ) -> BookingCheck:
-        return check_booking(
-            self.setup,
-            service_timing(service),
-            self.busy,
-            starts_at=starts_at,
-            provider_id=provider_id,
-            tz=ZoneInfo(self.clinic.timezone),
-            now=self.now,
-            policy=booking_policy(self.clinic),
-            room_id=room_id,
-            patient_id=patient_id,
-            ignore_appointment_id=ignore,
-        )
-
-    def choose_provider(
-        self, request: BookingRequest, service: Service, provider: Provider | None
-    ) -> BookingCheck:
-        """The given provider's check, or the first provider (by id) free at that time;
-        when none is, the first without a broken rule (its conflicts make the 409)."""
-        check = partial(self.check, service, request.starts_at, patient_id=request.patient_id)
-        if provider is not None:
-            return check(provider.id)
-        checks = [check(p.provider_id) for p in self.setup.providers]
-        if not checks:
-            raise RuleBroken(
-                "No provider works at this clinic yet.",
-                {"provider_id": "No provider is available."},
-            )
-        for candidate in checks:
-            if candidate.is_bookable:
-                return candidate
-        return next((c for c in checks if not c.problems), checks[0])
-
-
 def _patient_problems(
     patient: Patient,
     service: Service,
@@ -414,62 +323,12 @@ def _patient_problems(
     return list(verdict.reasons)
 
 
-def _refuse(check: BookingCheck, patient_problems: list[str]) -> None:
-    """Every broken rule at once as a 422 (even when the time is also taken); else the
-    conflicts as a 409."""
-    fields: dict[str, str] = {}
-    for problem in check.problems:
-        fields[problem.field] = " ".join(
-            filter(None, [fields.get(problem.field), problem.sentence])
-        )
-    if patient_problems:
-        fields["patient_id"] = " ".join(patient_problems)
-    if fields:
-        sentences = [p.sentence for p in check.problems] + patient_problems
-        raise RuleBroken(sentences[0], fields)
-    if check.conflicts:
-        raise _conflict(check)
-
-
-def _conflict(check: BookingCheck) -> Conflict:
-    kinds = sorted({c.kind.value for c in check.conflicts})
-    return Conflict(
-        f"The time is taken ({', '.join(kinds)} already busy); choose another time.",
-        [{"kind": c.kind.value, "appointment_id": c.appointment_id} for c in check.conflicts],
-    )
-
-
 def _set_times(appointment: Appointment, check: BookingCheck) -> None:
     times = check.times
     appointment.starts_at = times.starts_at
     appointment.ends_at = times.ends_at
     appointment.provider_busy_from = times.provider_busy.starts_at
     appointment.room_busy_until = times.room_busy.ends_at
-
-
-def _flush_guarded(change: Callable[[], None], recheck: Callable[[], BookingCheck]) -> None:
-    """Make the visit's change and flush it in a savepoint. An exclusion violation
-    (PostgreSQL: a booking that won a race since our check) becomes the 409 a check made
-    now gives, naming the winner.
-
-    The change is made inside the savepoint on purpose: `begin_nested()` first flushes
-    whatever is pending, outside the savepoint, so a visit added or moved before it would
-    hit the constraint there, break the whole transaction, and answer 500 instead of 409.
-    """
-    try:
-        with db.session.begin_nested():
-            change()
-            db.session.flush()
-    except IntegrityError as error:
-        if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
-            raise
-        check = recheck()
-        conflict = (
-            _conflict(check)
-            if check.conflicts
-            else Conflict("The time was taken a moment ago; choose another time.")
-        )
-        raise conflict from error
 
 
 def _refuse_transition(

@@ -712,7 +712,7 @@ def test_a_race_lost_at_the_database_is_a_409_naming_the_winner(
     flushed outside the savepoint, so the violation broke the whole transaction)."""
     if not is_postgres:
         pytest.skip("PostgreSQL only: SQLite serialises bookings before the check")
-    from clinic.scheduling import service
+    from clinic.scheduling import booking_guard
 
     day = weekday(1)
     winner = booked(
@@ -726,14 +726,14 @@ def test_a_race_lost_at_the_database_is_a_409_naming_the_winner(
     # Noor's visits are check-ins: a second microneedling one would break the 28-day gap.
     common = {"service_id": world.check_in, "provider_id": world.ana}
     other = booked(client, desk, patient_id=world.noor, start=at(day, 15), **common)
-    real_busy_visits = service.busy_visits
+    real_busy_visits = booking_guard.busy_visits
     calls = []
 
     def blind_first_call(*args: Any) -> Any:
         calls.append(args)
         return [] if len(calls) == 1 else real_busy_visits(*args)
 
-    monkeypatch.setattr(service, "busy_visits", blind_first_call)
+    monkeypatch.setattr(booking_guard, "busy_visits", blind_first_call)
     body = error(book(client, desk, patient_id=world.noor, start=at(day, 10, 45), **common), 409)
     assert {"kind": "provider", "appointment_id": winner["id"]} in body["conflicts"]
     calls.clear()
