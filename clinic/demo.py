@@ -137,7 +137,7 @@ def us_holidays(year: int) -> list[tuple[date, str]]:
 
 
 def build_demo_clinic(
-    *, timezone: str, now: datetime, today: date, phone_region: str, patient_count: int = 60
+    *, timezone: str, now: datetime, today: date, phone_region: str, patient_count: int = 240
 ) -> None:
     """Adds the whole demo clinic to the session; the caller commits."""
     clinic = Clinic(

@@ -36,6 +36,7 @@ from clinic.scheduling.status import AppointmentStatus
 DESK = Actor(label="Riley Chen (front desk)")
 NO = {code.value: False for code in Contraindication}
 PAST_DAYS = 60
+RESULTS_FROM_DAYS, RESULTS_TO_DAYS = 42, 56  # DOMAIN.md: results show six to eight weeks on
 DEMO_HISTORY_DAYS = PAST_DAYS + 30  # patients registered and first screened this long ago
 FUTURE_DAYS = 14
 VISITS_PER_DAY = 4
@@ -62,22 +63,34 @@ def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> i
     eligible = eligible[8:]  # the plan patients book from their plans
     if not eligible:
         return 0
-    # Microneedling only: a results check-in follows a course (the plans book theirs).
-    services = list(
-        db.session.scalars(
-            select(Service).where(
-                Service.is_active.is_(True), Service.kind == ServiceKind.MICRONEEDLING
-            )
-        )
-    )
+    active = list(db.session.scalars(select(Service).where(Service.is_active.is_(True))))
+    sessions = [s for s in active if s.kind is ServiceKind.MICRONEEDLING]
+    check_in = next((s for s in active if s.kind is ServiceKind.RESULTS_CHECK_IN), None)
+    last_session: dict[int, date] = {}  # a results check-in follows 6 to 8 weeks after
+    checked: set[int] = set()
     booked = 0
     for offset in range(-PAST_DAYS, FUTURE_DAYS + 1):
         day = today + timedelta(days=offset)
         booked_at = min(now, local_day_bounds(day, tz)[0] - timedelta(days=10))
+        due = [
+            patient_id
+            for patient_id, last in last_session.items()
+            if RESULTS_FROM_DAYS <= (day - last).days <= RESULTS_TO_DAYS
+            and patient_id not in checked
+        ]
+        if check_in is not None and due:
+            coming = db.session.get(Patient, due[0])
+            assert coming is not None
+            visit = _book_on(clinic, day, coming, check_in, booked_at, rng)
+            if visit is not None:
+                checked.add(coming.id)
+                booked += 1
+                if visit.starts_at < now:
+                    _play_out(clinic, visit, rng)
         for _ in range(VISITS_PER_DAY):
             for _try in range(3):  # the gap and the yearly cap rule many patients out
                 visit = _book_on(
-                    clinic, day, rng.choice(eligible), rng.choice(services), booked_at, rng
+                    clinic, day, rng.choice(eligible), rng.choice(sessions), booked_at, rng
                 )
                 if visit is not None:
                     break
@@ -86,6 +99,8 @@ def build_demo_visits(clinic: Clinic, *, now: datetime, rng: random.Random) -> i
             booked += 1
             if visit.starts_at < now:
                 _play_out(clinic, visit, rng)
+            if visit.status in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED):
+                last_session[visit.patient_id] = day
     # The history's messages went out when they were due, where the patient allowed it.
     past = db.session.scalars(
         select(Message).where(Message.status == MessageStatus.SCHEDULED, Message.send_at < now)
