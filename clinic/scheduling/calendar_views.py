@@ -111,6 +111,9 @@ def day_view() -> Any:
     known = {p.id for p in providers}
     providers += [v.provider for v in visits if v.provider_id not in known]
     providers = list({p.id: p for p in providers}.values())
+    theirs: dict[int, list[Appointment]] = {}
+    for visit in visits:
+        theirs.setdefault(visit.provider_id, []).append(visit)
     columns = []
     for provider in providers:
         working, breaks, away = provider_spans(schedules.get(provider.id), on, tz)
@@ -120,7 +123,7 @@ def day_view() -> Any:
                 # A provider who left shows only for the visits still in her name.
                 sublabel=provider.credential.split(",")[0] if provider.is_active else "Inactive",
                 day=on,
-                visits=[v for v in visits if v.provider_id == provider.id],
+                visits=theirs.get(provider.id, []),
                 href=url_for("desk.week_view", provider_id=provider.id, date=on.isoformat()),
                 working=working,
                 breaks=breaks,
