@@ -57,13 +57,16 @@ def plan_timeline(rows: list[TimelineRow], *, today: date, title: str) -> Markup
     ]
     months = _month_starts(first, last)
     step = 1 if len(months) <= 7 else 2
+    year_shown = None  # the first label and the first of each new year carry the year
     for index, month in enumerate(months):
         mx = x(month)
         parts.append(
             f'<line class="ptl__grid" x1="{mx}" y1="{TOP - 8}" x2="{mx}" y2="{height - 6}"/>'
         )
         if index % step == 0:
-            parts.append(f'<text class="ptl__month" x="{mx + 2}" y="{TOP - 14}">{month:%b}</text>')
+            label = f"{month:%b}" if month.year == year_shown else f"{month:%b} ’{month:%y}"
+            year_shown = month.year
+            parts.append(f'<text class="ptl__month" x="{mx + 2}" y="{TOP - 14}">{label}</text>')
     for index, row in enumerate(rows):
         y = TOP + ROW * index
         mid = y + ROW / 2
