@@ -188,7 +188,7 @@ def add_closure(on: date, name: str, *, actor: Actor, now: datetime, today: date
         "create",
         "closure",
         closure.id,
-        f"Closed on {on.isoformat()} ({name})",
+        f"Closed on {on:%A %-d %B %Y} ({name})",
         now=now,
     )
     return closure
@@ -208,7 +208,7 @@ def remove_closure(closure_id: int, *, actor: Actor, now: datetime) -> None:
         "delete",
         "closure",
         closure.id,
-        f"Open again on {closure.on.isoformat()} ({closure.name})",
+        f"Open again on {closure.on:%A %-d %B %Y} ({closure.name})",
         now=now,
     )
     db.session.delete(closure)

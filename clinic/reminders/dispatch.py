@@ -31,7 +31,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.service import results_check_in_window, sessions_left, unbooked_sessions
-from clinic.practice.models import Clinic
+from clinic.practice.models import Clinic, Closure
 from clinic.reminders.content import render
 from clinic.reminders.models import Message
 from clinic.reminders.rules import (
@@ -142,6 +142,13 @@ def dispatch_due(
             select(Message).where(Message.id.in_(ids)).options(joinedload(Message.patient))
         )
     }
+    # Closures from today on, read once for the batch: a visit's messages must not go for a
+    # day the clinic has since closed (the desk moves or cancels those visits; the portal
+    # asks the patient for a new time).
+    closed_days: frozenset[date] = frozenset()
+    if clinic is not None:
+        from_on = now.astimezone(ZoneInfo(clinic.timezone)).date()
+        closed_days = frozenset(db.session.scalars(select(Closure.on).where(Closure.on >= from_on)))
     marker = _Marker(worker)
     try:
         for index, message_id in enumerate(ids):
@@ -153,7 +160,9 @@ def dispatch_due(
                 continue
             try:
                 moment = clock() if clock else now
-                changes = _handle(message, clinic, moment, policy, opened, delivery, result)
+                changes = _handle(
+                    message, clinic, moment, policy, opened, delivery, result, closed_days
+                )
             except Exception as error:  # one broken message must not stall the outbox
                 log.exception("message %s could not be handled", message_id)
                 changes = {
@@ -265,6 +274,7 @@ def _handle(
     opened: dict[Channel, Transport],
     delivery: Delivery,
     result: DispatchResult,
+    closed_days: frozenset[date],
 ) -> dict[str, Any]:
     """Judge, render and send one message; returns the columns to write."""
     tz = ZoneInfo(clinic.timezone)
@@ -274,7 +284,7 @@ def _handle(
         result.deferred += 1
         return {**changes, "send_at": out_of_quiet_hours(now, tz, policy)}
     patient = message.patient  # read with the batch, a moment ago
-    reason = _why_not(message, patient, now, today, tz)
+    reason = _why_not(message, patient, now, today, tz, closed_days)
     if reason is not None or patient is None:
         result.skipped += 1
         return {
@@ -327,7 +337,12 @@ def _handle(
 
 
 def _why_not(
-    message: Message, patient: Patient | None, now: datetime, today: date, tz: ZoneInfo
+    message: Message,
+    patient: Patient | None,
+    now: datetime,
+    today: date,
+    tz: ZoneInfo,
+    closed_days: frozenset[date],
 ) -> str | None:
     """Why a due message should not go any more, or None."""
     if patient is None:
@@ -356,6 +371,8 @@ def _why_not(
             return "the visit has moved"
         if now >= appointment.starts_at:
             return "the visit has begun"
+        if appointment.starts_at.astimezone(tz).date() in closed_days:
+            return "the clinic is closed that day"
     if message.plan_id is not None:
         plan = db.session.get(Plan, message.plan_id, populate_existing=True)
         if plan is None or plan.status is not PlanStatus.ACTIVE:

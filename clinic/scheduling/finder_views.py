@@ -134,6 +134,11 @@ def spacing_advice(
     if earliest == first_on:
         return None  # the plan allows the first day: the diary is why nothing is free
     reasons = spacing_reasons(patient, first_on, clinic=clinic)
+    if earliest is not None and earliest - timedelta(days=1) > first_on:
+        # What holds her off until then may be another visit (a session booked later):
+        # the last day refused names it.
+        held_by = spacing_reasons(patient, earliest - timedelta(days=1), clinic=clinic)
+        reasons += [reason for reason in held_by if reason not in reasons]
     if session is not None and not session.window_start <= first_on <= session.window_end:
         reasons.insert(
             0,

@@ -4,7 +4,7 @@ server on loopback (aiosmtpd) and the real outbox."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from clinic.operations import (
     change_visit_status,
     move_visit,
 )
+from clinic.practice.models import Closure
 from clinic.reminders.dispatch import Delivery, DispatchResult, claim_due, dispatch_due
 from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageKind, MessageStatus
@@ -140,6 +141,26 @@ def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox)
     dispatch(world, port, local("2027-03-23", "10:00"))
     [reminder] = messages(MessageKind.REMINDER)
     assert (reminder.status, reminder.skip_reason) == (MessageStatus.SKIPPED, "the visit has moved")
+
+
+def test_no_reminder_for_a_day_the_clinic_has_since_closed(world: World, inbox) -> None:
+    """The desk must still move or cancel the visit (the setup pages list it, the portal asks
+    her for a new time); meanwhile no "see you on Thursday" goes for a closed Thursday."""
+    box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    assert dispatch(world, port, world.now).sent == 1  # the confirmation, before the closure
+    db.session.add(Closure(on=date(2027, 3, 25), name="Flooded"))
+    db.session.commit()
+    dispatch(world, port, local("2027-03-23", "10:00"))
+    assert [m["Subject"] for m in box.messages] == [
+        "Your visit is booked: Thursday 25 March at 10:00"
+    ]
+    for kind in (MessageKind.PREPARATION, MessageKind.REMINDER):
+        [message] = messages(kind)
+        assert (message.status, message.skip_reason) == (
+            MessageStatus.SKIPPED,
+            "the clinic is closed that day",
+        )
 
 
 def test_consent_and_unsubscribe(world: World, inbox) -> None:

@@ -139,6 +139,34 @@ def test_a_search_inside_the_gap_offers_the_earliest_day_and_a_search_from_it(
     assert "cannot book" not in later
 
 
+def test_the_advice_names_every_session_that_holds_her_off(
+    app: Flask, client: FlaskClient, spa: Spa, staff: dict[str, str]
+) -> None:
+    """A plan of five sessions (no cap in the way): a session just before the search and
+    another booked four weeks later both keep her off; the earliest day is after the
+    second, and the advice names both, not only the first."""
+    with app.app_context():
+        create_plan(
+            PlanRequest(spa.maya, ("fine_lines",), first_bookable_day(), 5, "Deep lines"),
+            clinic=db.session.scalars(sa.select(Clinic)).one(),
+            actor=DESK,
+            today=datetime.now(UTC).astimezone(LA).date(),
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+    first = first_bookable_day() + timedelta(days=1)
+    second = first + timedelta(days=28)
+    book(client, spa, first)
+    book(client, spa, second)
+
+    page = unescape(finder(client, spa, first + timedelta(days=1), first + timedelta(days=14)))
+    assert f"there is one on {long_day(first)}." in page
+    assert f"there is one on {long_day(second)}." in page
+    earliest = second + timedelta(days=28)
+    assert f"Maya can have this session is <strong>{long_day(earliest)}</strong>" in page
+
+
 def test_the_no_plan_cap_names_the_day_and_when_it_can_be_booked(
     client: FlaskClient, spa: Spa, staff: dict[str, str]
 ) -> None:
