@@ -137,3 +137,32 @@ def test_the_patient_page_shows_her_age_and_what_it_allows(
     assert "(age 15)" in shown["Tia"] and "Under 18: no microneedling" in shown["Tia"]
     assert "(age 20)" in shown["Uma"] and "Under 22: a clinician signs off" in shown["Uma"]
     assert "(age 40)" in shown["Vera"] and "Under " not in shown["Vera"]
+
+
+def test_the_patient_page_tells_a_sign_off_screening_from_a_refusal(
+    app: Flask, client: FlaskClient, staff: dict[str, str], setup_clinic: None
+) -> None:
+    """A sunburn needs a clinician's sign-off; a pregnancy rules microneedling out."""
+    from clinic.audit.service import Actor
+    from clinic.clock import utcnow
+    from clinic.practice.service import get_clinic
+    from clinic.scheduling.screening import Contraindication
+    from clinic.scheduling.screenings import record_screening
+
+    sign_in(client, staff["front_desk"])
+    pages = {}
+    for first, yes in (("Sunny", "recent_sunburn"), ("Pia", "pregnant")):
+        data = {**GOOD, "first_name": first, "email": f"{first}@example.com"}
+        created = client.post("/patients/new", data=data)
+        patient_id = int(created.headers["Location"].rsplit("/", 1)[1])
+        with app.test_request_context():
+            answers = {code.value: code.value == yes for code in Contraindication}
+            patient = db.session.get(Patient, patient_id)
+            record_screening(
+                patient, answers, clinic=get_clinic(), actor=Actor("Desk"), now=utcnow()
+            )
+            db.session.commit()
+        pages[first] = client.get(f"/patients/{patient_id}").get_data(as_text=True)
+    assert "Screening: needs a clinician's sign-off" in pages["Sunny"]
+    assert "not eligible" not in pages["Sunny"]
+    assert "Screening: not eligible" in pages["Pia"]
