@@ -1,4 +1,4 @@
-"""How stored values read on pages: phone numbers and spans of clinic time.
+"""How stored values read on pages: phone numbers, spans of clinic time and short days.
 
 Storage and the API keep the exact forms (E.164 phones, UTC instants); people read the
 forms below. The functions are pure; `install_display` registers them as Jinja filters,
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from flask import Flask
 
+from clinic.clock import local_today, utcnow
 from clinic.practice.service import clinic_zone
 
 
@@ -61,13 +62,38 @@ def readable_span(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str
     return f"{start:%a} {start.day} {start:%b %Y, %H:%M} – {end:%a} {end.day} {end:%b %Y, %H:%M}"
 
 
+def short_day(
+    value: date | datetime, *, today: date, zone: ZoneInfo, with_time: bool = False
+) -> str:
+    """A day as the desk's lists write it, "Mon 10 May", with the year when it is not the
+    year of `today` ("Mon 10 May 2027"): without it, a date a year off reads like one this
+    year. An instant is taken in `zone`; `with_time` adds its time ("Mon 10 May, 09:00")."""
+    moment = value.astimezone(zone) if isinstance(value, datetime) else None
+    day = moment.date() if moment is not None else value
+    text = f"{day:%a} {day.day} {day:%b}"
+    if day.year != today.year:
+        text += f" {day.year}"
+    if with_time and moment is not None:
+        text += f", {moment:%H:%M}"
+    return text
+
+
 def install_display(app: Flask) -> None:
-    """The `phone` filter ({{ patient.phone|phone }}, for showing; links keep E.164) and the
-    `clinic_span` filter ({{ absence.starts_at|clinic_span(absence.ends_at) }})."""
+    """The `phone` filter ({{ patient.phone|phone }}, for showing; links keep E.164), the
+    `clinic_span` filter ({{ absence.starts_at|clinic_span(absence.ends_at) }}) and the
+    `local_day_maybe_year` filter ({{ row.send_at|local_day_maybe_year(with_time=True) }},
+    {{ day|local_day_maybe_year }}), the year shown when it is not the clinic's current one."""
     region = str(app.config["CLINIC_PHONE_REGION"])
 
     def clinic_span(starts_at: datetime, ends_at: datetime) -> str:
         return readable_span(starts_at, ends_at, clinic_zone())
 
+    def local_day_maybe_year(value: date | datetime | None, with_time: bool = False) -> str:
+        if value is None:
+            return ""
+        zone = clinic_zone()
+        return short_day(value, today=local_today(zone, utcnow()), zone=zone, with_time=with_time)
+
     app.jinja_env.filters["phone"] = partial(readable_phone, region=region)
     app.jinja_env.filters["clinic_span"] = clinic_span
+    app.jinja_env.filters["local_day_maybe_year"] = local_day_maybe_year

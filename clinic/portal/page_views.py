@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from clinic.portal.setup_notice import find_setup_notices
 from clinic.portal.timeline import TimelineRow, plan_timeline
 from clinic.practice.models import ServiceKind
 from clinic.practice.service import get_clinic
+from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.status import AppointmentStatus
@@ -45,8 +47,20 @@ STATE_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class VisitNotice:
+    """A visit of hers that needs a new time, why (in her words), and whether she may still
+    move it online (else the notice gives the clinic's number)."""
+
+    visit: Appointment
+    text: str
+    may_move: bool
+
+
 @bp.get("/")
 def home() -> Any:
+    """Her home page. A visit that needs a new time comes first, above "To do now": she
+    must not come to a closed door, while a to-do may be for a session months away."""
     patient = current_patient()
     clinic = get_clinic()
     now = utcnow()
@@ -56,13 +70,20 @@ def home() -> Any:
     plan = current_plan(patient.id)
     view = plan_view(plan, clinic=clinic, today=today) if plan else None
     next_visit = upcoming[0] if upcoming else None
+    notices = find_setup_notices(upcoming[:4], clinic, now)
     return render_template(
         "portal/home.html",
         next_visit=next_visit,
         later=upcoming[1:4],
-        notices=find_setup_notices(upcoming[:4], clinic, now),
-        may_move_next=next_visit is not None
-        and may_change(next_visit.starts_at, now, clinic.late_cancel_hours),
+        notices=notices,
+        needs_new_time=[
+            VisitNotice(v, notices[v.id], may_change(v.starts_at, now, clinic.late_cancel_hours))
+            for v in upcoming[:4]
+            if v.id in notices
+        ],
+        # Online she books only her plan's sessions and its results check-in: anything
+        # else (no plan, or a plan with nothing left to book) is booked by phone.
+        books_online=view is not None and (view.next_to_book is not None or view.results_bookable),
         preparation_open=next_visit is not None
         and preparation_is_near(next_visit.starts_at, today, tz, clinic.preparation_days_before),
         view=view,

@@ -64,8 +64,9 @@ def _lines(
     """What fits in a block `height` tall with `width` for text (`reserve` of it taken from
     the first line by the badge): the time first (with its end, then the status, when they
     fit), then the patient, the service and the status a line each as the height allows.
-    A name too long goes by first name and initial, first name, or initials; other lines
-    are shortened with an ellipsis, and end the label when under a few letters would show;
+    A name too long goes by first name and initial, first name, or initials; a service
+    too long drops the family its name begins with ("Microneedling — "); lines are
+    shortened with an ellipsis, and end the label when under a few letters would show;
     the time is never cut. With `strong` the first line is bold, and measured so."""
     start, end = _hm(visit.starts_at, tz), _hm(visit.ends_at, tz)
     span = f"{start}–{end}"
@@ -80,7 +81,7 @@ def _lines(
         who = _patient(name, first_width - text_width(f"{time} ", strong=strong), strong=strong)
         return (f"{time} {who}" if who else time,)
     if rows == 2 and _fits(f"{span} {name}", first_width, strong=strong):
-        return (f"{span} {name}", _shorten(f"{service} · {status}", width))
+        return (f"{span} {name}", _service(service, width, f" · {status}"))
     headline = f"{span} · {status}"
     if rows >= 3 and _fits(headline, first_width, strong=strong):
         first, rest = headline, [(_NAME, name), (_OTHER, service)]
@@ -96,7 +97,7 @@ def _lines(
         elif kind == _STATUS:  # its colour says it too: whole or not at all
             line = text if _fits(text, width) else ""
         else:
-            line = _shorten(text, width)
+            line = _service(text, width)
         if not line:
             break  # what follows matters less than what could not be shown
         lines.append(line)
@@ -116,6 +117,24 @@ def _patient(name: str, width: float, *, strong: bool = False) -> str:
     return _shorten(first, width, strong=strong) or (
         initials if _fits(initials, width, strong=strong) else ""
     )
+
+
+SERVICE_SEPARATORS = (" — ", " – ")  # "Microneedling — face": a family, then the variant
+
+
+def _service(name: str, width: float, suffix: str = "") -> str:
+    """The service (and `suffix`) as it fits: whole, else without the family its name
+    begins with, which every service of a clinic may share ("Microneedling — face and neck"
+    reads "face and neck", "Microneedling — body (scars)" "body (sc…"), shortened if it
+    still does not fit; "Microneedling …" alone would tell the services apart no more."""
+    whole = name + suffix
+    if _fits(whole, width):
+        return whole
+    for separator in SERVICE_SEPARATORS:
+        family, found, variant = name.partition(separator)
+        if found and family.strip() and variant.strip():
+            return _shorten(variant.strip() + suffix, width) or _shorten(whole, width)
+    return _shorten(whole, width)
 
 
 # Advance widths at the blocks' 12 px of DejaVu Sans, regular and bold, rounded up by class
@@ -161,8 +180,12 @@ def _fits(text: str, width: float, *, strong: bool = False) -> bool:
     return text_width(text, strong=strong) <= width
 
 
+_DANGLING = " ([{-–—·,:;/"  # what a shortened line does not end on, before its ellipsis
+
+
 def _shorten(text: str, width: float, *, strong: bool = False, shortest: int = 3) -> str:
-    """`text`, or as much of it as fits followed by an ellipsis; "" when under `shortest`
+    """`text`, or as much of it as fits followed by an ellipsis (never after a space, an
+    opening bracket or a dash: "body…", not "body (…"); "" when under `shortest`
     characters would show (a lone "M…" says nothing)."""
     widths = _widths(text, strong)
     if sum(widths) <= width:
@@ -173,7 +196,7 @@ def _shorten(text: str, width: float, *, strong: bool = False, shortest: int = 3
             break
         used += advance
         kept += 1
-    cut = text[:kept].rstrip()
+    cut = text[:kept].rstrip(_DANGLING)
     return cut + "…" if len(cut) >= shortest else ""
 
 

@@ -233,6 +233,13 @@ def move_visit(appointment_id: int) -> Any:
         )
         days = slot_days(slots, providers, tz, one_per_start=search_provider is None)
     current = f"{appointment.starts_at.isoformat()}|{appointment.provider_id}"
+    # When nothing is free: whom the search was with, and the two searches that may help.
+    names = {p.id: p.name for p in providers} | {appointment.provider_id: appointment.provider.name}
+    searched_name = None
+    if search_provider is not None:
+        searched_name = names.get(search_provider, "the chosen provider")
+    next_from = to_on + timedelta(days=1)
+    next_to = next_from + timedelta(days=MOVE_DAYS - 1)
     return render_template(
         "desk/move.html",
         visit=appointment,
@@ -246,4 +253,21 @@ def move_visit(appointment_id: int) -> Any:
         search_provider=search_provider,
         provider_left=provider_left,
         around_visit=around_visit,
+        searched_name=searched_name,
+        any_provider_url=url_for(
+            "desk.move_visit",
+            appointment_id=appointment.id,
+            provider_id=0,
+            from_on=from_on.isoformat(),
+            to_on=to_on.isoformat(),
+        ),
+        move_days=MOVE_DAYS,
+        next_days=(next_from, next_to),
+        next_days_url=url_for(
+            "desk.move_visit",
+            appointment_id=appointment.id,
+            provider_id=search_provider or 0,
+            from_on=next_from.isoformat(),
+            to_on=next_to.isoformat(),
+        ),
     ), status

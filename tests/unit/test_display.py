@@ -1,13 +1,14 @@
-"""How stored values read on pages (clinic.display): phones and spans of clinic time."""
+"""How stored values read on pages (clinic.display): phones, spans of clinic time and
+short days."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from clinic.clock import to_utc
-from clinic.display import readable_phone, readable_span
+from clinic.display import readable_phone, readable_span, short_day
 from tests.clinics import LA
 
 
@@ -58,3 +59,23 @@ def local(text: str) -> datetime:
 )
 def test_readable_span(starts: str, ends: str, shown: str) -> None:
     assert readable_span(local(starts), local(ends), LA) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "with_time", "shown"),
+    [
+        (date(2026, 5, 10), False, "Sun 10 May"),
+        (date(2027, 5, 10), False, "Mon 10 May 2027"),
+        (date(2025, 12, 30), False, "Tue 30 Dec 2025"),
+        (datetime(2026, 5, 10, 16, 30, tzinfo=UTC), True, "Sun 10 May, 09:30"),
+        (datetime(2027, 5, 10, 16, 30, tzinfo=UTC), True, "Mon 10 May 2027, 09:30"),
+        # 05:00 UTC on New Year's Day is still 31 December in Los Angeles: this year.
+        (datetime(2027, 1, 1, 5, 0, tzinfo=UTC), True, "Thu 31 Dec, 21:00"),
+        (datetime(2027, 1, 1, 5, 0, tzinfo=UTC), False, "Thu 31 Dec"),
+        (date(2027, 1, 1), True, "Fri 1 Jan 2027"),  # a date has no time to add
+    ],
+)
+def test_short_day_shows_the_year_only_outside_the_current_one(
+    value: date, with_time: bool, shown: str
+) -> None:
+    assert short_day(value, today=date(2026, 11, 25), zone=LA, with_time=with_time) == shown

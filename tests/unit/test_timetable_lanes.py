@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from clinic.scheduling.status import AppointmentStatus
-from clinic.scheduling.timetable_labels import text_width
+from clinic.scheduling.timetable_labels import _service, text_width
 from clinic.scheduling.timetable_views import AXIS, Block, ColumnInput, build_timetable
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -20,14 +20,21 @@ WIDTH = 150.0  # a week-view column
 S = AppointmentStatus
 
 
-def visit(id: int, hour: int, minutes: int, status: AppointmentStatus, minute: int = 0) -> Any:
+def visit(
+    id: int,
+    hour: int,
+    minutes: int,
+    status: AppointmentStatus,
+    minute: int = 0,
+    service: str = "Microneedling — face",
+) -> Any:
     starts_at = datetime(2027, 6, 2, hour, minute, tzinfo=LA).astimezone(UTC)
     return SimpleNamespace(
         id=id,
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=minutes),
         status=status,
-        service=SimpleNamespace(name="Microneedling — face", numbing_minutes=30),
+        service=SimpleNamespace(name=service, numbing_minutes=30),
         patient=SimpleNamespace(full_name=f"Patient {id}"),
         provider=SimpleNamespace(name="Ana Morales"),
         room=SimpleNamespace(name="Room 1"),
@@ -159,7 +166,7 @@ def test_a_block_shows_what_its_width_allows() -> None:
     assert not two.compact and two.lines[0] == "10:00" and two.lines[1].startswith("Patien")
     assert text_width(two.lines[0], strong=True) <= two.width - 12
     assert all(text_width(line) <= two.width - 12 for line in two.lines[1:])
-    assert ALONE.lines == ("10:00–11:15", "Patient 1", "Microneedling —…", "Booked")
+    assert ALONE.lines == ("10:00–11:15", "Patient 1", "face", "Booked")
     assert layout(visit(1, 10, 15, S.BOOKED))[1].lines == ("10:00 Patient 1",)
 
 
@@ -178,3 +185,40 @@ def test_a_visit_that_needs_attention_carries_the_reason_in_its_title_and_a_badg
     assert block.y < cy - radius and cy + radius <= block.y + block.height
     # The first line leaves the badge its corner.
     assert 9 + text_width(block.lines[0], strong=True) < cx - radius
+
+
+FACE, NECK = "Microneedling — face", "Microneedling — face and neck"
+BODY = "Microneedling — body (stretch marks, scars)"
+
+
+def test_services_of_one_family_are_told_apart_by_what_follows_the_dash() -> None:
+    """ "Microneedling — face", "— face and neck" and "— body (...)" all read "Micro…" when
+    cut from the left: a block too narrow for the whole name drops the family instead, and
+    keeps the whole name in its title (the accessible name and tooltip)."""
+    for name, shown in ((FACE, "face"), (NECK, "face and neck"), (BODY, "body (stretch m…")):
+        (block,) = layout(visit(1, 10, 75, S.BOOKED, service=name)).values()
+        assert block.lines == ("10:00–11:15", "Patient 1", shown, "Booked"), name
+        assert block.title.startswith(f"Patient 1, {name} · 10:00–11:15")
+
+
+def test_a_service_line_shortens_what_follows_the_dash_then_gives_way() -> None:
+    """Narrower blocks shorten the variant ("body…", "face a…"); a name without a family is
+    shortened as it is; a name that fits is never cut."""
+    room = text_width("body (s…") - 0.1  # "body (" and an ellipsis: the bracket goes too
+    assert _service(BODY, room) == "body…"
+    assert _service(NECK, text_width("face a…") + 0.1) == "face a…"
+    assert _service(FACE, text_width(FACE)) == FACE  # it fits: kept whole
+    assert _service("Results check-in", text_width("Results c…") - 0.1) == "Results…"
+    assert _service("Peel – light", text_width("light") + 0.1) == "light"  # an en dash too
+    assert _service(FACE, text_width("face · Booked") + 0.1, " · Booked") == "face · Booked"
+    assert _service(FACE, 2) == ""  # nothing telling fits
+
+
+def test_two_lanes_of_different_services_show_different_words() -> None:
+    blocks = layout(
+        visit(1, 10, 75, S.BOOKED, service=FACE),
+        visit(2, 10, 75, S.BOOKED, service=NECK),
+        visit(3, 10, 75, S.BOOKED, service=BODY, minute=0),
+    )
+    services = [block.lines[2] for block in blocks.values() if len(block.lines) > 2]
+    assert services and not any(line.startswith("Micro") for line in services)
