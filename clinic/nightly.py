@@ -10,15 +10,18 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import CursorResult, delete
 
 from clinic.accounts.models import ApiToken
 from clinic.accounts.service import forget_old_failures
 from clinic.extensions import db
-from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import results_check_in_window, sessions_left, status_of
+from clinic.plans.service import (
+    active_plans,
+    results_check_in_window,
+    sessions_left,
+    status_of,
+)
 from clinic.practice.service import find_clinic
 from clinic.reminders.rules import MessageKind
 from clinic.reminders.service import nudge
@@ -31,15 +34,7 @@ def run_maintenance(now: datetime) -> None:
     if clinic is None:
         return
     today = now.astimezone(ZoneInfo(clinic.timezone)).date()
-    plans = db.session.scalars(
-        select(Plan)
-        .where(Plan.status == PlanStatus.ACTIVE)
-        .options(
-            selectinload(Plan.sessions).selectinload(PlannedSession.appointment),
-            selectinload(Plan.patient),
-            selectinload(Plan.results_appointment),
-        )
-    )
+    plans = active_plans()
     nudges = 0
     tz = ZoneInfo(clinic.timezone)
     for plan in plans:

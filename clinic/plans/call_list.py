@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from clinic.extensions import db
-from clinic.plans.models import Plan, PlannedSession, PlanStatus
+from clinic.plans.models import Plan
 from clinic.plans.rules import (
     SessionStatus,
 )
-from clinic.plans.service import results_check_in_window, status_of
+from clinic.plans.service import active_plans, results_check_in_window, status_of
 from clinic.practice.models import Clinic
 from clinic.scheduling.status import AppointmentStatus
 
@@ -28,15 +24,7 @@ class CallListEntry:
 def call_list(clinic: Clinic, today: date, *, horizon_days: int = 30) -> list[CallListEntry]:
     """Plans needing action: sessions due in the next 30 days and not booked, check-ins
     overdue, plans ending within 30 days; soonest first."""
-    plans = db.session.scalars(
-        select(Plan)
-        .where(Plan.status == PlanStatus.ACTIVE)
-        .options(
-            selectinload(Plan.sessions).selectinload(PlannedSession.appointment),
-            selectinload(Plan.patient),
-            selectinload(Plan.results_appointment),
-        )
-    )
+    plans = active_plans()
     soon = today + timedelta(days=horizon_days)
     entries: list[CallListEntry] = []
     for plan in plans:

@@ -203,6 +203,22 @@ def find_open_plan(patient_id: int) -> Plan | None:
     )
 
 
+def active_plans() -> list[Plan]:
+    """Every active plan with its sessions, their visits, the patient and the results
+    check-in loaded (the call list and the nightly nudges walk them all)."""
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.status == PlanStatus.ACTIVE)
+            .options(
+                selectinload(Plan.sessions).selectinload(PlannedSession.appointment),
+                selectinload(Plan.patient),
+                selectinload(Plan.results_appointment),
+            )
+        )
+    )
+
+
 def list_patient_plans(patient_id: int) -> list[Plan]:
     return list(
         db.session.scalars(
