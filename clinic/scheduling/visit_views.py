@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from clinic import operations
 from clinic.accounts.access import ALL_STAFF, actor, require_role
 from clinic.clock import local_day_bounds, local_today, utcnow
+from clinic.display import short_day
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
 from clinic.plans.service import session_to_book_again
@@ -196,9 +197,11 @@ def move_visit(appointment_id: int) -> Any:
                     status = 409
                 else:
                     db.session.commit()
+                    today = local_today(tz, utcnow())
+                    was, now_at = before, appointment.starts_at
                     flash(
-                        f"Moved from {before.astimezone(tz):%a %-d %b %H:%M} to "
-                        f"{appointment.starts_at.astimezone(tz):%a %-d %b %H:%M}.",
+                        f"Moved from {short_day(was, today=today, zone=tz, with_time=True)} to "
+                        f"{short_day(now_at, today=today, zone=tz, with_time=True)}.",
                         "success",
                     )
                     return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
