@@ -51,6 +51,8 @@ from clinic.scheduling.status import AppointmentStatus
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+# A visit's message for a day the clinic has since closed is looked at again this much later.
+CLOSED_DAY_RETRY = timedelta(hours=6)
 # How long the mark writer lets marks gather before committing them together. A few
 # milliseconds more between the server's acceptance and the commit (the window in which a
 # killed worker causes a repeat) buys one commit for several messages.
@@ -142,9 +144,9 @@ def dispatch_due(
             select(Message).where(Message.id.in_(ids)).options(joinedload(Message.patient))
         )
     }
-    # Closures from today on, read once for the batch: a visit's messages must not go for a
-    # day the clinic has since closed (the desk moves or cancels those visits; the portal
-    # asks the patient for a new time).
+    # Closures from today on, read once for the batch: a visit's messages wait while the
+    # clinic is closed on its day (the desk moves or cancels those visits; the portal asks
+    # the patient for a new time); they go if the closure is lifted.
     closed_days: frozenset[date] = frozenset()
     if clinic is not None:
         from_on = now.astimezone(ZoneInfo(clinic.timezone)).date()
@@ -284,7 +286,10 @@ def _handle(
         result.deferred += 1
         return {**changes, "send_at": out_of_quiet_hours(now, tz, policy)}
     patient = message.patient  # read with the batch, a moment ago
-    reason = _why_not(message, patient, now, today, tz, closed_days)
+    reason = _why_not(message, patient, now, today, tz)
+    if reason is None and _visit_day_closed(message, tz, closed_days):
+        result.deferred += 1
+        return {**changes, "send_at": now + CLOSED_DAY_RETRY}
     if reason is not None or patient is None:
         result.skipped += 1
         return {
@@ -336,13 +341,22 @@ def _handle(
     }
 
 
+def _visit_day_closed(message: Message, tz: ZoneInfo, closed_days: frozenset[date]) -> bool:
+    """Whether the message is about a booked visit on a day the clinic has since closed: it
+    waits (CLOSED_DAY_RETRY) rather than telling her to come on a closed day, and goes if
+    the closure is lifted. A cancellation or aftercare has been judged by then and goes."""
+    if message.appointment_id is None or message.kind in (MessageKind.CANCELLATION, *AFTERCARE):
+        return False
+    appointment = db.session.get(Appointment, message.appointment_id)  # read by _why_not
+    return appointment is not None and appointment.starts_at.astimezone(tz).date() in closed_days
+
+
 def _why_not(
     message: Message,
     patient: Patient | None,
     now: datetime,
     today: date,
     tz: ZoneInfo,
-    closed_days: frozenset[date],
 ) -> str | None:
     """Why a due message should not go any more, or None."""
     if patient is None:
@@ -371,8 +385,6 @@ def _why_not(
             return "the visit has moved"
         if now >= appointment.starts_at:
             return "the visit has begun"
-        if appointment.starts_at.astimezone(tz).date() in closed_days:
-            return "the clinic is closed that day"
     if message.plan_id is not None:
         plan = db.session.get(Plan, message.plan_id, populate_existing=True)
         if plan is None or plan.status is not PlanStatus.ACTIVE:

@@ -143,24 +143,30 @@ def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox)
     assert (reminder.status, reminder.skip_reason) == (MessageStatus.SKIPPED, "the visit has moved")
 
 
-def test_no_reminder_for_a_day_the_clinic_has_since_closed(world: World, inbox) -> None:
+def test_no_reminder_for_a_day_the_clinic_has_since_closed_until_it_opens_again(
+    world: World, inbox
+) -> None:
     """The desk must still move or cancel the visit (the setup pages list it, the portal asks
-    her for a new time); meanwhile no "see you on Thursday" goes for a closed Thursday."""
+    her for a new time); meanwhile no "see you on Thursday" goes for a closed Thursday. A
+    closure lifted again (added by mistake) lets the waiting messages go."""
     box, port = inbox
     book(world, local("2027-03-25", "10:00"))
     assert dispatch(world, port, world.now).sent == 1  # the confirmation, before the closure
-    db.session.add(Closure(on=date(2027, 3, 25), name="Flooded"))
+    closure = Closure(on=date(2027, 3, 25), name="Flooded")
+    db.session.add(closure)
     db.session.commit()
-    dispatch(world, port, local("2027-03-23", "10:00"))
-    assert [m["Subject"] for m in box.messages] == [
-        "Your visit is booked: Thursday 25 March at 10:00"
-    ]
+    reminder_at = local("2027-03-23", "10:00")
+    result = dispatch(world, port, reminder_at)
+    assert result.sent == 0 and result.deferred == 2  # the preparation and the reminder
+    assert len(box.messages) == 1
     for kind in (MessageKind.PREPARATION, MessageKind.REMINDER):
         [message] = messages(kind)
-        assert (message.status, message.skip_reason) == (
-            MessageStatus.SKIPPED,
-            "the clinic is closed that day",
-        )
+        assert message.status is MessageStatus.SCHEDULED and message.send_at > reminder_at
+
+    db.session.delete(closure)
+    db.session.commit()
+    dispatch(world, port, reminder_at + timedelta(hours=7))
+    assert len(box.messages) == 3 and len(box.of_kind("Reminder")) == 1  # both went, once
 
 
 def test_consent_and_unsubscribe(world: World, inbox) -> None:
