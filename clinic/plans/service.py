@@ -32,7 +32,6 @@ from clinic.plans.rules import (
 )
 from clinic.practice.models import Clinic, Closure, Service, ServiceKind
 from clinic.practice.rules import Indication
-from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import HOLDING_TIME
 
@@ -170,8 +169,11 @@ def services_for_patient(patient_id: int, services: Sequence[Service]) -> list[S
     wanted = set(plan.indications) if plan is not None else set()
     fit = [s for s in services if wanted & set(s.indications or [])] or list(services)
     offered = {s.id for s in fit}
-    latest = next(
-        (v.service_id for v in list_patient_visits(patient_id) if v.service_id in offered), None
+    latest = db.session.scalar(  # one row, not her whole visit list with its relations
+        select(Appointment.service_id)
+        .where(Appointment.patient_id == patient_id, Appointment.service_id.in_(offered))
+        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .limit(1)
     )
     ranked = sorted(
         enumerate(fit),
