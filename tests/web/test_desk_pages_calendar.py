@@ -55,7 +55,9 @@ def _block(page: str, visit_id: int) -> str:
 def test_the_day_view_marks_visits_the_setup_no_longer_allows(
     app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
 ) -> None:
-    day, closed_on = desk.next_week, desk.next_week + timedelta(days=1)
+    # A Monday and the Tuesday after it, so the week view shows both, whatever today is.
+    day = desk.next_week - timedelta(days=desk.next_week.weekday())
+    closed_on = day + timedelta(days=1)
     with app.app_context():
         kim = Provider(name="Kim Ito", credential="RN")
         kim.working_hours.extend(
