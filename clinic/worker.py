@@ -90,6 +90,7 @@ def delivery_for(app: Flask) -> Delivery:
         unsubscribe_url=lambda patient_id: (
             f"{base_url}/unsubscribe/{unsubscribe_token(secret, patient_id)}"
         ),
+        base_url=base_url,
     )
 
 

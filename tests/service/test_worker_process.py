@@ -1,4 +1,5 @@
-"""The worker process: it sends due messages on its own, and SIGTERM stops it cleanly."""
+"""The worker process: it sends due messages on its own, with links to the clinic's public
+address, and SIGTERM stops it cleanly."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_worker_sends_then_stops_on_sigterm(world: World, database_url: str) -> 
     world.clinic.quiet_hours_start = world.clinic.quiet_hours_end  # never quiet, for the test
     db.session.commit()
     with smtp_server() as (inbox, port):
-        env = smtp_env(database_url, port)
+        env = {**smtp_env(database_url, port), "CLINIC_BASE_URL": "https://book.lumen.example"}
         worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
             cwd=ROOT,
@@ -54,5 +55,7 @@ def test_worker_sends_then_stops_on_sigterm(world: World, database_url: str) -> 
             worker.send_signal(signal.SIGTERM)
             output, _ = worker.communicate(timeout=30)
     assert len(inbox.messages) == 1, output
+    # Its links lead to the clinic's public address, not to a path on no host.
+    assert "https://book.lumen.example/portal/\r\n" in inbox.messages[0].get_content()
     assert worker.returncode == 0, output
     assert "worker stopped" in output
