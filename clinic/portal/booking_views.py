@@ -44,10 +44,10 @@ from clinic.portal.service import (
     portal_actor,
     services_of_kind,
 )
-from clinic.portal.setup_notice import find_setup_notices
 from clinic.practice.models import Service, ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.setup_notices import find_setup_notices
 from clinic.scheduling.status import AppointmentStatus
 
 TAKEN = "Someone has just taken that time. Please choose another."

@@ -29,13 +29,13 @@ from clinic.portal.service import (
     upcoming_visits,
     update_consent,
 )
-from clinic.portal.setup_notice import find_setup_notices
 from clinic.portal.timeline import TimelineRow, plan_timeline
 from clinic.practice.models import ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import record_screening
+from clinic.scheduling.setup_notices import find_setup_notices
 from clinic.scheduling.status import AppointmentStatus
 
 STATE_WORDS = {

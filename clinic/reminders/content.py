@@ -25,6 +25,7 @@ SUBJECTS = {
     MessageKind.REMINDER: "Reminder: your visit {when}",
     MessageKind.RESCHEDULED: "Your visit has moved: {when}",
     MessageKind.CANCELLATION: "Your visit is cancelled",
+    MessageKind.NEW_TIME_NEEDED: "Please choose a new time for your visit on {when}",
     MessageKind.AFTERCARE_SAME_DAY: "After your treatment today",
     MessageKind.AFTERCARE_NEXT_DAY: "The day after your treatment",
     MessageKind.AFTERCARE_DAY_3: "Three days after your treatment",
@@ -45,6 +46,7 @@ def render(
     *,
     clinic: Clinic,
     window: str | None = None,
+    notice: str | None = None,
     cancel_hours: int | None = None,
     now: datetime,
 ) -> Rendered:
@@ -62,6 +64,7 @@ def render(
         "numbing_minutes": appointment.service.numbing_minutes if appointment else 45,
         "days_ahead": (appointment.starts_at - now).days if appointment else 99,
         "window": window,
+        "notice": notice,
         "cancel_hours": cancel_hours,
         "base_url": base_url.rstrip("/"),
         "is_microneedling": appointment is not None

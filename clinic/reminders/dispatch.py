@@ -8,7 +8,8 @@ message is sent (several marks per commit when they queue up). Only a worker kil
 the mail server's acceptance and that commit can cause a repeat, with the same Message-ID.
 
 At send time a message must still make sense: the visit still booked at the time it was
-planned for (or completed, for aftercare; cancelled, for the cancellation notice), consent
+planned for (or completed, for aftercare; cancelled, for the cancellation notice; still not
+allowed by the setup, for a request to choose a new time), consent
 for the channel, no unsubscribe (except for notices of a change), and not quiet hours.
 """
 
@@ -46,6 +47,7 @@ from clinic.reminders.rules import (
 )
 from clinic.reminders.transports import Outgoing, SendFailed, Transport
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.setup_notices import find_setup_notices
 from clinic.scheduling.status import AppointmentStatus
 
 log = logging.getLogger(__name__)
@@ -287,6 +289,11 @@ def _handle(
         return {**changes, "send_at": out_of_quiet_hours(now, tz, policy)}
     patient = message.patient  # read with the batch, a moment ago
     reason = _why_not(message, patient, now, today, tz)
+    notice = None
+    if reason is None and message.kind is MessageKind.NEW_TIME_NEEDED:
+        notice = _setup_notice(message, clinic, now)
+        if notice is None:
+            reason = "the visit fits the clinic's setup again"
     if reason is None and _visit_day_closed(message, tz, closed_days):
         result.deferred += 1
         return {**changes, "send_at": now + CLOSED_DAY_RETRY}
@@ -306,6 +313,7 @@ def _handle(
         now=now,
         cancel_hours=clinic.late_cancel_hours,
         window=_window_words(message, clinic, today),
+        notice=notice,
     )
     outgoing = Outgoing(
         message_id=f"<{message.message_id}@{delivery.mail_domain}>",
@@ -341,11 +349,24 @@ def _handle(
     }
 
 
+def _setup_notice(message: Message, clinic: Clinic, now: datetime) -> str | None:
+    """Why her visit still cannot go ahead as booked, in her words; None once it can."""
+    appointment = db.session.get(Appointment, message.appointment_id)  # read by _why_not
+    if appointment is None:
+        return None
+    return find_setup_notices([appointment], clinic, now).get(appointment.id)
+
+
 def _visit_day_closed(message: Message, tz: ZoneInfo, closed_days: frozenset[date]) -> bool:
     """Whether the message is about a booked visit on a day the clinic has since closed: it
     waits (CLOSED_DAY_RETRY) rather than telling her to come on a closed day, and goes if
-    the closure is lifted. A cancellation or aftercare has been judged by then and goes."""
-    if message.appointment_id is None or message.kind in (MessageKind.CANCELLATION, *AFTERCARE):
+    the closure is lifted. A cancellation or aftercare has been judged by then and goes, and
+    a request to choose a new time is about the closure itself."""
+    if message.appointment_id is None or message.kind in (
+        MessageKind.CANCELLATION,
+        MessageKind.NEW_TIME_NEEDED,
+        *AFTERCARE,
+    ):
         return False
     appointment = db.session.get(Appointment, message.appointment_id)  # read by _why_not
     return appointment is not None and appointment.starts_at.astimezone(tz).date() in closed_days

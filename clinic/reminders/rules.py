@@ -22,6 +22,9 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     RESCHEDULED = "rescheduled"
     CANCELLATION = "cancellation"
+    # The clinic can no longer hold the visit as booked (a closure, time off, narrower
+    # hours); sent when the front desk asks her to choose a new time.
+    NEW_TIME_NEEDED = "new_time_needed"
     AFTERCARE_SAME_DAY = "aftercare_same_day"
     AFTERCARE_NEXT_DAY = "aftercare_next_day"
     AFTERCARE_DAY_3 = "aftercare_day_3"
@@ -34,7 +37,14 @@ class MessageKind(StrEnum):
         return self in NOTICES
 
 
-NOTICES = frozenset({MessageKind.CONFIRMATION, MessageKind.RESCHEDULED, MessageKind.CANCELLATION})
+NOTICES = frozenset(
+    {
+        MessageKind.CONFIRMATION,
+        MessageKind.RESCHEDULED,
+        MessageKind.CANCELLATION,
+        MessageKind.NEW_TIME_NEEDED,
+    }
+)
 VISIT_REMINDERS = (MessageKind.PREPARATION, MessageKind.REMINDER)
 AFTERCARE = (
     MessageKind.AFTERCARE_SAME_DAY,

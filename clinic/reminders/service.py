@@ -26,6 +26,7 @@ from clinic.reminders.rules import (
     Planned,
     aftercare_messages,
     nudge_at,
+    out_of_quiet_hours,
     visit_messages,
 )
 from clinic.scheduling.models import Appointment, AppointmentEvent
@@ -131,8 +132,9 @@ def visit_booked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> 
 
 
 def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
-    """The pending preparation and reminder move with the visit; a notice goes now."""
-    _cancel_pending(appointment, kinds=VISIT_REMINDERS)
+    """The pending preparation and reminder move with the visit; a notice goes now. A
+    request to choose a new time that has not gone yet has been answered."""
+    _cancel_pending(appointment, kinds=(*VISIT_REMINDERS, MessageKind.NEW_TIME_NEEDED))
     tz = ZoneInfo(clinic.timezone)
     planned = visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
     _plan(
@@ -153,6 +155,21 @@ def visit_cancelled(appointment: Appointment, *, now: datetime) -> None:
         appointment.patient,
         [Planned(MessageKind.CANCELLATION, now)],
         f"appointment:{appointment.id}",
+        now=now,
+        appointment=appointment,
+    )
+
+
+def new_time_asked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> list[Message]:
+    """Ask her to choose a new time for a visit the clinic can no longer hold as booked;
+    once per time the visit is booked for (asking twice sends nothing more). Returns the
+    messages added: none when she was asked already or has no email or phone."""
+    tz = ZoneInfo(clinic.timezone)
+    send_at = out_of_quiet_hours(now, tz, message_policy(clinic))
+    return _plan(
+        appointment.patient,
+        [Planned(MessageKind.NEW_TIME_NEEDED, send_at)],
+        f"appointment:{appointment.id}:r{_revision(appointment)}",
         now=now,
         appointment=appointment,
     )

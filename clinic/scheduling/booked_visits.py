@@ -91,7 +91,7 @@ def list_booked_outside_opening_hours(clinic: Clinic, now: datetime) -> list[App
     a = Appointment
     times = _ahead(clinic, now).add_columns(a.starts_at, a.room_busy_until)
     tz = ZoneInfo(clinic.timezone)
-    return _visits_by_id(find_unfit(_rows(times), hours, (), tz))
+    return list_booked_by_id(find_unfit(_rows(times), hours, (), tz))
 
 
 def list_booked_outside_working_hours(
@@ -106,7 +106,7 @@ def list_booked_outside_working_hours(
         _ahead(clinic, now).add_columns(a.starts_at, a.ends_at).where(a.provider_id == provider.id)
     )
     tz = ZoneInfo(clinic.timezone)
-    return _visits_by_id(find_unfit(_rows(times), hours, breaks, tz))
+    return list_booked_by_id(find_unfit(_rows(times), hours, breaks, tz))
 
 
 def find_unfit(
@@ -157,8 +157,9 @@ def _rows(times: Select[Any]) -> list[tuple[int, datetime, datetime]]:
 _IDS_PER_READ = 500  # well under every driver's limit on bound parameters
 
 
-def _visits_by_id(ids: Sequence[int]) -> list[Appointment]:
-    """The booked visits with these ids, earliest first, read in batches of ids."""
+def list_booked_by_id(ids: Sequence[int]) -> list[Appointment]:
+    """The booked visits with these ids, earliest first, read in batches of ids (ids of
+    visits cancelled, missed or completed meanwhile are left out)."""
     found: list[Appointment] = []
     for first in range(0, len(ids), _IDS_PER_READ):
         batch = ids[first : first + _IDS_PER_READ]

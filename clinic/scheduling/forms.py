@@ -16,6 +16,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -131,6 +132,13 @@ class CancelForm(FlaskForm):
         "Why is the visit cancelled?",
         validators=[DataRequired("Enter a reason."), Length(max=REASON_MAX)],
     )
+
+
+class NewTimeRequestForm(FlaskForm):
+    """Ask the patients of these visits to choose a new time; `next` is where to go back."""
+
+    appointment_ids = SelectMultipleField(validate_choice=False, validators=[InputRequired()])
+    next = HiddenField()
 
 
 class StatusForm(FlaskForm):

@@ -350,6 +350,22 @@ def _refuse_transition(
         raise RuleBroken(refusal, {"status": refusal})
 
 
+def note_new_time_asked(
+    appointment: Appointment, reason: str, *, actor: Actor, now: datetime
+) -> None:
+    """The visit's history and the audit log keep that her visit needed a new time and that
+    she was asked to choose one (the message itself is in the outbox)."""
+    _event(appointment, "new_time_asked", actor, now, reason=reason)
+    record(
+        actor,
+        "ask_new_time",
+        "appointment",
+        appointment.id,
+        f"Asked the patient of visit #{appointment.id} to choose a new time",
+        now=now,
+    )
+
+
 def _event(
     appointment: Appointment, kind: str, actor: Actor, now: datetime, **details: object
 ) -> None:

@@ -14,6 +14,7 @@ from clinic.patients.models import Patient
 from clinic.practice.models import Clinic, Provider, Room, Service
 from tests.clinics import DESK, LA, NO, build_clinic
 from tests.clinics import add_patient as add_patient  # for the tests that add patients
+from tests.smtp import Inbox, smtp_server
 
 STAFF = DESK
 
@@ -54,3 +55,10 @@ def world(app_ctx: Flask) -> Iterator[World]:
         built.patients["noor"],
         now,
     )
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on loopback, and its port."""
+    with smtp_server() as (received, port):
+        yield received, port

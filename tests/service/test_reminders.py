@@ -3,7 +3,6 @@ server on loopback (aiosmtpd) and the real outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -19,56 +18,13 @@ from clinic.operations import (
     move_visit,
 )
 from clinic.practice.models import Closure
-from clinic.reminders.dispatch import Delivery, DispatchResult, claim_due, dispatch_due
-from clinic.reminders.models import Message
+from clinic.reminders.dispatch import claim_due
 from clinic.reminders.rules import MessageKind, MessageStatus
-from clinic.reminders.service import message_policy
-from clinic.reminders.transports import LogSmsTransport, SmtpSettings, SmtpTransport
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.status import AppointmentStatus
 from tests.service.conftest import NO, STAFF, World, local
-from tests.smtp import Inbox, free_port, smtp_server
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with smtp_server() as (inbox, port):
-        yield inbox, port
-
-
-def delivery(port: int) -> Delivery:
-    settings = SmtpSettings(host="127.0.0.1", port=port, sender="desk@lumen.example")
-    return Delivery(
-        email=lambda: SmtpTransport(settings),
-        sms=LogSmsTransport,
-        mail_domain="lumen.example",
-        unsubscribe_url=lambda pid: f"http://clinic.test/unsubscribe/{pid}",
-    )
-
-
-def dispatch(world: World, port: int, now: datetime, worker: str = "w1") -> DispatchResult:
-    return dispatch_due(
-        now=now,
-        clinic_id=world.clinic.id,
-        worker=worker,
-        delivery=delivery(port),
-        policy=message_policy(world.clinic),
-    )
-
-
-def book(world: World, start: datetime, now: datetime | None = None):
-    visit = book_visit(
-        VisitRequest(world.maya.id, world.face.id, start, world.ana.id),
-        clinic=world.clinic,
-        actor=STAFF,
-        now=now or world.now,
-    )
-    db.session.commit()
-    return visit
-
-
-def messages(kind: MessageKind) -> list[Message]:
-    return list(db.session.scalars(sa.select(Message).where(Message.kind == kind)))
+from tests.service.outbox import book, dispatch, messages
+from tests.smtp import free_port, smtp_server
 
 
 def test_confirmation_goes_once_with_preparation(world: World, inbox) -> None:

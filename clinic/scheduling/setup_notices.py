@@ -3,9 +3,10 @@
 When the clinic closes a day, shortens its hours, or a provider or room stops being
 available after she booked, the visit stays booked (the front desk decides what to do),
 but she should not come to a closed door: the portal says so on the visit and offers to
-move it. The judging is the desk's own (clinic.scheduling.setup_fit.find_setup_misfits,
-with load_setup for the visits' days, as the desk's visit page does); only the words
-differ, and she gets one sentence, the reason that matters most to her, not the list.
+move it, and the message asking her to choose a new time gives the same reason. The
+judging is the desk's own (clinic.scheduling.setup_fit.find_setup_misfits, with load_setup
+for the visits' days, as the desk's visit page does); only the words differ, and she gets
+one sentence, the reason that matters most to her, not the list.
 """
 
 from __future__ import annotations

@@ -1,0 +1,61 @@
+"""Asking patients to choose a new time for visits the clinic can no longer hold.
+
+A closure, time off or narrower hours leave the visits in that time booked: only the
+patient can choose a new time (clinic.scheduling.booked_visits lists them for the desk).
+The front desk asks her, from that list or from the visit's page: a message goes by each
+channel she agreed to, with the reason in her words (clinic.scheduling.setup_notices, the
+sentence the portal shows beside its offer to move the visit). Asking twice for the same
+booked time sends nothing more; the dispatcher drops the message if the visit has moved,
+was cancelled, or fits the setup again by then (a closure lifted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from clinic.audit.service import Actor
+from clinic.practice.models import Clinic
+from clinic.reminders.service import new_time_asked
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.service import note_new_time_asked
+from clinic.scheduling.setup_notices import find_setup_notices
+
+
+@dataclass
+class NewTimeRequests:
+    """What asking did, visit by visit, for the desk's answer."""
+
+    asked: list[Appointment] = field(default_factory=list)  # a message is on its way
+    already_asked: list[Appointment] = field(default_factory=list)  # for this same time
+    unreachable: list[Appointment] = field(default_factory=list)  # no consented email/phone
+    still_fitting: list[Appointment] = field(default_factory=list)  # nothing to ask
+
+
+def may_be_messaged(appointment: Appointment) -> bool:
+    patient = appointment.patient
+    return bool(
+        (patient.email and patient.email_consent) or (patient.phone and patient.sms_consent)
+    )
+
+
+def ask_for_new_times(
+    visits: Sequence[Appointment], *, clinic: Clinic, actor: Actor, now: datetime
+) -> NewTimeRequests:
+    """Ask each patient whose visit the setup no longer allows to choose a new time; the
+    other visits (booked in time that is open, begun, cancelled) are left alone. In the
+    caller's transaction; the messages go after its commit."""
+    notices = find_setup_notices(visits, clinic, now)
+    done = NewTimeRequests()
+    for visit in visits:
+        if visit.id not in notices:
+            done.still_fitting.append(visit)
+        elif not may_be_messaged(visit):
+            done.unreachable.append(visit)
+        elif new_time_asked(visit, clinic=clinic, now=now):
+            note_new_time_asked(visit, notices[visit.id], actor=actor, now=now)
+            done.asked.append(visit)
+        else:
+            done.already_asked.append(visit)
+    return done
