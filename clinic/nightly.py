@@ -18,6 +18,7 @@ from clinic.extensions import db
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import (
     active_plans,
+    is_course_settled,
     results_check_in_window,
     sessions_left,
     status_of,
@@ -51,12 +52,15 @@ def run_maintenance(now: datetime) -> None:
                         clinic=clinic,
                         plan_id=plan.id,
                         now=now,
+                        planned_session_id=session.id,
                     )
                 )
                 break
         check_in = plan.results_appointment
         if check_in is not None and check_in.status.holds_time:
             continue
+        if not is_course_settled(plan, today):
+            continue  # no results to look at yet (sessions missed or still to book)
         window = results_check_in_window(plan, clinic)
         week_before_close = window.end - timedelta(days=7)
         for on, label in ((window.start, "opens"), (week_before_close, "closing")):

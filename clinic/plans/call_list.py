@@ -9,7 +9,12 @@ from clinic.plans.models import Plan
 from clinic.plans.rules import (
     SessionStatus,
 )
-from clinic.plans.service import active_plans, results_check_in_window, status_of
+from clinic.plans.service import (
+    active_plans,
+    is_course_settled,
+    results_check_in_window,
+    status_of,
+)
 from clinic.practice.models import Clinic
 from clinic.scheduling.status import AppointmentStatus
 
@@ -55,7 +60,7 @@ def call_list(clinic: Clinic, today: date, *, horizon_days: int = 30) -> list[Ca
             AppointmentStatus.CHECKED_IN,
             AppointmentStatus.COMPLETED,
         )
-        if not booked and window.end < today:
+        if not booked and window.end < today and is_course_settled(plan, today):
             entries.append(CallListEntry(plan, "Results check-in overdue", window.end))
         if today <= plan.end_date - timedelta(days=1) <= soon:
             entries.append(

@@ -291,6 +291,15 @@ def unbooked_sessions(plan: Plan, today: date) -> list[PlannedSession]:
     return [session for session in plan.sessions if status_of(session, today) in UNBOOKED]
 
 
+def is_course_settled(plan: Plan, today: date) -> bool:
+    """Whether every session is done or booked: only then is there a course whose results a
+    check-in looks at, so the nudge, the call list and the portal's offer wait for it."""
+    return all(
+        status_of(session, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
+        for session in plan.sessions
+    )
+
+
 def results_check_in_window(plan: Plan, clinic: Clinic) -> DateWindow:
     """Projected from the last session's target until that session is booked, then from
     its visit's day (booked or done)."""

@@ -19,6 +19,7 @@ from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import (
+    is_course_settled,
     list_patient_plans,
     results_check_in_window,
     session_to_book_again,
@@ -154,8 +155,9 @@ def plan_view(plan: Plan, *, clinic: Clinic, today: date) -> PlanView:
             ),
             None,
         )
-    all_settled = all(s.status in (SessionStatus.DONE, SessionStatus.BOOKED) for s in sessions)
-    results_bookable = active and all_settled and results_visit is None and window.end >= today
+    results_bookable = (
+        active and is_course_settled(plan, today) and results_visit is None and window.end >= today
+    )
     return PlanView(
         plan, sessions, window.start, window.end, results_visit, next_to_book, results_bookable
     )

@@ -31,7 +31,13 @@ from sqlalchemy.orm import joinedload
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
-from clinic.plans.service import results_check_in_window, sessions_left, unbooked_sessions
+from clinic.plans.rules import SessionStatus
+from clinic.plans.service import (
+    is_course_settled,
+    results_check_in_window,
+    sessions_left,
+    status_of,
+)
 from clinic.practice.models import Clinic, Closure
 from clinic.reminders.content import render
 from clinic.reminders.models import Message
@@ -410,19 +416,40 @@ def _why_not(
         plan = db.session.get(Plan, message.plan_id, populate_existing=True)
         if plan is None or plan.status is not PlanStatus.ACTIVE:
             return "the plan is no longer active"
-        if message.kind is MessageKind.NEXT_SESSION_DUE and _due_session(plan, today) is None:
-            return "the session is booked"
-        if message.kind is MessageKind.NEXT_SESSION_DUE and not sessions_left(plan, tz):
-            return "the plan's sessions for the year are used up"
-        if message.kind is MessageKind.RESULTS_CHECK_IN_DUE and (
-            plan.results_appointment is not None and plan.results_appointment.status.holds_time
-        ):
-            return "the check-in is booked"
+        if message.kind is MessageKind.NEXT_SESSION_DUE:
+            reason = _session_not_due(_nudged_session(message, plan, today), today)
+            if reason is not None:
+                return reason
+            if not sessions_left(plan, tz):
+                return "the plan's sessions for the year are used up"
+        if message.kind is MessageKind.RESULTS_CHECK_IN_DUE:
+            if plan.results_appointment is not None and plan.results_appointment.status.holds_time:
+                return "the check-in is booked"
+            if not is_course_settled(plan, today):
+                return "the course's sessions are not all done or booked"
     return None
 
 
-def _due_session(plan: Plan, today: date) -> PlannedSession | None:
-    return next(iter(unbooked_sessions(plan, today)), None)
+def _nudged_session(message: Message, plan: Plan, today: date) -> PlannedSession | None:
+    """The session a "next session due" nudge asks her to book: its own; for a nudge
+    planned before nudges named their session, the plan's first one due."""
+    if message.planned_session_id is None:
+        return next((s for s in plan.sessions if status_of(s, today) is SessionStatus.DUE), None)
+    return next((s for s in plan.sessions if s.id == message.planned_session_id), None)
+
+
+def _session_not_due(session: PlannedSession | None, today: date) -> str | None:
+    """Why a nudge to book this session makes no sense any more, or None."""
+    if session is None:
+        return "the session is gone"
+    status = status_of(session, today)
+    if status in (SessionStatus.BOOKED, SessionStatus.DONE):
+        return "the session is booked"
+    if status is not SessionStatus.DUE:
+        return f"the session is {status.value}"
+    if session.window_start > today:
+        return "the session's window has moved later"
+    return None
 
 
 def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
@@ -436,7 +463,7 @@ def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
         window = results_check_in_window(plan, clinic)
         start, end = window.start, window.end
     else:
-        session = _due_session(plan, today)
+        session = _nudged_session(message, plan, today)
         if session is None:
             return None
         start, end = session.window_start, session.window_end

@@ -62,6 +62,7 @@ def _plan(
     now: datetime,
     appointment: Appointment | None = None,
     plan_id: int | None = None,
+    planned_session_id: int | None = None,
 ) -> list[Message]:
     """Add a message per planned kind and channel, except those already made for the same
     event (one read for all of them; the rows go in with the caller's next flush)."""
@@ -81,6 +82,7 @@ def _plan(
             patient_id=patient.id,
             appointment_id=appointment.id if appointment else None,
             plan_id=plan_id,
+            planned_session_id=planned_session_id,
             kind=item.kind,
             channel=channel,
             recipient=recipient,
@@ -202,10 +204,18 @@ def nudge(
     clinic: Clinic,
     plan_id: int,
     now: datetime,
+    planned_session_id: int | None = None,
 ) -> list[Message]:
     """A nudge to book (a session's window, the results check-in) at 10:00 on `on`."""
     send_at = max(now, nudge_at(on, ZoneInfo(clinic.timezone), message_policy(clinic)))
-    return _plan(patient, [Planned(kind, send_at)], key, now=now, plan_id=plan_id)
+    return _plan(
+        patient,
+        [Planned(kind, send_at)],
+        key,
+        now=now,
+        plan_id=plan_id,
+        planned_session_id=planned_session_id,
+    )
 
 
 def _cancel_pending(appointment: Appointment, kinds: tuple[MessageKind, ...] | None = None) -> None:

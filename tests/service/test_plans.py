@@ -278,3 +278,23 @@ def test_a_missed_session_squeezed_by_the_next_window_is_refused(world: World) -
             plan.sessions[0], clinic=world.clinic, actor=STAFF, today=TODAY, now=world.now
         )
     assert "session 2" in refusal.value.message
+
+
+def test_the_call_list_asks_for_an_overdue_results_check_in_only_after_a_course(
+    world: World,
+) -> None:
+    """A course whose sessions were all booked and whose check-in window passed unbooked is
+    a call to make; a plan whose sessions were never had is not (there are no results)."""
+    from clinic.plans.call_list import call_list
+
+    plan = plan_for(world)
+    window = results_check_in_window(plan, world.clinic)
+    after = window.end + timedelta(days=1)
+    assert "Results check-in overdue" not in [e.reason for e in call_list(world.clinic, after)]
+
+    for session, day in zip(plan.sessions, ("2027-03-12", "2027-09-13"), strict=True):
+        book(world, local(day, "10:00"), session.id)
+    db.session.commit()
+    window = results_check_in_window(plan, world.clinic)
+    reasons = [e.reason for e in call_list(world.clinic, window.end + timedelta(days=1))]
+    assert "Results check-in overdue" in reasons

@@ -403,3 +403,56 @@ def test_the_results_check_in_is_nudged_when_its_window_opens_and_a_week_before_
         local(window.start.isoformat(), "10:00"),
         local(closing.isoformat(), "10:00"),
     ]
+
+
+def _open_day(day: date) -> date:
+    while day.weekday() == 6:  # the test clinic is closed on Sundays
+        day += timedelta(days=1)
+    return day
+
+
+def test_a_nudge_after_a_missed_session_gives_its_own_sessions_dates(world: World, inbox) -> None:
+    """Session 1 was never booked (missed); session 2's window opens: the nudge is about
+    session 2 and gives its dates, not session 1's past ones."""
+    box, port = inbox
+    plan = two_session_plan(world)
+    second = plan.sessions[1]
+    opens = second.window_start.isoformat()
+    nightly(local(opens, "03:00"))
+    [nudge] = messages(MessageKind.NEXT_SESSION_DUE)
+    assert nudge.planned_session_id == second.id
+
+    dispatch(world, port, local(opens, "10:00"))
+
+    [mail] = box.of_kind("next session")
+    start, end = second.window_start, second.window_end
+    assert f"between {start.day} {start:%B} and {end.day} {end:%B}" in mail.get_content()
+
+
+def test_a_nudge_after_a_missed_session_is_dropped_once_its_session_is_booked(
+    world: World, inbox
+) -> None:
+    box, port = inbox
+    plan = two_session_plan(world)
+    second = plan.sessions[1]
+    opens = second.window_start.isoformat()
+    nightly(local(opens, "03:00"))
+    on = _open_day(second.target_date)
+    book(world, local(on.isoformat(), "11:00"), now=local(opens, "08:30"))  # she called
+
+    dispatch(world, port, local(opens, "10:00"))
+
+    assert box.of_kind("next session") == []
+    [nudge] = messages(MessageKind.NEXT_SESSION_DUE)
+    assert (nudge.status, nudge.skip_reason) == (MessageStatus.SKIPPED, "the session is booked")
+
+
+def test_no_results_check_in_nudge_for_a_course_never_had(world: World) -> None:
+    """Neither session was booked: there are no results to look at, so no "your results
+    show now" message (the portal would not let her book the check-in either)."""
+    from clinic.plans.service import results_check_in_window
+
+    plan = two_session_plan(world)
+    window = results_check_in_window(plan, world.clinic)
+    nightly(local(window.start.isoformat(), "03:00"))
+    assert messages(MessageKind.RESULTS_CHECK_IN_DUE) == []
