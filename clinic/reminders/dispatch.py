@@ -47,6 +47,7 @@ from clinic.reminders.rules import (
     MessageKind,
     MessagePolicy,
     MessageStatus,
+    aftercare_day,
     in_quiet_hours,
     out_of_quiet_hours,
     retry_at,
@@ -403,8 +404,9 @@ def _why_not(
         if message.kind in AFTERCARE:
             if appointment.status is not AppointmentStatus.COMPLETED:
                 return "not completed"
-            # Aftercare for a day that has passed helps nobody ("no makeup today").
-            due_on = message.send_at.astimezone(tz).date()
+            # Aftercare for a day that has passed helps nobody ("no makeup today"). Judged
+            # by the visit's day, not send_at, which the quiet hours may have moved on.
+            due_on = aftercare_day(message.kind, appointment.ends_at, tz)
             return None if today <= due_on else "its day has passed"
         if appointment.status is not AppointmentStatus.BOOKED:
             return f"the visit is {appointment.status.value.replace('_', ' ')}"

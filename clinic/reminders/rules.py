@@ -139,8 +139,24 @@ def visit_messages(
     return [Planned(p.kind, out_of_quiet_hours(p.send_at, tz, policy)) for p in planned]
 
 
+# The clinic-local day each aftercare message is about, counted from the visit's day: its
+# words ("no makeup today", "from today you may...") are true on that day only.
+AFTERCARE_DAY = {
+    MessageKind.AFTERCARE_SAME_DAY: 0,
+    MessageKind.AFTERCARE_NEXT_DAY: 1,
+    MessageKind.AFTERCARE_DAY_3: 3,
+}
+
+
+def aftercare_day(kind: MessageKind, ends_at: datetime, tz: ZoneInfo) -> date:
+    """The day an aftercare message speaks of; after it, the message helps nobody."""
+    return ends_at.astimezone(tz).date() + timedelta(days=AFTERCARE_DAY[kind])
+
+
 def aftercare_messages(ends_at: datetime, tz: ZoneInfo, policy: MessagePolicy) -> list[Planned]:
-    """An hour after the visit ends; then 09:00 the next day and on day 3."""
+    """An hour after the visit ends; then 09:00 the next day and on day 3. Each goes on its
+    own day or not at all: a visit ending late in the evening gets no same-day message,
+    since the quiet hours would hold "no makeup today" until the next morning."""
     visit_day = ends_at.astimezone(tz).date()
     planned = [
         Planned(MessageKind.AFTERCARE_SAME_DAY, ends_at + policy.aftercare_same_day_delay),
@@ -153,7 +169,10 @@ def aftercare_messages(ends_at: datetime, tz: ZoneInfo, policy: MessagePolicy) -
             local_at(visit_day + timedelta(days=3), policy.aftercare_at, tz),
         ),
     ]
-    return [Planned(p.kind, out_of_quiet_hours(p.send_at, tz, policy)) for p in planned]
+    timed = [Planned(p.kind, out_of_quiet_hours(p.send_at, tz, policy)) for p in planned]
+    return [
+        p for p in timed if p.send_at.astimezone(tz).date() == aftercare_day(p.kind, ends_at, tz)
+    ]
 
 
 def nudge_at(day: date, tz: ZoneInfo, policy: MessagePolicy) -> datetime:

@@ -456,3 +456,28 @@ def test_no_results_check_in_nudge_for_a_course_never_had(world: World) -> None:
     window = results_check_in_window(plan, world.clinic)
     nightly(local(window.start.isoformat(), "03:00"))
     assert messages(MessageKind.RESULTS_CHECK_IN_DUE) == []
+
+
+def test_aftercare_held_by_the_quiet_hours_never_goes_on_another_day(world: World, inbox) -> None:
+    """The desk marks the day's last visit completed at 21:05: the quiet hours hold the
+    same-day message ("no makeup today"); the next morning it is dropped, and the next-day
+    message goes at 09:00 alone."""
+    box, port = inbox
+    visit = book(world, local("2027-03-25", "16:45"))  # ends 18:00
+    record_screening(
+        world.maya, NO, clinic=world.clinic, actor=STAFF, now=local("2027-03-25", "16:40")
+    )
+    change_visit_status(
+        visit,
+        AppointmentStatus.COMPLETED,
+        clinic=world.clinic,
+        actor=STAFF,
+        now=local("2027-03-25", "21:05"),
+    )
+    db.session.commit()
+    for at in (("2027-03-25", "21:05"), ("2027-03-26", "08:00"), ("2027-03-26", "09:00")):
+        dispatch(world, port, local(*at))
+
+    assert [m["Subject"] for m in box.of_kind("treatment")] == ["The day after your treatment"]
+    [same_day] = messages(MessageKind.AFTERCARE_SAME_DAY)
+    assert (same_day.status, same_day.skip_reason) == (MessageStatus.SKIPPED, "its day has passed")
