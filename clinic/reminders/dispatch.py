@@ -3,7 +3,7 @@
 This is the one place that commits as it goes, because a sent email cannot be rolled back:
 each message is claimed in a short transaction (FOR UPDATE SKIP LOCKED with a lease, so two
 workers never take the same row and a killed worker's claims come back when the lease
-ends), sent, then marked sent and committed at once, by a second thread while the next
+ends; a batch starts no send once half its lease is spent), sent, then marked sent and committed at once, by a second thread while the next
 message is sent (several marks per commit when they queue up). Only a worker killed between
 the mail server's acceptance and that commit can cause a repeat, with the same Message-ID.
 
@@ -59,6 +59,8 @@ from clinic.scheduling.status import AppointmentStatus
 
 log = logging.getLogger(__name__)
 
+# How long a claim keeps other workers off a message. A batch starts no send once half of
+# it is spent, leaving the other half for a send under way (its transport times out first).
 LEASE = timedelta(minutes=5)
 # A visit's message for a day the clinic has since closed is looked at again this much later.
 CLOSED_DAY_RETRY = timedelta(hours=6)
@@ -163,14 +165,17 @@ def dispatch_due(
     marker = _Marker(worker)
     try:
         for index, message_id in enumerate(ids):
-            if should_stop():
+            moment = clock() if clock else now
+            if should_stop() or moment >= now + LEASE / 2:
+                # Stopping, or the claim is half spent: the rest go back to the outbox at
+                # once (the next batch claims them afresh), so no message is sent after
+                # another worker may have taken it over.
                 marker.mark(ids[index:], claimed_by=None, lease_until=None)
                 break
             message = batch.get(message_id)
             if clinic is None or message is None or message.claimed_by != worker:
                 continue
             try:
-                moment = clock() if clock else now
                 changes = _handle(
                     message, clinic, moment, policy, opened, delivery, result, closed_days
                 )

@@ -3,6 +3,7 @@ against the SMTP server on loopback (the `inbox` fixture of conftest.py), read t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -28,13 +29,21 @@ def delivery(port: int) -> Delivery:
     )
 
 
-def dispatch(world: World, port: int, now: datetime, worker: str = "w1") -> DispatchResult:
+def dispatch(
+    world: World,
+    port: int,
+    now: datetime,
+    worker: str = "w1",
+    clock: Callable[[], datetime] | None = None,
+) -> DispatchResult:
+    """One batch due at `now`; `clock` is the time as the batch goes on (default: `now`)."""
     return dispatch_due(
         now=now,
         clinic_id=world.clinic.id,
         worker=worker,
         delivery=delivery(port),
         policy=message_policy(world.clinic),
+        clock=clock,
     )
 
 

@@ -19,7 +19,8 @@ from clinic.operations import (
 )
 from clinic.practice.models import Closure
 from clinic.reminders.dispatch import claim_due
-from clinic.reminders.rules import MessageKind, MessageStatus
+from clinic.reminders.models import Message
+from clinic.reminders.rules import Channel, MessageKind, MessageStatus
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.status import AppointmentStatus
 from tests.service.conftest import NO, STAFF, World, local
@@ -481,3 +482,35 @@ def test_aftercare_held_by_the_quiet_hours_never_goes_on_another_day(world: Worl
     assert [m["Subject"] for m in box.of_kind("treatment")] == ["The day after your treatment"]
     [same_day] = messages(MessageKind.AFTERCARE_SAME_DAY)
     assert (same_day.status, same_day.skip_reason) == (MessageStatus.SKIPPED, "its day has passed")
+
+
+def test_a_batch_outliving_half_its_lease_hands_the_rest_back(world: World, inbox) -> None:
+    """Slow sends (an SMS API at seconds a message) must not carry a batch past its claim:
+    another host's worker would take the same messages over and both would send them. The
+    batch stops sending once half the lease is spent and gives the rest back at once."""
+    from clinic.reminders.dispatch import LEASE
+
+    box, port = inbox
+    for number in range(3):
+        db.session.add(
+            Message(
+                dedupe_key=f"test:{number}",
+                patient_id=world.maya.id,
+                kind=MessageKind.CONFIRMATION,
+                channel=Channel.EMAIL,
+                recipient="maya@example.com",
+                send_at=world.now,
+                status=MessageStatus.SCHEDULED,
+                message_id=f"test.{number}",
+                created_at=world.now,
+            )
+        )
+    db.session.commit()
+    elapsed = iter([timedelta(0), timedelta(minutes=1), LEASE / 2, LEASE / 2])
+    first = dispatch(world, port, world.now, "slow", clock=lambda: world.now + next(elapsed))
+    assert (first.claimed, first.sent) == (3, 2)
+
+    second = dispatch(world, port, world.now + LEASE / 2, worker="other")
+
+    assert (second.claimed, second.sent) == (1, 1)  # claimable at once, not after the lease
+    assert len(box.messages) == 3 and len(set(box.ids())) == 3
