@@ -80,7 +80,7 @@ def create_plan(
     problems = _request_problems(request, patient, policy, today)
     if problems or patient is None:
         raise RuleBroken(next(iter(problems.values())), problems)
-    sessions = request.sessions_per_year or policy.default_sessions
+    sessions = _sessions_asked(request, policy)
     override = (request.override_reason or "").strip() or None
     start = request.start_date
     plan = Plan(
@@ -134,7 +134,7 @@ def _request_problems(
         problems["patient_id"] = (
             "The patient already has an active plan; finish or cancel it first."
         )
-    sessions = request.sessions_per_year or policy.default_sessions
+    sessions = _sessions_asked(request, policy)
     override = (request.override_reason or "").strip() or None
     problem = count_problem(
         request.indications, sessions, has_override=override is not None, policy=policy
@@ -147,6 +147,14 @@ def _request_problems(
     return problems
 
 
+def _sessions_asked(request: PlanRequest, policy: PlanPolicy) -> int:
+    """The count asked for, or the clinic's default when none was given (0 is a count, and
+    the rules refuse it)."""
+    if request.sessions_per_year is None:
+        return policy.default_sessions
+    return request.sessions_per_year
+
+
 def preview_plan(request: PlanRequest, *, clinic: Clinic, today: date) -> list[SessionTarget]:
     """The targets create_plan would give this request, checked by the same rules, without
     saving anything: the builder's "Preview"."""
@@ -155,7 +163,7 @@ def preview_plan(request: PlanRequest, *, clinic: Clinic, today: date) -> list[S
     problems = _request_problems(request, patient, policy, today)
     if problems:
         raise RuleBroken(next(iter(problems.values())), problems)
-    sessions = request.sessions_per_year or policy.default_sessions
+    sessions = _sessions_asked(request, policy)
     return preview_targets(clinic, request.start_date, sessions)
 
 

@@ -3,14 +3,15 @@
 This is the one place that commits as it goes, because a sent email cannot be rolled back:
 each message is claimed in a short transaction (FOR UPDATE SKIP LOCKED with a lease, so two
 workers never take the same row and a killed worker's claims come back when the lease
-ends; a batch starts no send once half its lease is spent), sent, then marked sent and committed at once, by a second thread while the next
-message is sent (several marks per commit when they queue up). Only a worker killed between
-the mail server's acceptance and that commit can cause a repeat, with the same Message-ID.
+ends; a batch starts no send once half its lease is spent), sent, then marked sent and
+committed at once, by a second thread while the next message is sent (several marks per
+commit when they queue up). Only a worker killed between the mail server's acceptance and
+that commit can cause a repeat, with the same Message-ID.
 
 At send time a message must still make sense: the visit still booked at the time it was
 planned for (or completed, for aftercare; cancelled, for the cancellation notice; still not
-allowed by the setup, for a request to choose a new time), consent
-for the channel, no unsubscribe (except for notices of a change), and not quiet hours.
+allowed by the setup, for a request to choose a new time), consent for the channel, no
+unsubscribe (except for notices of a change), and not quiet hours.
 """
 
 from __future__ import annotations

@@ -43,6 +43,20 @@ def test_a_stretch_marks_plan_of_five(
     assert [p["id"] for p in listed] == [plan["id"]]
 
 
+def test_a_plan_of_no_sessions_is_refused_not_given_the_default(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world = build_world(app)
+    desk = token_for(app, staff["front_desk"])
+    start = (local_today() + timedelta(days=3)).isoformat()
+    fields = {"patient_id": world.maya, "indications": ["fine_lines"], "start_date": start}
+
+    body = error(create(client, desk, **fields, sessions_per_year=0), 422)
+
+    assert body["fields"]["sessions_per_year"] == "A plan has at least one session a year."
+    assert client.get(f"{API}/patients/{world.maya}/plans", headers=desk).json == []
+
+
 def test_count_rules_and_the_override(
     app: Flask, client: FlaskClient, staff: dict[str, str]
 ) -> None:
