@@ -16,7 +16,7 @@ from clinic.plans.rules import SessionStatus
 from clinic.portal.access import active_feed, create_feed, patient_for_feed, revoke_feeds
 from clinic.portal.blueprint import bp, current_patient
 from clinic.portal.calendar import visits_calendar
-from clinic.portal.rules import AFTERCARE, PREPARATION, may_change, preparation_is_near
+from clinic.portal.rules import AFTERCARE, may_change, preparation_is_near
 from clinic.portal.service import (
     book_again,
     current_plan,
@@ -33,6 +33,7 @@ from clinic.portal.timeline import TimelineRow, plan_timeline
 from clinic.practice.models import ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.preparation import days_left, preparation_steps
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.setup_notices import find_setup_notices
@@ -88,7 +89,9 @@ def home() -> Any:
         and preparation_is_near(next_visit.starts_at, today, tz, clinic.preparation_days_before),
         view=view,
         todo=things_to_do(patient, upcoming, view, clinic=clinic, now=now),
-        preparation=PREPARATION,
+        preparation=preparation_steps(days_left(next_visit.starts_at, today, tz))
+        if next_visit
+        else (),
         has_feed=active_feed(patient.id) is not None,
     )
 
@@ -137,7 +140,8 @@ def visit(appointment_id: int) -> Any:
     found = get_own_visit(patient.id, appointment_id)
     now = utcnow()
     is_upcoming = found.status is AppointmentStatus.BOOKED and found.ends_at >= now
-    today = local_today(ZoneInfo(clinic.timezone), now)
+    tz = ZoneInfo(clinic.timezone)
+    today = local_today(tz, now)
     return render_template(
         "portal/visit.html",
         visit=found,
@@ -148,7 +152,7 @@ def visit(appointment_id: int) -> Any:
         may_change=is_upcoming and may_change(found.starts_at, now, clinic.late_cancel_hours),
         cancel_hours=clinic.late_cancel_hours,
         notice=find_setup_notices([found], clinic, now).get(found.id),
-        preparation=PREPARATION,
+        preparation=preparation_steps(days_left(found.starts_at, today, tz)),
         aftercare=AFTERCARE,
     )
 

@@ -69,16 +69,6 @@ def preparation_is_near(
     return (starts_at.astimezone(tz).date() - today).days <= preparation_days_before
 
 
-PREPARATION = (
-    "Stop retinoids, acids (AHA/BHA) and exfoliants five to seven days before.",
-    "Avoid aspirin and anti-inflammatory painkillers (such as ibuprofen) for three days "
-    "before, unless a doctor prescribed them. Never stop a prescribed blood thinner.",
-    "No waxing or hair removal on the area for five to seven days.",
-    "Come with clean skin: no makeup or lotion.",
-)
-"""What to do before a microneedling visit (DOMAIN.md, clinic protocol defaults)."""
-
-
 @dataclass(frozen=True)
 class AftercareStep:
     when: str

@@ -18,6 +18,12 @@ from clinic.practice.models import Clinic, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageKind, describe_when
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.preparation import (
+    FULL_NOTICE_DAYS,
+    days_left,
+    is_short_notice,
+    preparation_steps,
+)
 
 SUBJECTS = {
     MessageKind.CONFIRMATION: "Your visit is booked: {when}",
@@ -54,15 +60,19 @@ def render(
     appointment = (
         db.session.get(Appointment, message.appointment_id) if message.appointment_id else None
     )
-    when = describe_when(appointment.starts_at, tz) if appointment else ""
+    today = now.astimezone(tz).date()
+    when = describe_when(appointment.starts_at, tz, today=today) if appointment else ""
+    left = days_left(appointment.starts_at, today, tz) if appointment else FULL_NOTICE_DAYS
     context = {
         "clinic": clinic,
         "kind": message.kind.value,
         "first_name": message.patient.first_name,
+        "emailed": bool(message.patient.email and message.patient.email_consent),
         "when": when,
         "provider": appointment.provider.name if appointment else None,
         "numbing_minutes": appointment.service.numbing_minutes if appointment else 45,
-        "days_ahead": (appointment.starts_at - now).days if appointment else 99,
+        "preparation": preparation_steps(left),
+        "short_notice": is_short_notice(left),
         "window": window,
         "notice": notice,
         "cancel_hours": cancel_hours,

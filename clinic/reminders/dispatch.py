@@ -49,6 +49,7 @@ from clinic.reminders.rules import (
     MessagePolicy,
     MessageStatus,
     aftercare_day,
+    describe_day,
     in_quiet_hours,
     out_of_quiet_hours,
     retry_at,
@@ -475,4 +476,7 @@ def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
         if session is None:
             return None
         start, end = session.window_start, session.window_end
-    return f"{start.day} {start:%B} and {end.day} {end:%B}"
+    return (
+        f"{describe_day(start, today=today, weekday=False)} and "
+        f"{describe_day(end, today=today, weekday=False)}"
+    )

@@ -184,7 +184,15 @@ def retry_at(now: datetime, attempts: int) -> datetime:
     return now + min(timedelta(minutes=2 ** max(0, attempts - 1)), timedelta(hours=6))
 
 
-def describe_when(starts_at: datetime, tz: ZoneInfo) -> str:
-    """A visit's time in words people use: "Tuesday 9 March at 10:00"."""
+def describe_when(starts_at: datetime, tz: ZoneInfo, *, today: date) -> str:
+    """A visit's time in words people use: "Tuesday 9 March at 10:00", with the year when
+    it is not this year's ("Tuesday 4 January 2028 at 10:00", read in late December)."""
     local = starts_at.astimezone(tz)
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
+    return f"{describe_day(local.date(), today=today)} at {local:%H:%M}"
+
+
+def describe_day(day: date, *, today: date, weekday: bool = True) -> str:
+    """A day in words: "Tuesday 9 March", or "9 March" without the weekday; the year is
+    added when it is not the year of `today`."""
+    words = f"{day:%A} {day.day} {day:%B}" if weekday else f"{day.day} {day:%B}"
+    return words if day.year == today.year else f"{words} {day.year}"

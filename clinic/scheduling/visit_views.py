@@ -43,6 +43,7 @@ from clinic.scheduling.forms import (
     plausible_id,
 )
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.preparation import days_left, is_short_notice, preparation_steps
 from clinic.scheduling.screenings import latest_screening, screening_is_current_for
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits
@@ -109,7 +110,22 @@ def _render_visit(
         can_move=appointment.status is AppointmentStatus.BOOKED,
         misfit=_setup_misfit(appointment, clinic, utcnow()),
         book_again_url=_book_again_url(appointment, clinic, utcnow()),
+        short_notice=_short_notice_steps(appointment, clinic, utcnow()),
     ), status
+
+
+def _short_notice_steps(appointment: Appointment, clinic: Clinic, now: datetime) -> list[str]:
+    """For a microneedling visit booked less than a week ahead: the preparation she can
+    still do, for the desk to tell her (her confirmation says the same)."""
+    if (
+        appointment.service.kind is not ServiceKind.MICRONEEDLING
+        or appointment.status is not AppointmentStatus.BOOKED
+        or appointment.starts_at < now
+    ):
+        return []
+    tz = ZoneInfo(clinic.timezone)
+    left = days_left(appointment.starts_at, local_today(tz, now), tz)
+    return list(preparation_steps(left)) if is_short_notice(left) else []
 
 
 def _book_again_url(appointment: Appointment, clinic: Clinic, now: datetime) -> str | None:

@@ -86,7 +86,9 @@ def test_a_reschedule_moves_the_reminder(world: World, inbox) -> None:
     assert [m["Subject"] for m in box.of_kind("Reminder")] == [
         "Reminder: your visit Tuesday 30 March at 14:00"
     ]
-    assert box.of_kind("moved")[0]["Subject"] == "Your visit has moved: Tuesday 30 March at 14:00"
+    [notice] = box.of_kind("moved")
+    assert notice["Subject"] == "Your visit has moved: Tuesday 30 March at 14:00"
+    assert "It is now: Tuesday 30 March at 14:00, with Ana." in notice.get_content()
 
 
 def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox) -> None:
@@ -514,3 +516,47 @@ def test_a_batch_outliving_half_its_lease_hands_the_rest_back(world: World, inbo
 
     assert (second.claimed, second.sent) == (1, 1)  # claimable at once, not after the lease
     assert len(box.messages) == 3 and len(set(box.ids())) == 3
+
+
+def test_a_confirmation_at_short_notice_asks_only_what_can_still_be_done(
+    world: World, inbox
+) -> None:
+    box, port = inbox
+    book(world, local("2027-03-12", "10:00"))  # booked on Wednesday for Friday
+
+    dispatch(world, port, world.now)
+
+    body = box.messages[0].get_content()
+    assert "Your visit is less than a week away: here is what you can still do before it." in body
+    assert "- Stop retinoids, acids (AHA/BHA) and exfoliants today, and tell us" in body
+    assert "(such as ibuprofen) from now" in body
+    assert "five to seven days before" not in body
+
+
+def test_a_text_after_the_visit_points_to_an_email_only_when_one_is_sent(
+    world: World, inbox
+) -> None:
+    _box, port = inbox
+    world.maya.email_consent = False
+    world.maya.phone, world.maya.sms_consent = "+14155550123", True
+    start = local("2027-03-12", "10:00")
+    visit = book(world, start)
+    record_screening(world.maya, NO, clinic=world.clinic, actor=STAFF, now=start)
+    change_visit_status(
+        visit, AppointmentStatus.COMPLETED, clinic=world.clinic, actor=STAFF, now=visit.ends_at
+    )
+    db.session.commit()
+
+    dispatch(world, port, visit.ends_at + timedelta(hours=1))
+
+    [text] = [m for m in messages(MessageKind.AFTERCARE_SAME_DAY) if m.channel is Channel.SMS]
+    assert text.body == "Thank you for visiting Test Clinic. Questions: +14155550100"
+
+
+def test_a_visit_next_year_is_named_with_its_year(world: World, inbox) -> None:
+    box, port = inbox
+    book(world, local("2028-01-05", "10:00"))
+
+    dispatch(world, port, world.now)
+
+    assert box.messages[0]["Subject"] == "Your visit is booked: Wednesday 5 January 2028 at 10:00"

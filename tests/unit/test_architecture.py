@@ -83,7 +83,14 @@ def test_capabilities_depend_one_way_and_never_on_a_face(capability: str) -> Non
 def test_rules_modules_are_pure() -> None:
     pure = list(PACKAGE.glob("*/rules.py")) + [
         PACKAGE / "scheduling" / name
-        for name in ("slots.py", "hours.py", "intervals.py", "screening.py", "status.py")
+        for name in (
+            "slots.py",
+            "hours.py",
+            "intervals.py",
+            "screening.py",
+            "status.py",
+            "preparation.py",
+        )
     ]
     wrong = []
     for path in pure:

@@ -1,0 +1,40 @@
+"""A microneedling visit booked less than a week ahead: the front desk's visit page and
+her portal say what she can still do, not steps that needed five to seven days."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import sign_in
+from tests.web.booking_world import World, build_world, weekday
+from tests.web.test_portal import portal_sign_in
+from tests.web.test_portal_walkthrough import _book, _page, _said
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    return build_world(app)
+
+
+def test_the_desk_and_the_portal_give_what_can_still_be_done(
+    app: Flask, client: FlaskClient, staff: dict[str, str], world: World
+) -> None:
+    soon = _book(app, world, weekday(0), 10)  # two to four days away
+    later = _book(app, world, weekday(0) + timedelta(weeks=5), 10)
+    sign_in(client, staff["front_desk"])
+
+    desk = _said(_page(client, f"/visits/{soon}"))
+    assert "Short notice: what Maya can still do" in desk
+    assert "Stop retinoids, acids (AHA/BHA) and exfoliants today, and tell us" in desk
+    assert "Short notice" not in _said(_page(client, f"/visits/{later}"))
+
+    portal_sign_in(client, app, world.maya)
+    portal = _said(_page(client, f"/portal/appointments/{soon}"))
+    assert "exfoliants today, and tell us at your visit" in portal
+    assert "five to seven days before" not in portal
+    far = _said(_page(client, f"/portal/appointments/{later}"))
+    assert "Stop retinoids, acids (AHA/BHA) and exfoliants five to seven days before." in far
