@@ -30,7 +30,7 @@ from clinic.scheduling.booking_views import SlotDay, find_patient, slot_days
 from clinic.scheduling.desk_views import bp, earliest_bookable_day
 from clinic.scheduling.forms import FinderForm
 from clinic.scheduling.patient_views import patient_visits
-from clinic.scheduling.screening import judge_microneedling
+from clinic.scheduling.screening import MicroneedlingVerdict, judge_microneedling
 from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
 from clinic.web import id_arg
 
@@ -176,10 +176,14 @@ def spacing_advice(
     )
 
 
-def sign_off_reasons(patient: Patient, service: Service, on: date, clinic: Clinic) -> list[str]:
-    """Why the patient may not book microneedling on `on` without a clinician, if anything."""
+def screening_hold(
+    patient: Patient, service: Service, on: date, clinic: Clinic
+) -> MicroneedlingVerdict | None:
+    """Why screening or age keep the patient from microneedling on `on`, and so what may
+    lift it (a new screening, a clinician's sign-off, or nothing: she is too young);
+    None when nothing does."""
     if service.kind is not ServiceKind.MICRONEEDLING:
-        return []
+        return None
     verdict = judge_microneedling(
         screening=screening_facts(latest_screening(patient.id)),
         born_on=patient.date_of_birth,
@@ -187,7 +191,7 @@ def sign_off_reasons(patient: Patient, service: Service, on: date, clinic: Clini
         is_cleared=False,
         policy=screening_policy(clinic),
     )
-    return list(verdict.reasons)
+    return None if verdict.allowed else verdict
 
 
 @bp.get("/book")
@@ -219,7 +223,7 @@ def find_slot() -> Any:
     query = (form.q.data or "").strip()
     matches = search_patients(query) if query and patient is None else []
     days: list[SlotDay] = []
-    reasons: list[str] = []  # screening or age: a screening or a sign-off can help
+    hold: MicroneedlingVerdict | None = None  # screening or age
     advice: SpacingAdvice | None = None  # the gap, the cap, the window: only other days can
     if service is not None:
         provider_id = form.provider_id.data or None
@@ -232,7 +236,7 @@ def find_slot() -> Any:
         days = slot_days(slots, providers, tz, one_per_start=provider_id is None)
         if patient is not None:
             first_on = max(from_on, first_day)
-            reasons = sign_off_reasons(patient, service, first_on, clinic)
+            hold = screening_hold(patient, service, first_on, clinic)
             if not slots and service.kind is ServiceKind.MICRONEEDLING:
                 # The gap and the yearly cap explain an empty search as often as the diary.
                 advice = spacing_advice(
@@ -255,8 +259,9 @@ def find_slot() -> Any:
         query=query,
         matches=matches,
         days=days,
-        reasons=reasons,
+        reasons=list(hold.reasons) if hold else [],
+        hold=hold,
         advice=advice,
-        patient_blocked=bool(reasons) or (advice is not None and advice.refuses_all),
+        patient_blocked=hold is not None or (advice is not None and advice.refuses_all),
         can_sign_off=may(CLINICAL),
     )

@@ -26,25 +26,6 @@ from clinic.scheduling.screenings import get_screening, latest_screening, record
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.status import AppointmentStatus
 
-PLAIN_REASONS: dict[Contraindication, str] = {
-    Contraindication.ACTIVE_ACNE: "active acne in the area to be treated",
-    Contraindication.ORAL_HERPES: "a cold sore now",
-    Contraindication.KELOID_SCARS: "keloid scars, or scars that grow raised",
-    Contraindication.COLLAGEN_VASCULAR_DISEASE: "a collagen or connective tissue disease",
-    Contraindication.PREGNANT: "pregnant or breastfeeding",
-    Contraindication.IMMUNOSUPPRESSED: "a weakened immune system",
-    Contraindication.ISOTRETINOIN_6_MONTHS: "isotretinoin now or in the last six months",
-    Contraindication.SKIN_INFECTION_OR_WOUND: "an open wound, sore or infection in the area",
-    Contraindication.SKIN_CANCER_IN_AREA: "skin cancer, or a spot being checked, in the area",
-    Contraindication.NEEDLE_OR_ANAESTHETIC_ALLERGY: "allergic to steel or numbing cream",
-    Contraindication.BLEEDING_DISORDER_OR_ANTICOAGULANTS: "a bleeding disorder or blood thinners",
-    Contraindication.RECENT_SUNBURN: "sunburn in the area",
-    Contraindication.RECENT_PROCEDURE_IN_AREA: "filler, toxin, a peel or laser in the last "
-    "two weeks",
-    Contraindication.SKIN_FLARE: "an eczema, psoriasis or rosacea flare",
-    Contraindication.POOR_WOUND_HEALING: "wounds that heal slowly or poorly",
-}
-
 
 @dataclass(frozen=True)
 class Reason:
@@ -62,7 +43,7 @@ class PatientVisits:
 def screening_reasons(screening: Screening) -> list[Reason]:
     """The screening's "yes" answers in plain words, absolute ones first."""
     codes = [Contraindication(code) for code in screening.contraindications]
-    reasons = [Reason(PLAIN_REASONS[code], code.is_absolute) for code in codes]
+    reasons = [Reason(code.finding, code.is_absolute) for code in codes]
     return sorted(reasons, key=lambda reason: not reason.is_absolute)
 
 

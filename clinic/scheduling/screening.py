@@ -50,6 +50,11 @@ class Contraindication(StrEnum):
         return _QUESTIONS[self]
 
     @property
+    def finding(self) -> str:
+        """What a "yes" found, in the staff's words: "sunburn in the area"."""
+        return _FINDINGS[self]
+
+    @property
     def severity(self) -> Severity:
         return Severity.SIGN_OFF if self in SIGN_OFF else Severity.ABSOLUTE
 
@@ -95,6 +100,26 @@ _QUESTIONS: dict[Contraindication, str] = {
     Contraindication.SKIN_FLARE: "Do you have an eczema, psoriasis or rosacea flare right now?",
     Contraindication.POOR_WOUND_HEALING: "Do your wounds heal slowly or poorly, for example "
     "because of diabetes?",
+}
+
+
+_FINDINGS: dict[Contraindication, str] = {
+    Contraindication.ACTIVE_ACNE: "active acne in the area to be treated",
+    Contraindication.ORAL_HERPES: "a cold sore now",
+    Contraindication.KELOID_SCARS: "keloid scars, or scars that grow raised",
+    Contraindication.COLLAGEN_VASCULAR_DISEASE: "a collagen or connective tissue disease",
+    Contraindication.PREGNANT: "pregnant or breastfeeding",
+    Contraindication.IMMUNOSUPPRESSED: "a weakened immune system",
+    Contraindication.ISOTRETINOIN_6_MONTHS: "isotretinoin now or in the last six months",
+    Contraindication.SKIN_INFECTION_OR_WOUND: "an open wound, sore or infection in the area",
+    Contraindication.SKIN_CANCER_IN_AREA: "skin cancer, or a spot being checked, in the area",
+    Contraindication.NEEDLE_OR_ANAESTHETIC_ALLERGY: "allergic to steel or numbing cream",
+    Contraindication.BLEEDING_DISORDER_OR_ANTICOAGULANTS: "a bleeding disorder or blood thinners",
+    Contraindication.RECENT_SUNBURN: "sunburn in the area",
+    Contraindication.RECENT_PROCEDURE_IN_AREA: "filler, toxin, a peel or laser in the last "
+    "two weeks",
+    Contraindication.SKIN_FLARE: "an eczema, psoriasis or rosacea flare",
+    Contraindication.POOR_WOUND_HEALING: "wounds that heal slowly or poorly",
 }
 
 
@@ -189,6 +214,15 @@ class MicroneedlingVerdict:
     needs_sign_off: tuple[str, ...]
     clearance_used: bool
     """True when a clearance was given and lifted something (record its reason)."""
+    too_young: bool = False
+    """Under the minimum age on the visit day: one of the blocking reasons, which no new
+    screening lifts."""
+
+    @property
+    def screening_may_help(self) -> bool:
+        """Whether answering the screening again may lift a blocking reason (none taken,
+        too old, or a "yes" that may have passed, such as a cold sore)."""
+        return len(self.blocking) > (1 if self.too_young else 0)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -246,15 +280,21 @@ def judge_microneedling(
         if absolute:
             blocking.append(
                 "The screening found what rules out microneedling: "
-                f"{', '.join(absolute)}; no sign-off can clear it."
+                f"{'; '.join(code.finding for code in absolute)}. No sign-off can clear it."
             )
         if clearable and is_cleared:
             lifted = True
         elif clearable:
             sign_off.append(
-                f"The screening found what needs a clinician's sign-off: {', '.join(clearable)}."
+                "The screening found what needs a clinician's sign-off: "
+                f"{'; '.join(code.finding for code in clearable)}."
             )
-    return MicroneedlingVerdict(tuple(blocking), tuple(sign_off), lifted and not blocking)
+    return MicroneedlingVerdict(
+        tuple(blocking),
+        tuple(sign_off),
+        lifted and not blocking,
+        too_young=age < policy.minimum_age,
+    )
 
 
 def screening_allows_check_in(

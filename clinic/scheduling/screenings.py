@@ -132,8 +132,3 @@ def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str 
     if verdict.allowed:
         return None
     return "Not today: " + " ".join(verdict.reasons)
-
-
-def screening_is_current_for(appointment: Appointment, clinic: Clinic) -> bool:
-    """Whether the patient's latest screening allows checking this visit in."""
-    return check_in_screening_problem(appointment, clinic) is None

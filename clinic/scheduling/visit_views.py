@@ -44,7 +44,7 @@ from clinic.scheduling.forms import (
 )
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.preparation import days_left, is_short_notice, preparation_steps
-from clinic.scheduling.screenings import latest_screening, screening_is_current_for
+from clinic.scheduling.screenings import check_in_screening_problem, latest_screening
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits
 from clinic.scheduling.status import AppointmentStatus
@@ -100,9 +100,8 @@ def _render_visit(
         visit=appointment,
         cancel_form=cancel_form,
         needs_screening=needs_screening,
-        screening_current=screening_is_current_for(appointment, clinic),
+        check_in_problem=check_in_screening_problem(appointment, clinic),
         screening=latest_screening(appointment.patient_id),
-        check_in_days=clinic.check_in_screening_days,
         history=history(appointment, ZoneInfo(clinic.timezone)),
         numbing_until=appointment.starts_at
         + timedelta(minutes=appointment.service.numbing_minutes),

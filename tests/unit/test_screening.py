@@ -173,7 +173,7 @@ def test_sign_off_contraindications_need_a_clearance() -> None:
     screening = Screening(date(2027, 6, 1), frozenset({C.SKIN_FLARE}))
     refused = verdict(screening=screening)
     assert not refused.allowed and refused.blocking == ()
-    assert "skin_flare" in refused.needs_sign_off[0]
+    assert "an eczema, psoriasis or rosacea flare" in refused.needs_sign_off[0]
     cleared = verdict(screening=screening, cleared=True)
     assert cleared.allowed and cleared.clearance_used
 
