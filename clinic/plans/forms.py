@@ -59,10 +59,13 @@ class PlanForm(FlaskForm):
     )
 
 
+# The plan page shows both forms: each reason box has its own id, so each label opens its
+# own box (a shared id="reason" sent the cancel label to the pause box).
 class PauseForm(FlaskForm):
     reason = TextAreaField(
         "Why is the plan paused?",
         validators=[DataRequired("Enter a reason."), Length(max=REASON_MAX)],
+        id="pause_reason",
     )
 
 
@@ -70,6 +73,7 @@ class CancelPlanForm(FlaskForm):
     reason = TextAreaField(
         "Why is the plan cancelled?",
         validators=[DataRequired("Enter a reason."), Length(max=REASON_MAX)],
+        id="cancel_reason",
     )
 
 

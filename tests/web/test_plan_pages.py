@@ -239,7 +239,7 @@ def test_pause_resume_and_cancel(
     sign_in(client, staff["front_desk"])
     no_reason = client.post(f"/plans/{plan_id}/pause", data={"reason": ""})
     assert no_reason.status_code == 422
-    assert 'id="reason-error"' in no_reason.get_data(as_text=True)
+    assert 'id="pause_reason-error"' in no_reason.get_data(as_text=True)
 
     assert client.post(f"/plans/{plan_id}/pause", data={"reason": "Pregnant"}).status_code == 302
     page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
