@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -128,14 +130,29 @@ def _normalise_phone(raw: str, region: str, problems: dict[str, str]) -> str | N
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def search_terms(query: str) -> tuple[str, str]:
-    """The lower-case text and the digits of a search query. "Rivera, Elena", as lists show
-    names, is read as "elena rivera"."""
-    text = " ".join(query.lower().split())
-    if text.count(",") == 1:
-        last, first = (part.strip() for part in text.split(","))
-        text = f"{first} {last}".strip()
-    return text, re.sub(r"\D", "", query)
+def folded(text: str) -> str:
+    """A name as search compares it: lower case, accents dropped, and hyphens, apostrophes
+    and dots read as spaces, so "nguyen" finds "Thompson-Nguyễn" and "o brien" finds
+    "O'Brien". Stored names and typed queries both pass through it."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[-'’.]", " ", plain).split())
+
+
+class SearchTerms(NamedTuple):
+    name: str  # folded
+    email: str  # lower case, as typed
+    digits: str
+
+
+def search_terms(query: str) -> SearchTerms:
+    """What a search query may match: a name ("Rivera, Elena", as lists show names, is read
+    as "elena rivera"), the start of an email address, or phone digits."""
+    name = query
+    if name.count(",") == 1:
+        last, first = (part.strip() for part in name.split(","))
+        name = f"{first} {last}"
+    return SearchTerms(folded(name), "".join(query.lower().split()), re.sub(r"\D", "", query))
 
 
 def age_on(born: date, day: date) -> int:

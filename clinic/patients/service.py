@@ -10,7 +10,13 @@ from clinic.audit.service import Actor, diff, record
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.patients.rules import PatientDetails, PatientInput, check_patient, search_terms
+from clinic.patients.rules import (
+    PatientDetails,
+    PatientInput,
+    check_patient,
+    folded,
+    search_terms,
+)
 
 SEARCH_LIMIT = 50
 
@@ -31,8 +37,8 @@ def _apply(patient: Patient, details: PatientDetails) -> None:
     patient.email_consent = details.email_consent
     patient.sms_consent = details.sms_consent
     patient.notes = details.notes
-    patient.search_name = f"{details.first_name} {details.last_name}".lower()
-    patient.search_last = details.last_name.lower()
+    patient.search_name = folded(f"{details.first_name} {details.last_name}")
+    patient.search_last = folded(details.last_name)
     patient.email_key = details.email.lower() if details.email else None
     patient.phone_digits = details.phone.lstrip("+") if details.phone else None
 
@@ -101,20 +107,20 @@ def search_patients(query: str, *, limit: int = SEARCH_LIMIT) -> list[Patient]:
     Prefix matches (served by the indexes) rank before matches inside a word; within a
     rank, alphabetical by last name.
     """
-    text, digits = search_terms(query)
-    if len(text) < 2:
+    terms = search_terms(query)
+    if len(terms.email) < 2:
         return []
-    conditions = [
-        Patient.search_name.like(f"%{_escape(text)}%", escape="\\"),
-        Patient.email_key.like(f"{_escape(text)}%", escape="\\"),
-    ]
-    if len(digits) >= 3:
-        conditions.append(Patient.phone_digits.like(f"%{digits}%"))
+    name, email = _escape(terms.name), _escape(terms.email)
+    conditions = [Patient.email_key.like(f"{email}%", escape="\\")]
+    if terms.name:
+        conditions.append(Patient.search_name.like(f"%{name}%", escape="\\"))
+    if len(terms.digits) >= 3:
+        conditions.append(Patient.phone_digits.like(f"%{terms.digits}%"))
     rank = case(
-        (Patient.search_name == text, 0),
-        (Patient.email_key == text, 0),
-        (Patient.search_last.like(f"{_escape(text)}%", escape="\\"), 1),
-        (Patient.search_name.like(f"{_escape(text)}%", escape="\\"), 2),
+        (Patient.search_name == terms.name, 0),
+        (Patient.email_key == terms.email, 0),
+        (Patient.search_last.like(f"{name}%", escape="\\"), 1),
+        (Patient.search_name.like(f"{name}%", escape="\\"), 2),
         else_=3,
     )
     rows = db.session.scalars(

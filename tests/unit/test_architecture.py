@@ -42,6 +42,7 @@ PURE_ALLOWED = {
     "email_validator",
     "hashlib",
     "secrets",
+    "unicodedata",
 }
 
 

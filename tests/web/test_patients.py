@@ -92,11 +92,24 @@ def test_search_by_name_email_and_phone(client: FlaskClient, staff: dict[str, st
         },
         follow_redirects=True,
     )
+    client.post(
+        "/patients/new",
+        data={
+            **GOOD,
+            "first_name": "Lan",
+            "last_name": "Thompson-Nguyễn",
+            "email": "lan@example.com",
+        },
+        follow_redirects=True,
+    )
     for query, expected, absent in [
         ("lindq", "Lindqvist, Maya", "Amin"),
         ("noor@", "Amin, Noor", "Lindqvist"),
         ("510 555", "Amin, Noor", "Lindqvist"),
         ("maya lindqvist", "Lindqvist, Maya", "Amin"),
+        ("nguyen", "Thompson-Nguyễn, Lan", "Lindqvist"),  # without the accent or the hyphen
+        ("lan thompson nguyen", "Thompson-Nguyễn, Lan", "Amin"),
+        ("thompson-nguyen, lan", "Thompson-Nguyễn, Lan", "Amin"),  # as the list shows it
     ]:
         page = client.get("/", query_string={"q": query}).get_data(as_text=True)
         assert expected in page, query
