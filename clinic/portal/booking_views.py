@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, render_template, request, url_for
 
 from clinic.clock import local_today, utcnow
-from clinic.errors import ClinicError, NotFound, RuleBroken
+from clinic.errors import ClinicError, Conflict, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit, cancel_visit, move_visit
 from clinic.patients.models import Patient
@@ -40,11 +40,12 @@ from clinic.portal.service import (
     current_plan,
     get_own_session,
     get_own_visit,
+    microneedling_hold,
     plan_view,
     portal_actor,
     services_of_kind,
 )
-from clinic.practice.models import Service, ServiceKind
+from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.setup_notices import find_setup_notices
@@ -83,6 +84,16 @@ def _check_window(target: Target, picked: Picked, tz: ZoneInfo) -> None:
         raise RuleBroken(message, {"start": message})
 
 
+def _check_offered(target: Target, picked: Picked, clinic: Clinic) -> None:
+    """She books only a time the picker offers: a start off the clinic's grid, or a time
+    taken since she saw it, is sent back to the picker (a link or a form can be edited)."""
+    tz = ZoneInfo(clinic.timezone)
+    day = picked.starts_at.astimezone(tz).date()
+    choices = open_choices(target, current_patient(), clinic=clinic, now=utcnow(), on=day)
+    if find_choice(choices, picked, tz) is None:
+        raise Conflict(TAKEN, [])
+
+
 def _picker(
     target: Target,
     *,
@@ -108,6 +119,11 @@ def _picker(
         elif searched is not None and searched[0] <= current_on <= searched[1]:
             choices.setdefault(current_on, [])
     days = sorted(choices)
+    hold = None
+    if not days and target.service.kind is ServiceKind.MICRONEEDLING:
+        # Nothing free may be her screening or age, not the diary: say so, and what helps.
+        first_on = max(target.window_start, local_today(tz, now))
+        hold = microneedling_hold(current_patient(), clinic=clinic, on=first_on)
     asked = day_asked.isoformat() if day_asked else request.args.get("day", "")
     day = opening_day(days, asked=asked, current_on=current_on)
     return render_template(
@@ -119,6 +135,7 @@ def _picker(
         times=choices.get(day, []) if day else [],
         action=action,
         error=error,
+        hold=hold,
     ), status
 
 
@@ -208,6 +225,7 @@ def _book(target: Target, action: str) -> Any:
     try:
         picked = read_pick(request.form)
         _check_window(target, picked, tz)
+        _check_offered(target, picked, clinic)
         visit = book_visit(
             VisitRequest(
                 patient_id=patient.id,
@@ -227,8 +245,33 @@ def _book(target: Target, action: str) -> Any:
     return redirect(url_for("portal.visit", appointment_id=visit.id))
 
 
+def _settled_visit(visit: Appointment, what: str) -> Any:
+    """Back on a page whose work is done (the browser's Back button after booking or
+    cancelling): her visit's page, saying where things stand, not a refusal."""
+    clinic = get_clinic()
+    tz = ZoneInfo(clinic.timezone)
+    when = readable_date(
+        visit.starts_at,
+        today=local_today(tz, utcnow()),
+        tz=tz,
+        style=DateStyle.SHORT,
+        with_time=True,
+    )
+    if visit.status is AppointmentStatus.CANCELLED:
+        flash(f"Your visit of {when} is cancelled.", "info")
+    else:
+        flash(f"{what} is booked: {when}.", "info")
+    return redirect(url_for("portal.visit", appointment_id=visit.id))
+
+
 @bp.route("/book/session/<int:session_id>", methods=["GET", "POST"])
 def book_session(session_id: int) -> Any:
+    session = get_own_session(current_patient().id, session_id)
+    booked = session.appointment
+    if booked is not None and (
+        booked.status.holds_time or booked.status is AppointmentStatus.COMPLETED
+    ):
+        return _settled_visit(booked, f"Session {session.number}")
     target = _session_target(session_id)
     action = url_for("portal.book_session", session_id=session_id)
     if request.method == "GET":
@@ -286,6 +329,9 @@ def _move_target(visit: Appointment) -> Target:
 
 @bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
 def reschedule(appointment_id: int) -> Any:
+    own = get_own_visit(current_patient().id, appointment_id)
+    if own.status is AppointmentStatus.CANCELLED:
+        return _settled_visit(own, "Your visit")
     visit = _changeable(appointment_id)
     target = _move_target(visit)
     action = url_for("portal.reschedule", appointment_id=visit.id)
@@ -297,6 +343,7 @@ def reschedule(appointment_id: int) -> Any:
     try:
         picked = read_pick(request.form)
         _check_window(target, picked, tz)
+        _check_offered(target, picked, clinic)
         move_visit(
             visit,
             picked.starts_at,
@@ -314,14 +361,20 @@ def reschedule(appointment_id: int) -> Any:
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
 def cancel(appointment_id: int) -> Any:
+    own = get_own_visit(current_patient().id, appointment_id)
+    if own.status is AppointmentStatus.CANCELLED:
+        return _settled_visit(own, "Your visit")
     visit = _changeable(appointment_id)
     error = None
+    chosen = request.form.get("reason", "").strip()
+    details = request.form.get("details", "").strip()
     if request.method == "POST":
-        reason = request.form.get("reason", "").strip()
-        if reason == "Something else":
-            reason = request.form.get("details", "").strip() or reason
+        # What she typed is kept whatever she chose: it may ask us to call her back.
+        reason = chosen if chosen in CANCEL_REASONS else ""
+        if details:
+            reason = details if reason in ("", "Something else") else f"{reason}: {details}"
         if not reason:
-            error = "Please tell us why."
+            error = "Please choose why, or tell us in your own words."
         else:
             clinic = get_clinic()
             try:
@@ -340,5 +393,10 @@ def cancel(appointment_id: int) -> Any:
                 flash("Your visit is cancelled.", "success")
                 return redirect(url_for("portal.visit", appointment_id=visit.id))
     return render_template(
-        "portal/cancel.html", visit=visit, reasons=CANCEL_REASONS, error=error
+        "portal/cancel.html",
+        visit=visit,
+        reasons=CANCEL_REASONS,
+        chosen=chosen,
+        details=details,
+        error=error,
     ), (422 if error else 200)

@@ -32,8 +32,8 @@ from clinic.reminders.rules import MessageStatus
 from clinic.reminders.service import list_messages
 from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.screening import screening_allows_check_in
-from clinic.scheduling.screenings import latest_screening, screening_policy
+from clinic.scheduling.screening import judge_microneedling, screening_allows_check_in
+from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
 from clinic.scheduling.status import AppointmentStatus
 
 
@@ -105,6 +105,9 @@ class PlanView:
     results_visit: Appointment | None
     next_to_book: SessionView | None
     results_bookable: bool
+    missed_to_rebook: SessionView | None = None
+    """A session whose window passed unbooked, with nothing done or booked after it: only
+    the clinic can find it a new time (the desk books a missed session late)."""
 
     @property
     def done(self) -> int:
@@ -158,17 +161,69 @@ def plan_view(plan: Plan, *, clinic: Clinic, today: date) -> PlanView:
     results_bookable = (
         active and is_course_settled(plan, today) and results_visit is None and window.end >= today
     )
+    missed_to_rebook = None
+    if active:
+        for index, view in enumerate(sessions):
+            later = sessions[index + 1 :]
+            if view.status is SessionStatus.MISSED and not any(
+                s.status in (SessionStatus.DONE, SessionStatus.BOOKED) for s in later
+            ):
+                missed_to_rebook = view
+                break
     return PlanView(
-        plan, sessions, window.start, window.end, results_visit, next_to_book, results_bookable
+        plan,
+        sessions,
+        window.start,
+        window.end,
+        results_visit,
+        next_to_book,
+        results_bookable,
+        missed_to_rebook,
     )
 
 
 @dataclass(frozen=True)
 class ToDo:
+    """One thing to do now; with no endpoint, the thing to do is to call the clinic."""
+
     text: str
-    endpoint: str
+    endpoint: str | None
     args: dict[str, object] = field(default_factory=dict)
     action: str = "Open"
+
+
+@dataclass(frozen=True)
+class BookingHold:
+    """Why she cannot book microneedling online, in her words: answering the health
+    questions lifts it (`by_screening`), or the clinic must talk with her first."""
+
+    text: str
+    by_screening: bool
+
+
+def microneedling_hold(patient: Patient, *, clinic: Clinic, on: date) -> BookingHold | None:
+    """What keeps her from booking microneedling on `on` by screening or age (the booking
+    rules' own verdict), or None. Only a missing or outdated screening is hers to fix; a
+    "yes" in her answers, or her age, needs a talk with the clinic."""
+    verdict = judge_microneedling(
+        screening=screening_facts(latest_screening(patient.id)),
+        born_on=patient.date_of_birth,
+        visit_on=on,
+        is_cleared=False,
+        policy=screening_policy(clinic),
+    )
+    if verdict.allowed:
+        return None
+    if verdict.needs_new_screening and len(verdict.reasons) == 1:
+        return BookingHold(
+            "Before you book, please answer the health questions, so that we know the "
+            "treatment is right for you now.",
+            by_screening=True,
+        )
+    return BookingHold(
+        "Before you book, we would like to talk with you about your treatment. Please call us.",
+        by_screening=False,
+    )
 
 
 def things_to_do(
@@ -202,17 +257,39 @@ def things_to_do(
                     "Answer the questions",
                 )
             )
-    if view is not None and view.next_to_book is not None:
-        s = view.next_to_book.session
+    if view is not None and view.missed_to_rebook is not None:
+        number = view.missed_to_rebook.number
         todo.append(
             ToDo(
-                f"Book session {s.number}: any day from {_day(s.window_start, today, tz)} to "
-                f"{_day(s.window_end, today, tz)}.",
-                "portal.book_session",
-                {"session_id": s.id},
-                f"Book session {s.number}",
+                f"The days for session {number} have passed. Please call us to find it a new time.",
+                None,
+                action="Call us",
             )
         )
+    if view is not None and view.next_to_book is not None:
+        s = view.next_to_book.session
+        days = f"any day from {_day(s.window_start, today, tz)} to {_day(s.window_end, today, tz)}"
+        hold = microneedling_hold(patient, clinic=clinic, on=max(s.window_start, today))
+        if hold is None:
+            todo.append(
+                ToDo(
+                    f"Book session {s.number}: {days}.",
+                    "portal.book_session",
+                    {"session_id": s.id},
+                    f"Book session {s.number}",
+                )
+            )
+        elif hold.by_screening:
+            todo.append(
+                ToDo(
+                    f"Answer the health questions, then book session {s.number}: {days}.",
+                    "portal.screening",
+                    {},
+                    "Answer the questions",
+                )
+            )
+        else:
+            todo.append(ToDo(f"Session {s.number}: {hold.text}", None, action="Call us"))
     if view is not None and view.results_bookable:
         todo.append(
             ToDo(

@@ -217,6 +217,9 @@ class MicroneedlingVerdict:
     too_young: bool = False
     """Under the minimum age on the visit day: one of the blocking reasons, which no new
     screening lifts."""
+    needs_new_screening: bool = False
+    """No screening, or none that covers the day: one of the blocking reasons, which the
+    patient lifts herself by answering the questions."""
 
     @property
     def screening_may_help(self) -> bool:
@@ -294,6 +297,7 @@ def judge_microneedling(
         tuple(sign_off),
         lifted and not blocking,
         too_young=age < policy.minimum_age,
+        needs_new_screening=screening is None or visit_on > valid_until(screening.taken_on, policy),
     )
 
 

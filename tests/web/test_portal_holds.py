@@ -1,0 +1,122 @@
+"""What the portal tells a patient who cannot simply book, and the pages she comes back to:
+screening or age hold her (she is told why and what helps, not "no free times"), a session
+whose days passed (call us), a time that is not offered (the grid is the clinic's), and
+the browser's Back button after booking or cancelling (where things stand, not an error).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from clinic.extensions import db
+from clinic.scheduling.models import Appointment
+from tests.web.booking_world import LA, World, build_world, local_today, weekday
+from tests.web.test_portal import portal_sign_in, time_links
+from tests.web.test_portal_walkthrough import _book, _page, _plan, _said
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    return build_world(app)
+
+
+def _visits(app: Flask) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Appointment.id))) or 0
+
+
+def test_without_a_screening_she_is_asked_to_answer_it_first(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    [first, _] = _plan(app, world.unscreened, ("fine_lines",))
+    portal_sign_in(client, app, world.unscreened)
+
+    home = _page(client, "/portal/")
+    assert "Answer the health questions, then book session 1" in _said(home)
+    assert 'href="/portal/screening"' in home
+
+    booking = _said(_page(client, f"/portal/book/session/{first}"))
+    assert "please answer the health questions" in booking
+    assert "no free times" not in booking
+
+
+@pytest.mark.parametrize("who", ["sunburnt", "young"])
+def test_a_yes_on_the_screening_or_her_age_asks_her_to_call(
+    app: Flask, client: FlaskClient, world: World, who: str
+) -> None:
+    patient = getattr(world, who)
+    [first, _] = _plan(app, patient, ("fine_lines",))
+    portal_sign_in(client, app, patient)
+
+    home = _page(client, "/portal/")
+    assert "Session 1: Before you book, we would like to talk with you" in _said(home)
+    assert 'href="tel:+14155550100"' in home
+    assert f"/portal/book/session/{first}" not in home
+
+    booking = _said(_page(client, f"/portal/book/session/{first}"))
+    assert "we would like to talk with you about your treatment. Please call us." in booking
+    assert "no free times" not in booking
+
+
+def test_a_session_whose_days_passed_asks_her_to_call(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    _plan(app, world.maya, ("fine_lines",), start=local_today() - timedelta(days=40))
+    portal_sign_in(client, app, world.maya)
+
+    home = _said(_page(client, "/portal/"))
+    assert "The days for session 1 have passed. Please call us to find it a new time." in home
+    plan = _said(_page(client, "/portal/plan"))
+    assert "These days have passed. Please call us on (415) 555-0100 to find it a new time." in plan
+
+
+def test_a_time_that_was_not_offered_is_not_booked(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    [first, _] = _plan(app, world.maya, ("fine_lines",))
+    portal_sign_in(client, app, world.maya)
+    day = weekday(0)
+    offered = time_links(_page(client, f"/portal/book/session/{first}?day={day.isoformat()}"))
+    assert offered  # the day has free times
+    provider = offered[0].split("provider_id=")[1].split("&")[0]
+    off_grid = datetime.combine(day, time(10, 7), tzinfo=LA).isoformat()  # not on the grid
+
+    refused = client.post(
+        f"/portal/book/session/{first}", data={"start": off_grid, "provider_id": provider}
+    )
+
+    assert refused.status_code == 409
+    assert "Someone has just taken that time" in _said(refused.get_data(as_text=True))
+    assert _visits(app) == 0
+
+
+def test_back_after_booking_or_cancelling_shows_where_things_stand(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    [first, _] = _plan(app, world.maya, ("fine_lines",))
+    visit = _book(app, world, weekday(3), 10, first)
+    portal_sign_in(client, app, world.maya)
+
+    back = client.get(f"/portal/book/session/{first}")
+    assert back.status_code == 302 and back.headers["Location"] == f"/portal/appointments/{visit}"
+    assert "Session 1 is booked:" in _said(_page(client, back.headers["Location"]))
+
+    form = _page(client, f"/portal/appointments/{visit}/cancel")
+    assert " checked" not in form  # no reason chosen for her
+    done = client.post(
+        f"/portal/appointments/{visit}/cancel",
+        data={"reason": "I am unwell", "details": "Fever since Friday, please call me"},
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        reason = db.session.get(Appointment, visit).cancel_reason
+    assert reason == "Patient (portal): I am unwell: Fever since Friday, please call me"
+
+    again = client.get(f"/portal/appointments/{visit}/cancel")
+    assert again.status_code == 302
+    assert "is cancelled." in _said(_page(client, again.headers["Location"]))
