@@ -1,10 +1,15 @@
-"""The call list: patients whose plan needs a call (a session to book, a results check-in)."""
+"""The call list: patients to call, soonest first. From their plans: a session to book or
+missed, a results check-in overdue, a plan year ending. From their booked visits
+(clinic.scheduling.visit_calls): a visit that needs a new time, or one that what is known
+of her now stops (a "yes" on a screening answered since she booked)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from clinic.patients.models import Patient
 from clinic.plans.models import Plan
 from clinic.plans.rules import (
     SessionStatus,
@@ -16,21 +21,41 @@ from clinic.plans.service import (
     status_of,
 )
 from clinic.practice.models import Clinic
+from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
+from clinic.scheduling.visit_calls import visits_to_call_about
 
 
 @dataclass(frozen=True)
 class CallListEntry:
-    plan: Plan
+    patient: Patient
     reason: str
     due_on: date
+    plan: Plan | None = None
+    visit: Appointment | None = None  # a visit entry opens the visit, a plan entry the plan
 
 
-def call_list(clinic: Clinic, today: date, *, horizon_days: int = 30) -> list[CallListEntry]:
-    """Plans needing action: sessions due in the next 30 days and not booked, check-ins
-    overdue, plans ending within 30 days; soonest first."""
+def call_list(clinic: Clinic, now: datetime, *, horizon_days: int = 30) -> list[CallListEntry]:
+    """Whom to call: plans with sessions due in the next 30 days and not booked, missed
+    sessions, check-ins overdue, plans ending within 30 days; booked visits of the next 30
+    days that need a word first. Soonest first."""
+    tz = ZoneInfo(clinic.timezone)
+    today = now.astimezone(tz).date()
+    entries = [
+        CallListEntry(
+            call.visit.patient,
+            call.reason,
+            call.visit.starts_at.astimezone(tz).date(),
+            visit=call.visit,
+        )
+        for call in visits_to_call_about(clinic, now, horizon_days)
+    ]
+    entries += _plan_entries(clinic, today, today + timedelta(days=horizon_days))
+    return sorted(entries, key=lambda e: (e.due_on, e.patient.id))
+
+
+def _plan_entries(clinic: Clinic, today: date, soon: date) -> list[CallListEntry]:
     plans = active_plans()
-    soon = today + timedelta(days=horizon_days)
     entries: list[CallListEntry] = []
     for plan in plans:
         for planned in plan.sessions:
@@ -38,19 +63,21 @@ def call_list(clinic: Clinic, today: date, *, horizon_days: int = 30) -> list[Ca
             if status is SessionStatus.DUE and planned.window_start <= soon:
                 entries.append(
                     CallListEntry(
-                        plan,
+                        plan.patient,
                         f"Session {planned.number} of {plan.sessions_per_year} to book "
                         f"(window {planned.window_start:%-d %b}–{planned.window_end:%-d %b})",
                         planned.window_start,
+                        plan,
                     )
                 )
                 break
             if status is SessionStatus.MISSED:
                 entries.append(
                     CallListEntry(
-                        plan,
+                        plan.patient,
                         f"Session {planned.number} was missed; offer a new time",
                         planned.window_end,
+                        plan,
                     )
                 )
                 break
@@ -61,9 +88,13 @@ def call_list(clinic: Clinic, today: date, *, horizon_days: int = 30) -> list[Ca
             AppointmentStatus.COMPLETED,
         )
         if not booked and window.end < today and is_course_settled(plan, today):
-            entries.append(CallListEntry(plan, "Results check-in overdue", window.end))
+            entries.append(
+                CallListEntry(plan.patient, "Results check-in overdue", window.end, plan)
+            )
         if today <= plan.end_date - timedelta(days=1) <= soon:
             entries.append(
-                CallListEntry(plan, "Plan year ends soon: propose renewal", plan.end_date)
+                CallListEntry(
+                    plan.patient, "Plan year ends soon: propose renewal", plan.end_date, plan
+                )
             )
-    return sorted(entries, key=lambda e: (e.due_on, e.plan.id))
+    return entries

@@ -125,5 +125,5 @@ def show_plan(plan_id: int) -> Any:
 @require_role(*ALL_STAFF)
 def call_list_page() -> Any:
     now = moment()
-    entries = call_list(now.clinic, now.today)
+    entries = call_list(now.clinic, now.now)
     return render_template("plans/call_list.html", entries=entries, today=now.today)

@@ -25,6 +25,7 @@ from clinic.portal.service import (
     plan_view,
     portal_actor,
     sent_messages,
+    talk_first,
     things_to_do,
     upcoming_visits,
     update_consent,
@@ -92,6 +93,7 @@ def home() -> Any:
         preparation=preparation_steps(days_left(next_visit.starts_at, today, tz))
         if next_visit
         else (),
+        talk_first=talk_first(next_visit, clinic=clinic, now=now) if next_visit else None,
         has_feed=active_feed(patient.id) is not None,
     )
 
@@ -152,6 +154,7 @@ def visit(appointment_id: int) -> Any:
         may_change=is_upcoming and may_change(found.starts_at, now, clinic.late_cancel_hours),
         cancel_hours=clinic.late_cancel_hours,
         notice=find_setup_notices([found], clinic, now).get(found.id),
+        talk_first=talk_first(found, clinic=clinic, now=now) if is_upcoming else None,
         preparation=preparation_steps(days_left(found.starts_at, today, tz)),
         aftercare=AFTERCARE,
     )

@@ -201,15 +201,18 @@ class BookingHold:
     by_screening: bool
 
 
-def microneedling_hold(patient: Patient, *, clinic: Clinic, on: date) -> BookingHold | None:
-    """What keeps her from booking microneedling on `on` by screening or age (the booking
-    rules' own verdict), or None. Only a missing or outdated screening is hers to fix; a
-    "yes" in her answers, or her age, needs a talk with the clinic."""
+def microneedling_hold(
+    patient: Patient, *, clinic: Clinic, on: date, is_cleared: bool = False
+) -> BookingHold | None:
+    """What keeps her from microneedling on `on` by screening or age (the booking rules'
+    own verdict; `is_cleared` for a visit a clinician signed off), or None. Only a missing
+    or outdated screening is hers to fix; a "yes" in her answers, or her age, needs a talk
+    with the clinic."""
     verdict = judge_microneedling(
         screening=screening_facts(latest_screening(patient.id)),
         born_on=patient.date_of_birth,
         visit_on=on,
-        is_cleared=False,
+        is_cleared=is_cleared,
         policy=screening_policy(clinic),
     )
     if verdict.allowed:
@@ -224,6 +227,21 @@ def microneedling_hold(patient: Patient, *, clinic: Clinic, on: date) -> Booking
         "Before you book, we would like to talk with you about your treatment. Please call us.",
         by_screening=False,
     )
+
+
+def talk_first(visit: Appointment, *, clinic: Clinic, now: datetime) -> BookingHold | None:
+    """For her booked microneedling visit yet to come: why the clinic must talk with her
+    before it (a "yes" in answers given since she booked, or her age), or None. A screening
+    merely due again is left to the to-do list."""
+    if visit.service.kind is not ServiceKind.MICRONEEDLING or visit.starts_at < now:
+        return None
+    hold = microneedling_hold(
+        visit.patient,
+        clinic=clinic,
+        on=visit.starts_at.astimezone(ZoneInfo(clinic.timezone)).date(),
+        is_cleared=bool(visit.clearance_reason),
+    )
+    return None if hold is None or hold.by_screening else hold
 
 
 def things_to_do(

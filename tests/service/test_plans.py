@@ -289,12 +289,13 @@ def test_the_call_list_asks_for_an_overdue_results_check_in_only_after_a_course(
 
     plan = plan_for(world)
     window = results_check_in_window(plan, world.clinic)
-    after = window.end + timedelta(days=1)
+    after = local((window.end + timedelta(days=1)).isoformat(), "09:00")
     assert "Results check-in overdue" not in [e.reason for e in call_list(world.clinic, after)]
 
     for session, day in zip(plan.sessions, ("2027-03-12", "2027-09-13"), strict=True):
         book(world, local(day, "10:00"), session.id)
     db.session.commit()
     window = results_check_in_window(plan, world.clinic)
-    reasons = [e.reason for e in call_list(world.clinic, window.end + timedelta(days=1))]
+    after = local((window.end + timedelta(days=1)).isoformat(), "09:00")
+    reasons = [e.reason for e in call_list(world.clinic, after)]
     assert "Results check-in overdue" in reasons
