@@ -8,11 +8,10 @@ with the clinic's phone region taken from the settings once, when the app is mad
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Flask
+from flask import Flask, current_app
 
 from clinic.clock import local_today, utcnow
 from clinic.practice.service import clinic_zone
@@ -35,6 +34,12 @@ def readable_phone(value: str | None, region: str) -> str:
     if number.country_code == phonenumbers.country_code_for_region(region):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_as_read(value: str | None) -> str:
+    """readable_phone in the clinic's phone region (CLINIC_PHONE_REGION): the `phone` filter
+    of templates, and the sentences built in Python ("Please call us on (415) 555-0100")."""
+    return readable_phone(value, str(current_app.config["CLINIC_PHONE_REGION"]))
 
 
 def _long_day(day: date | datetime, *, with_year: bool = True) -> str:
@@ -83,7 +88,6 @@ def install_display(app: Flask) -> None:
     `clinic_span` filter ({{ absence.starts_at|clinic_span(absence.ends_at) }}) and the
     `local_day_maybe_year` filter ({{ row.send_at|local_day_maybe_year(with_time=True) }},
     {{ day|local_day_maybe_year }}), the year shown when it is not the clinic's current one."""
-    region = str(app.config["CLINIC_PHONE_REGION"])
 
     def clinic_span(starts_at: datetime, ends_at: datetime) -> str:
         return readable_span(starts_at, ends_at, clinic_zone())
@@ -94,6 +98,6 @@ def install_display(app: Flask) -> None:
         zone = clinic_zone()
         return short_day(value, today=local_today(zone, utcnow()), zone=zone, with_time=with_time)
 
-    app.jinja_env.filters["phone"] = partial(readable_phone, region=region)
+    app.jinja_env.filters["phone"] = phone_as_read
     app.jinja_env.filters["clinic_span"] = clinic_span
     app.jinja_env.filters["local_day_maybe_year"] = local_day_maybe_year

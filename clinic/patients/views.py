@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from clinic.accounts.access import ALL_STAFF, actor, require_role
 from clinic.clock import local_today, utcnow
-from clinic.display import readable_phone
+from clinic.display import phone_as_read
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.patients import service
@@ -121,8 +121,7 @@ def edit(patient_id: int) -> Any:
     form = PatientForm(obj=patient)
     if not form.is_submitted():
         form.date_of_birth.data = patient.date_of_birth.isoformat()
-        region = str(current_app.config["CLINIC_PHONE_REGION"])
-        form.phone.data = readable_phone(patient.phone, region)  # saving reads it back
+        form.phone.data = phone_as_read(patient.phone)  # saving reads it back
     if form.validate_on_submit() and _save(form, patient) is not None:
         flash("Changes saved.", "success")
         return redirect(url_for("patients.show", patient_id=patient.id))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, render_template, request, url_for
 
 from clinic.clock import local_today, utcnow
+from clinic.display import phone_as_read
 from clinic.errors import ClinicError, Conflict, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit, cancel_visit, move_visit
@@ -297,7 +298,7 @@ def _changeable(appointment_id: int) -> Appointment:
     if not may_change(visit.starts_at, utcnow(), clinic.late_cancel_hours):
         raise RuleBroken(
             f"Your visit is less than {clinic.late_cancel_hours} hours away, so it can no "
-            f"longer be changed online. Please call us on {clinic.phone}."
+            f"longer be changed online. Please call us on {phone_as_read(clinic.phone)}."
         )
     return visit
 

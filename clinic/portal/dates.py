@@ -11,7 +11,7 @@ pages' filter, takes them from the request.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,16 @@ def readable_date(
     if with_time and moment is not None:
         text += f", {moment:%H:%M}"
     return text
+
+
+def on_day(day: date, *, today: date, tz: ZoneInfo) -> str:
+    """ "today", "tomorrow", or "on Monday 7 December": for the days close at hand, a date
+    alone makes her count."""
+    if day == today:
+        return "today"
+    if day == today + timedelta(days=1):
+        return "tomorrow"
+    return f"on {readable_date(day, today=today, tz=tz)}"
 
 
 def portal_date(

@@ -25,7 +25,7 @@ from clinic.plans.service import (
     session_to_book_again,
     status_of,
 )
-from clinic.portal.dates import DateStyle, readable_date
+from clinic.portal.dates import DateStyle, on_day, readable_date
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageStatus
@@ -268,8 +268,8 @@ def things_to_do(
         if soon and not fresh:
             todo.append(
                 ToDo(
-                    "Answer the health questions before your visit on "
-                    f"{readable_date(visit_on, today=today, tz=tz)}.",
+                    "Answer the health questions before your visit "
+                    f"{on_day(visit_on, today=today, tz=tz)}.",
                     "portal.screening",
                     {"appointment_id": visit.id},
                     "Answer the questions",

@@ -17,7 +17,7 @@ from wtforms import Field
 
 from clinic.accounts.access import ADMIN_ONLY, actor, require_role
 from clinic.clock import local_today, utcnow
-from clinic.display import readable_phone
+from clinic.display import phone_as_read
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.practice import catalogue_views, provider_views
@@ -56,7 +56,7 @@ def settings() -> Any:
     form = SettingsForm(obj=clinic)
     region = str(current_app.config["CLINIC_PHONE_REGION"])
     if not form.is_submitted():
-        form.phone.data = readable_phone(clinic.phone, region)  # saving reads it back
+        form.phone.data = phone_as_read(clinic.phone)  # saving reads it back
     if form.validate_on_submit():
         try:
             practice.update_clinic_settings(

@@ -79,6 +79,8 @@ def render(
         "base_url": base_url.rstrip("/"),
         "is_microneedling": appointment is not None
         and appointment.service.kind is ServiceKind.MICRONEEDLING,
+        "is_check_in": appointment is not None
+        and appointment.service.kind is ServiceKind.RESULTS_CHECK_IN,
     }
     if message.channel is Channel.SMS:
         return Rendered("", _render("sms/message.txt", context).strip())

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from clinic import operations
 from clinic.accounts.access import ALL_STAFF, actor, require_role
 from clinic.clock import local_day_bounds, local_today, utcnow
-from clinic.display import readable_phone, short_day
+from clinic.display import phone_as_read, short_day
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
 from clinic.plans.service import session_to_book_again
@@ -210,7 +210,6 @@ def new_time_answer(done: NewTimeRequests) -> list[tuple[str, str]]:
     def names(visits: list[Appointment]) -> str:
         return ", ".join(visit.patient.full_name for visit in visits)
 
-    region = str(current_app.config["CLINIC_PHONE_REGION"])
     answer = []
     if done.asked:
         whom = names(done.asked) if len(done.asked) <= 3 else f"{len(done.asked)} patients"
@@ -223,7 +222,7 @@ def new_time_answer(done: NewTimeRequests) -> list[tuple[str, str]]:
                 "error",
                 "Call them: no email or text may be sent to "
                 + ", ".join(
-                    f"{v.patient.full_name} ({readable_phone(v.patient.phone, region)})"
+                    f"{v.patient.full_name} ({phone_as_read(v.patient.phone)})"
                     if v.patient.phone
                     else v.patient.full_name
                     for v in done.unreachable

@@ -560,3 +560,38 @@ def test_a_visit_next_year_is_named_with_its_year(world: World, inbox) -> None:
     dispatch(world, port, world.now)
 
     assert box.messages[0]["Subject"] == "Your visit is booked: Wednesday 5 January 2028 at 10:00"
+
+
+def test_a_move_to_less_than_a_week_away_says_what_can_still_be_done(world: World, inbox) -> None:
+    box, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    move_visit(
+        visit, local("2027-03-12", "14:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    db.session.commit()
+
+    dispatch(world, port, world.now)
+
+    [notice] = box.of_kind("moved")
+    body = notice.get_content()
+    assert "Your visit is now less than a week away: here is what you can still do" in body
+    assert "- Stop retinoids, acids (AHA/BHA) and exfoliants today, and tell us" in body
+    assert "\n\n\n" not in body.replace("\r\n", "\n")
+
+
+def test_a_results_check_in_confirmation_says_what_the_visit_is(world: World, inbox) -> None:
+    box, port = inbox
+    book_visit(
+        VisitRequest(world.noor.id, world.check_in.id, local("2027-03-26", "10:00"), world.ana.id),
+        clinic=world.clinic,
+        actor=STAFF,
+        now=world.now,
+    )
+    db.session.commit()
+
+    dispatch(world, port, world.now)
+
+    body = box.messages[0].get_content()
+    assert "Your results check-in at Test Clinic is booked: Friday 26 March at 10:00" in body
+    assert "to look at the results of your course together" in body
+    assert "Stop retinoids" not in body

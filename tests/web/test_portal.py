@@ -381,6 +381,44 @@ def _events(body: bytes) -> list:  # type: ignore[type-arg]
     return list(calendar.walk("VEVENT"))
 
 
+def test_a_moved_then_cancelled_visit_tells_calendars_to_replace_it(
+    app: Flask, client: FlaskClient, world: World, booked: dict[str, int]
+) -> None:
+    """The event keeps its UID; its SEQUENCE grows with each move or cancellation, so a
+    phone that imported it replaces the old time instead of keeping both or the old one."""
+    from clinic.operations import cancel_visit, move_visit
+
+    visit_id = booked["maya_visit"]
+    portal_sign_in(client, app, world.maya)
+    ics = f"/portal/appointments/{visit_id}.ics"
+    [first] = _events(client.get(ics).data)
+    assert first["sequence"] == 0
+
+    with app.test_request_context():
+        visit = db.session.get(Appointment, visit_id)
+        move_visit(
+            visit,
+            visit.starts_at + timedelta(hours=4),
+            None,
+            clinic=get_clinic(),
+            actor=DESK,
+            now=utcnow(),
+        )
+        db.session.commit()
+    [moved] = _events(client.get(ics).data)
+    assert str(moved["uid"]) == str(first["uid"])
+    assert moved["sequence"] == 1 and moved.decoded("dtstart") > first.decoded("dtstart")
+    assert moved.decoded("last-modified") is not None
+
+    with app.test_request_context():
+        visit = db.session.get(Appointment, visit_id)
+        cancel_visit(visit, "Unwell", clinic=get_clinic(), actor=DESK, now=utcnow())
+        db.session.commit()
+    [cancelled] = _events(client.get(ics).data)
+    assert (cancelled["sequence"], str(cancelled["status"])) == (2, "CANCELLED")
+    assert "call (415) 555-0100" in str(cancelled["description"])
+
+
 def test_calendar_feed_and_visit_ics_match_her_visits(
     app: Flask, client: FlaskClient, world: World, booked: dict[str, int]
 ) -> None:

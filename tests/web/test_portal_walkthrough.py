@@ -26,7 +26,8 @@ from clinic.practice.models import Clinic, Closure, Provider, Service, ServiceKi
 from clinic.practice.service import get_clinic
 from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageKind, MessageStatus
-from tests.clinics import retime_visit
+from clinic.scheduling.status import AppointmentStatus
+from tests.clinics import retime_visit, write_visit
 from tests.web.booking_world import DESK, LA, World, build_world, local_today, weekday
 from tests.web.test_portal import (
     book_with_confirm,
@@ -290,6 +291,29 @@ def test_the_plan_bar_tells_booked_from_done(app: Flask, client: FlaskClient, wo
     steps = re.findall(r"pt-progress__step--(\w+)", bar)
     assert steps == ["booked", "due"]
     assert "Session 1 of 2 · 0 done · 1 booked" in shown_text(_page(client, "/portal/plan"))
+
+
+def test_a_finished_course_reads_as_done(app: Flask, client: FlaskClient, world: World) -> None:
+    sessions = _plan(app, world.maya, ("fine_lines",), start=local_today() - timedelta(days=300))
+    with app.app_context():
+        face = db.session.get(Service, world.face)
+        for session_id, days_ago in zip(sessions, (299, 120), strict=True):
+            on = local_today() - timedelta(days=days_ago)
+            visit = write_visit(
+                world.maya,
+                face,
+                world.ana,
+                world.rose,
+                datetime(on.year, on.month, on.day, 10, tzinfo=LA),
+            )
+            visit.status = AppointmentStatus.COMPLETED
+            db.session.get(PlannedSession, session_id).appointment_id = visit.id
+        db.session.commit()
+    portal_sign_in(client, app, world.maya)
+
+    home = shown_text(_page(client, "/portal/"))
+
+    assert "All 2 sessions done" in home and "Session 2 of 2" not in home
 
 
 # -- 7. the treatment area follows the plan's indications ------------------------------------
