@@ -114,7 +114,7 @@ def request_link(
         seconds = max(1, math.ceil(wait.total_seconds()))
         minutes = math.ceil(seconds / 60)
         raise TooManyAttempts(
-            f"Too many sign-in links were asked for. Please try again in {minutes} "
+            f"Too many sign-in links were asked for just now. Please try again in {minutes} "
             f"minute{'s' if minutes != 1 else ''}, or call the clinic.",
             retry_after_seconds=seconds,
         )

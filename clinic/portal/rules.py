@@ -19,7 +19,10 @@ class PortalPolicy:
 
     link_minutes: int = 15
     max_links_per_email: int = 5
-    max_links_per_address: int = 20
+    # Generous: patients share addresses (a mobile carrier's NAT, the clinic's own Wi-Fi in
+    # the waiting room). It stops one machine spraying links at many inboxes; each inbox is
+    # protected by max_links_per_email.
+    max_links_per_address: int = 100
     link_window_minutes: int = 60
     idle_minutes: int = 30
 

@@ -226,6 +226,17 @@ def test_a_used_or_expired_link_is_refused_kindly(
     assert other.get(tampered).status_code == 410
 
 
+def test_patients_sharing_an_address_are_not_locked_out_together(
+    app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty patients in an hour behind one address (the waiting room's Wi-Fi, a mobile
+    carrier's NAT) each get their link."""
+    monkeypatch.setitem(app.config, "MAIL_PORT", 1)  # nothing listens: sends fail quietly
+    for number in range(30):
+        answer = client.post("/portal/sign-in", data={"email": f"patient{number}@example.com"})
+        assert answer.status_code == 200, number
+
+
 def test_link_requests_are_limited_per_email_and_per_address(
     app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
