@@ -67,7 +67,7 @@ def sign_in() -> Any:
             db.session.commit()
             session.clear()  # nothing of an earlier (patient or staff) session carries over
             login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("patients.index")))
+            return redirect(safe_next(request.args.get("next"), url_for("desk.day_view")))
     elif form.is_submitted():
         status = 400
     return render_template("accounts/sign_in.html", form=form), status

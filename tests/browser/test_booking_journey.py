@@ -61,6 +61,7 @@ def test_front_desk_books_moves_and_cancels_a_visit(
     day = next_tuesday()
 
     # Find her, open her page, and start booking from there.
+    page.get_by_role("link", name="Patients").click()
     page.get_by_label(re.compile("Find a patient")).fill("Imogen")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Test, Imogen").click()

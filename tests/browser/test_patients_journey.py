@@ -17,13 +17,15 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    # The day's calendar first: the desk's daily tool.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
 
 
 def test_front_desk_registers_and_finds_a_patient(
     page: Page, live_server: str, staff: dict[str, str], setup_clinic: None, shot
 ) -> None:
     sign_in(page, live_server, staff["front_desk"])
+    page.get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="New patient").click()
     page.get_by_label("First name").fill("Imogen")
     page.get_by_label("Last name").fill("Fairweather")

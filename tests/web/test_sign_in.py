@@ -20,6 +20,18 @@ def test_wrong_password_is_refused(client: FlaskClient, staff: dict[str, str]) -
     assert client.get("/").status_code == 302
 
 
+def test_signing_in_opens_the_days_calendar_or_the_page_asked_for(
+    client: FlaskClient, staff: dict[str, str]
+) -> None:
+    signed_in = client.post("/sign-in", data={"email": staff["front_desk"], "password": PASSWORD})
+    assert signed_in.headers["Location"] == "/calendar"
+    client.post("/sign-out")
+    asked = client.post(
+        "/sign-in?next=/patients/new", data={"email": staff["front_desk"], "password": PASSWORD}
+    )
+    assert asked.headers["Location"] == "/patients/new"
+
+
 def test_signed_out_visitor_is_sent_to_sign_in(client: FlaskClient) -> None:
     response = client.get("/patients/new")
     assert response.status_code == 302
