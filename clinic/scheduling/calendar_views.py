@@ -135,7 +135,14 @@ def day_view() -> Any:
     width = max(170.0, min(260.0, 740.0 / max(1, len(columns))))
     misfits = find_setup_misfits(visits, setup, tz, now)
     attention = {visit_id: needs_attention(reasons) for visit_id, reasons in misfits.items()}
-    timetable = build_timetable(columns, bounds, tz, column_width=width, attention=attention)
+    timetable = build_timetable(
+        columns,
+        bounds,
+        tz,
+        column_width=width,
+        attention=attention,
+        now_minute=minutes_of(now, on, tz) if on == today else None,
+    )
     return render_template(
         "desk/day.html",
         on=on,

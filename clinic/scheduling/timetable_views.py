@@ -112,6 +112,7 @@ class Timetable:
     rules: list[Rule] = field(default_factory=list)
     shades: list[Shade] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    now: Rule | None = None  # the line across today at this minute
 
 
 def minutes_of(instant: datetime, day: date, tz: ZoneInfo) -> int:
@@ -161,8 +162,10 @@ def build_timetable(
     tz: ZoneInfo,
     column_width: float,
     attention: Mapping[int, str] | None = None,
+    now_minute: int | None = None,
 ) -> Timetable:
-    """`attention`: {visit id: why it needs attention} (see setup_fit), for the badges."""
+    """`attention`: {visit id: why it needs attention} (see setup_fit), for the badges;
+    `now_minute`: the wall-clock minute of now on a timetable of today, for the now line."""
     first, last = bounds
 
     def y_of(minute: int) -> float:
@@ -173,6 +176,9 @@ def build_timetable(
         height=HEADER + (last - first) * PX_PER_MINUTE + 12,  # room for the last hour's label
         grid_top=HEADER,
         grid_bottom=HEADER + (last - first) * PX_PER_MINUTE,
+        now=Rule(y_of(now_minute), f"{now_minute // 60:02d}:{now_minute % 60:02d}", False)
+        if now_minute is not None and first <= now_minute <= last
+        else None,
     )
     for minute in range(first, last + 1, 15):
         is_hour = minute % 60 == 0

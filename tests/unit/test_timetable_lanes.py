@@ -222,3 +222,15 @@ def test_two_lanes_of_different_services_show_different_words() -> None:
     )
     services = [block.lines[2] for block in blocks.values() if len(block.lines) > 2]
     assert services and not any(line.startswith("Micro") for line in services)
+
+
+def test_todays_timetable_draws_the_now_line_where_the_time_is() -> None:
+    column = ColumnInput("Ana", "", DAY, [])
+    at_ten_thirty = build_timetable([column], (9 * 60, 17 * 60), LA, WIDTH, now_minute=630)
+    rule_at = {rule.label: rule.y for rule in at_ten_thirty.rules if rule.label}
+    assert at_ten_thirty.now is not None and at_ten_thirty.now.label == "10:30"
+    assert rule_at["10:00"] < at_ten_thirty.now.y < rule_at["11:00"]
+
+    assert build_timetable([column], (9 * 60, 17 * 60), LA, WIDTH).now is None  # another day
+    after_hours = build_timetable([column], (9 * 60, 17 * 60), LA, WIDTH, now_minute=22 * 60)
+    assert after_hours.now is None
