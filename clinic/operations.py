@@ -35,7 +35,7 @@ from clinic.scheduling.availability import AvailabilityQuery, find_availability
 from clinic.scheduling.booking_guard import serialise_bookings
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import BookingRequest, Clearance
-from clinic.scheduling.slots import Slot
+from clinic.scheduling.slots import BookingProblem, Slot
 from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
 
 
@@ -56,6 +56,7 @@ def book_visit(
     calendar's. A microneedling visit inside a due session's window becomes that session;
     a results check-in for a patient with an active plan becomes its check-in."""
     tz = ZoneInfo(clinic.timezone)
+    _refuse_past(request.starts_at, now)
     service = db.session.get(Service, request.service_id)
     patient = _lock_patient(request.patient_id)
     visit_on = request.starts_at.astimezone(tz).date()
@@ -98,6 +99,7 @@ def move_visit(
     now: datetime,
 ) -> Appointment:
     tz = ZoneInfo(clinic.timezone)
+    _refuse_past(starts_at, now)
     visit_on = starts_at.astimezone(tz).date()
     _lock_patient(appointment.patient_id)
     session = db.session.scalar(
@@ -119,6 +121,14 @@ def move_visit(
     )
     reminders.visit_moved(appointment, clinic=clinic, now=now)
     return appointment
+
+
+def _refuse_past(starts_at: datetime, now: datetime) -> None:
+    """A time already past is refused for that alone: the plan's window or gap would only
+    distract from it (the calendar's check says the same, later, for every other case)."""
+    if starts_at < now:
+        sentence = BookingProblem.IN_THE_PAST.sentence
+        raise RuleBroken(sentence, {BookingProblem.IN_THE_PAST.field: sentence})
 
 
 def cancel_visit(

@@ -299,3 +299,16 @@ def test_the_call_list_asks_for_an_overdue_results_check_in_only_after_a_course(
     after = local((window.end + timedelta(days=1)).isoformat(), "09:00")
     reasons = [e.reason for e in call_list(world.clinic, after)]
     assert "Results check-in overdue" in reasons
+
+
+def test_a_time_in_the_past_is_refused_as_past_not_as_too_close_to_her_session(
+    world: World,
+) -> None:
+    book(world, local("2027-03-12", "10:00"))
+    db.session.commit()
+
+    with pytest.raises(RuleBroken) as refusal:
+        book(world, local("2027-03-09", "10:00"))  # yesterday, three days before her session
+
+    assert refusal.value.message == "This time has already passed."
+    assert refusal.value.fields == {"start": "This time has already passed."}
