@@ -152,7 +152,7 @@ def test_next_parameter_cannot_send_users_elsewhere(
     response = client.post(
         "/sign-in?next=//evil.example/", data={"email": staff["admin"], "password": PASSWORD}
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/calendar"
 
 
 def test_behind_a_trusted_proxy_the_limit_counts_each_client(
