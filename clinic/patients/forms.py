@@ -17,3 +17,5 @@ class PatientForm(FlaskForm):
     email_consent = BooleanField("Agrees to reminders by email")
     sms_consent = BooleanField("Agrees to reminders by text message")
     notes = TextAreaField("Notes for staff", validators=[Length(max=5000)])
+    # Shown once the details match a registered patient: staff confirm a different person.
+    not_a_duplicate = BooleanField("This is a different person: register anyway")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from clinic.audit.service import Actor, diff, record
 from clinic.errors import NotFound, RuleBroken
@@ -65,6 +65,30 @@ def create_patient(
     db.session.flush()
     record(actor, "create", "patient", patient.id, f"Registered patient #{patient.id}", now=now)
     return patient
+
+
+def list_possible_duplicates(
+    raw: PatientInput, *, today: date, phone_region: str, limit: int = 5
+) -> list[Patient]:
+    """Patients who may be the one about to be registered: the same name and date of birth,
+    or the same email or mobile (a family may share one, so staff decide). None for details
+    that do not pass the checks: their errors come first."""
+    details, _ = check_patient(raw, today=today, phone_region=phone_region)
+    if details is None:
+        return []
+    same = [
+        and_(
+            Patient.search_name == folded(f"{details.first_name} {details.last_name}"),
+            Patient.date_of_birth == details.date_of_birth,
+        )
+    ]
+    if details.email:
+        same.append(Patient.email_key == details.email.lower())
+    if details.phone:
+        same.append(Patient.phone_digits == details.phone.lstrip("+"))
+    return list(
+        db.session.scalars(select(Patient).where(or_(*same)).order_by(Patient.id).limit(limit))
+    )
 
 
 def update_patient(

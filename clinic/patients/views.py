@@ -88,12 +88,22 @@ def _save(form: PatientForm, patient: Patient | None) -> Patient | None:
 @login_required
 @require_role(*ALL_STAFF)
 def new() -> Any:
+    """Register; details matching a registered patient are shown first, and saved once
+    staff confirm a different person (a duplicate splits her history and her limits)."""
     form = PatientForm()
-    if form.validate_on_submit() and (patient := _save(form, None)) is not None:
-        flash(f"{patient.full_name} is registered.", "success")
-        return redirect(url_for("patients.show", patient_id=patient.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("patients/form.html", form=form, patient=None), status
+    matches: list[Patient] = []
+    if form.validate_on_submit():
+        if not form.not_a_duplicate.data:
+            matches = service.list_possible_duplicates(
+                _input(form),
+                today=local_today(clinic_zone(), utcnow()),
+                phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
+            )
+        if not matches and (patient := _save(form, None)) is not None:
+            flash(f"{patient.full_name} is registered.", "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    status = 422 if form.is_submitted() and not matches else 200
+    return render_template("patients/form.html", form=form, patient=None, matches=matches), status
 
 
 @bp.get("/patients/<int:patient_id>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from clinic.audit.models import AuditEntry
 from clinic.extensions import db
@@ -99,6 +100,7 @@ def test_search_by_name_email_and_phone(client: FlaskClient, staff: dict[str, st
             "first_name": "Lan",
             "last_name": "Thompson-Nguyễn",
             "email": "lan@example.com",
+            "phone": "(415) 555-0177",
         },
         follow_redirects=True,
     )
@@ -143,7 +145,8 @@ def test_the_patient_page_shows_her_age_and_what_it_allows(
     }
     shown = {}
     for first, on in born.items():
-        data = {**GOOD, "first_name": first, "email": f"{first}@example.com"}
+        data = {**GOOD, "first_name": first, "email": f"{first}@example.com", "phone": ""}
+        data["sms_consent"] = ""  # her own details: no other patient shares them
         response = client.post("/patients/new", data={**data, "date_of_birth": on.isoformat()})
         assert response.status_code == 302
         shown[first] = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -165,7 +168,8 @@ def test_the_patient_page_tells_a_sign_off_screening_from_a_refusal(
     sign_in(client, staff["front_desk"])
     pages = {}
     for first, yes in (("Sunny", "recent_sunburn"), ("Pia", "pregnant")):
-        data = {**GOOD, "first_name": first, "email": f"{first}@example.com"}
+        data = {**GOOD, "first_name": first, "email": f"{first}@example.com", "phone": ""}
+        data["sms_consent"] = ""  # her own details: no other patient shares them
         created = client.post("/patients/new", data=data)
         patient_id = int(created.headers["Location"].rsplit("/", 1)[1])
         with app.test_request_context():
@@ -179,3 +183,32 @@ def test_the_patient_page_tells_a_sign_off_screening_from_a_refusal(
     assert "Screening: needs a clinician's sign-off" in pages["Sunny"]
     assert "not eligible" not in pages["Sunny"]
     assert "Screening: not eligible" in pages["Pia"]
+
+
+def test_details_matching_a_registered_patient_are_confirmed_before_saving(
+    client: FlaskClient, staff: dict[str, str], app: Flask
+) -> None:
+    sign_in(client, staff["front_desk"])
+    first = client.post("/patients/new", data=GOOD)
+    first_id = first.headers["Location"].rsplit("/", 1)[1]
+
+    again = client.post("/patients/new", data=GOOD)
+
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "Is this someone already registered?" in page
+    assert f'href="/patients/{first_id}">Maya Lindqvist</a>' in page
+    assert 'value="Maya"' in page  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Patient.id))) == 1
+
+    # A daughter sharing her mother's email: a different person, confirmed.
+    daughter = {**GOOD, "first_name": "Lina", "date_of_birth": "2004-05-01", "phone": ""}
+    warned = client.post("/patients/new", data={**daughter, "sms_consent": ""})
+    assert "Is this someone already registered?" in warned.get_data(as_text=True)
+    saved = client.post(
+        "/patients/new", data={**daughter, "sms_consent": "", "not_a_duplicate": "y"}
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Patient.id))) == 2
