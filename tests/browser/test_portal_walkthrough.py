@@ -63,6 +63,9 @@ def _sign_in(page: Page, live_server: str, csrf_app: Flask, patient_id: int) -> 
 
 
 def _style(page: Page, selector: str, prop: str, pseudo: str | None = None) -> str:
+    """A computed style, read once the page's stylesheet has loaded: the DOM can be read
+    before (a busy machine showed a summary with no border yet)."""
+    page.wait_for_load_state("load")
     return str(
         page.eval_on_selector(
             selector,
