@@ -59,6 +59,28 @@ class PlanForm(FlaskForm):
     )
 
 
+class PlanChangeForm(FlaskForm):
+    """Change an open plan: what it treats and how many sessions a year (the plan page)."""
+
+    indications = CheckboxesField(
+        "What the plan treats",
+        choices=INDICATION_CHOICES,
+        validators=[InputRequired("Choose at least one indication.")],
+    )
+    sessions_per_year = IntegerField(
+        "Sessions a year",
+        validators=[
+            InputRequired("Enter how many sessions a year."),
+            NumberRange(min=1, max=99, message="Enter a number from 1."),
+        ],
+    )
+    override_reason = TextAreaField(
+        "Clinician's reason for more sessions (optional)",
+        validators=[Optional(), Length(max=REASON_MAX)],
+        id="change_override_reason",
+    )
+
+
 # The plan page shows both forms: each reason box has its own id, so each label opens its
 # own box (a shared id="reason" sent the cancel label to the pause box).
 class PauseForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""A plan after it is made: paused, resumed, cancelled, its outcome recorded, renewed."""
+"""A plan after it is made: changed (what it treats, how many sessions), paused, resumed,
+cancelled, its outcome recorded, renewed."""
 
 from __future__ import annotations
 
@@ -9,13 +10,83 @@ from clinic.audit.service import Actor, record
 from clinic.errors import RuleBroken
 from clinic.plans.models import Outcome, Plan, PlanOutcome, PlanStatus
 from clinic.plans.rules import (
+    CannotResize,
     SessionStatus,
     SessionTarget,
     count_problem,
+    resized_targets,
+    session_limit,
     shift_for_pause,
 )
-from clinic.plans.service import PlanRequest, plan_policy, status_of
+from clinic.plans.service import PlanRequest, plan_policy, planned_session, status_of
 from clinic.practice.models import Clinic
+
+
+def _targets_of(plan: Plan) -> list[SessionTarget]:
+    return [
+        SessionTarget(s.number, s.target_date, s.window_start, s.window_end) for s in plan.sessions
+    ]
+
+
+def _settled_numbers(plan: Plan, today: date) -> set[int]:
+    """The sessions done or booked: a change of the plan leaves them where they are."""
+    return {
+        s.number
+        for s in plan.sessions
+        if status_of(s, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
+    }
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    indications: tuple[str, ...]
+    sessions_per_year: int
+    override_reason: str | None = None  # a clinician's, for more sessions than the usual
+
+
+def change_plan(
+    plan: Plan, change: PlanChange, *, clinic: Clinic, actor: Actor, today: date, now: datetime
+) -> Plan:
+    """What an open plan treats and how many sessions a year, by the rules of a new plan:
+    sessions already planned keep their targets, fewer drops the last (never one done or
+    booked), more are spread over what is left of the plan year (plans.rules.resized_targets).
+    A nudge to book a dropped session is not sent (the dispatcher finds it gone). The
+    clinician's reason for more sessions is kept until a change no longer needs it."""
+    if plan.status not in (PlanStatus.ACTIVE, PlanStatus.PAUSED):
+        raise RuleBroken("Only an open plan can be changed.", {"status": "Closed."})
+    policy = plan_policy(clinic)
+    reason = (change.override_reason or "").strip() or plan.override_reason
+    problem = count_problem(
+        change.indications, change.sessions_per_year, has_override=bool(reason), policy=policy
+    )
+    if problem is not None:
+        field, sentence = problem
+        raise RuleBroken(sentence, {field: sentence})
+    targets, settled = _targets_of(plan), _settled_numbers(plan, today)
+    try:
+        resized = resized_targets(
+            targets, change.sessions_per_year, settled, plan.start_date, plan.end_date, policy
+        )
+    except CannotResize as refusal:
+        raise RuleBroken(refusal.sentence, {"sessions_per_year": refusal.sentence}) from refusal
+    before = {"indications": sorted(plan.indications), "sessions_per_year": plan.sessions_per_year}
+    del plan.sessions[len(resized) :]  # delete-orphan: the dropped sessions go
+    plan.sessions.extend(planned_session(target) for target in resized[len(plan.sessions) :])
+    limit, _ = session_limit(change.indications, policy)
+    plan.indications = sorted(set(change.indications))
+    plan.sessions_per_year = change.sessions_per_year
+    plan.override_reason = reason if change.sessions_per_year > limit else None
+    after = {"indications": plan.indications, "sessions_per_year": plan.sessions_per_year}
+    record(
+        actor,
+        "change",
+        "plan",
+        plan.id,
+        f"Changed plan #{plan.id}",
+        now=now,
+        changes={key: [before[key], after[key]] for key in before if before[key] != after[key]},
+    )
+    return plan
 
 
 def pause_plan(plan: Plan, reason: str, *, actor: Actor, today: date, now: datetime) -> Plan:
@@ -40,14 +111,7 @@ def pause_plan(plan: Plan, reason: str, *, actor: Actor, today: date, now: datet
 def resume_plan(plan: Plan, *, clinic: Clinic, actor: Actor, today: date, now: datetime) -> Plan:
     if plan.status is not PlanStatus.PAUSED or plan.paused_on is None:
         raise RuleBroken("Only a paused plan can be resumed.", {"status": "Not paused."})
-    targets = [
-        SessionTarget(s.number, s.target_date, s.window_start, s.window_end) for s in plan.sessions
-    ]
-    settled = {
-        s.number
-        for s in plan.sessions
-        if status_of(s, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
-    }
+    targets, settled = _targets_of(plan), _settled_numbers(plan, today)
     moved, new_end = shift_for_pause(
         targets, plan.paused_on, today, plan.start_date, plan.end_date, plan_policy(clinic), settled
     )

@@ -156,6 +156,60 @@ def _windows(
     ]
 
 
+class CannotResize(ValueError):
+    """A plan's new count of sessions that its year or its sessions cannot hold."""
+
+    def __init__(self, sentence: str) -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+
+
+def resized_targets(
+    targets: list[SessionTarget],
+    sessions: int,
+    settled: Collection[int],
+    start_on: date,
+    end_on: date,
+    policy: PlanPolicy,
+) -> list[SessionTarget]:
+    """The targets of a plan changed to `sessions` a year. The sessions it keeps keep their
+    targets and windows (a booking may sit in one). Fewer drops the last ones, which must
+    not be settled (done or booked). More adds sessions after the last, spread as
+    plan_targets spreads a new plan's: evenly over what is left of the plan year, the same
+    stretch again after the last, and at least `min_gap_days` apart.
+
+    Raises CannotResize with the sentence to show."""
+    if sessions < len(targets):
+        kept_settled = sorted(n for n in settled if n > sessions)
+        if kept_settled:
+            raise CannotResize(
+                f"Session {kept_settled[-1]} is booked or done: the plan needs at least "
+                f"{kept_settled[-1]} sessions. Cancel that visit first to have fewer."
+            )
+        return targets[:sessions]
+    added = sessions - len(targets)
+    if added == 0:
+        return list(targets)
+    anchor = targets[-1].target_on if targets else start_on - timedelta(days=1)
+    spacing = (end_on - anchor).days // (added + 1)
+    if spacing < policy.min_gap_days:
+        room = max(0, (end_on - anchor).days // policy.min_gap_days - 1)
+        raise CannotResize(
+            f"The rest of the plan year holds {room} more session(s) after session "
+            f"{len(targets)}, at least {policy.min_gap_days} days apart."
+        )
+    new_days = [anchor + timedelta(days=spacing * k) for k in range(1, added + 1)]
+    windows = _windows(
+        [t.target_on for t in targets] + new_days, start_on, end_on, policy.window_days
+    )
+    appended = windows[len(targets) :]
+    if targets:  # the first new window opens after the last kept one closes
+        first = appended[0]
+        opens = max(first.window_start, targets[-1].window_end + timedelta(days=1))
+        appended[0] = replace(first, window_start=min(opens, first.target_on))
+    return [*targets, *appended]
+
+
 def shift_after(
     targets: list[SessionTarget],
     number: int,

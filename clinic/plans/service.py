@@ -95,14 +95,18 @@ def create_plan(
         created_at=now,
         created_by_label=actor.label,
     )
-    for target in preview_targets(clinic, start, sessions):
-        plan.sessions.append(
-            PlannedSession(
-                number=target.number,
-                target_date=target.target_on,
-                window_start=target.window_start,
-                window_end=target.window_end,
-            )
+    plan.sessions.extend(planned_session(t) for t in preview_targets(clinic, start, sessions))
+    renewed = find_open_plan(patient.id)
+    if renewed is not None and _renews(request, renewed):
+        renewed.status = PlanStatus.COMPLETED
+        db.session.flush()  # closed before the new one opens: one open plan per patient
+        record(
+            actor,
+            "complete",
+            "plan",
+            renewed.id,
+            f"Completed plan #{renewed.id}: next year's plan replaces it",
+            now=now,
         )
     try:
         with db.session.begin_nested():  # one open plan per patient: the database decides
@@ -123,6 +127,21 @@ def create_plan(
     return plan
 
 
+def planned_session(target: SessionTarget) -> PlannedSession:
+    return PlannedSession(
+        number=target.number,
+        target_date=target.target_on,
+        window_start=target.window_start,
+        window_end=target.window_end,
+    )
+
+
+def _renews(request: PlanRequest, plan: Plan) -> bool:
+    """Whether the request is next year's plan for this open plan: creating it closes the
+    open one (the call list asks for renewal in a plan year's last 30 days)."""
+    return request.renewed_from_id == plan.id
+
+
 def _request_problems(
     request: PlanRequest, patient: Patient | None, policy: PlanPolicy, today: date
 ) -> dict[str, str]:
@@ -130,7 +149,7 @@ def _request_problems(
     problems: dict[str, str] = {}
     if patient is None:
         problems["patient_id"] = f"There is no patient {request.patient_id}."
-    elif find_open_plan(patient.id) is not None:
+    elif (open_plan := find_open_plan(patient.id)) is not None and not _renews(request, open_plan):
         problems["patient_id"] = (
             "The patient already has an active plan; finish or cancel it first."
         )

@@ -1,5 +1,6 @@
-"""What staff do to a plan from its page: pause (with a reason), resume, cancel (with a
-reason), and record the results check-in's outcome."""
+"""What staff do to a plan from its page: change what it treats and its sessions, pause
+(with a reason), resume, cancel (with a reason), and record the results check-in's
+outcome."""
 
 from __future__ import annotations
 
@@ -8,19 +9,22 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_login import login_required
 
-from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, require_role
-from clinic.errors import RuleBroken
+from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
+from clinic.errors import Forbidden, RuleBroken
 from clinic.extensions import db
 from clinic.plans.forms import (
     CancelPlanForm,
     PauseForm,
+    PlanChangeForm,
     ResumeForm,
     outcome_field_name,
     outcome_form,
 )
 from clinic.plans.lifecycle import (
     OutcomeInput,
+    PlanChange,
     cancel_plan,
+    change_plan,
     pause_plan,
     record_outcome,
     resume_plan,
@@ -29,6 +33,43 @@ from clinic.plans.service import get_plan
 from clinic.plans.views_base import bp, moment
 from clinic.plans.views_plan import render_plan
 from clinic.scheduling.desk_views import put_refusal
+
+
+@bp.post("/plans/<int:plan_id>/change")
+@login_required
+@require_role(*ALL_STAFF)
+def change(plan_id: int) -> Any:
+    """A clinician or an admin may allow more sessions than the indications do, with a
+    written reason (as when the plan is made); anyone else who sends one is refused."""
+    plan, now = get_plan(plan_id), moment()
+    form = PlanChangeForm()
+    reason = (form.override_reason.data or "").strip()
+    if reason and not may(CLINICAL):
+        raise Forbidden("Only a clinician or an admin may allow more sessions.")
+    if form.validate_on_submit():
+        before = plan.sessions_per_year
+        try:
+            change_plan(
+                plan,
+                PlanChange(
+                    tuple(form.indications.data or ()),
+                    form.sessions_per_year.data or 0,
+                    reason or None,
+                ),
+                clinic=now.clinic,
+                actor=actor(),
+                today=now.today,
+                now=now.now,
+            )
+        except RuleBroken as refusal:
+            put_refusal(form, refusal)
+        else:
+            db.session.commit()
+            sessions = plan.sessions_per_year
+            moved = "" if sessions == before else f", {sessions} sessions a year"
+            flash(f"The plan is changed{moved}.", "success")
+            return redirect(url_for("plans.show_plan", plan_id=plan.id))
+    return render_plan(plan, change=form, status=422)
 
 
 @bp.post("/plans/<int:plan_id>/pause")

@@ -30,6 +30,7 @@ from clinic.plans.rules import (
 from clinic.plans.service import (
     PlanRequest,
     create_plan,
+    find_open_plan,
     get_plan,
     plan_policy,
     preview_plan,
@@ -126,6 +127,9 @@ def new_plan(patient_id: int) -> Any:
         max_sessions=policy.max_sessions,
         may_override=may(CLINICAL),
         renewed_from=renewing,
+        closes_open=renewing is not None
+        and (open_plan := find_open_plan(patient.id)) is not None
+        and open_plan.id == renewing,
     ), status
 
 

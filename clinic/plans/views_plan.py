@@ -15,6 +15,7 @@ from clinic.plans.forms import (
     OUTCOME_LABELS,
     CancelPlanForm,
     PauseForm,
+    PlanChangeForm,
     ResumeForm,
     outcome_field_name,
     outcome_form,
@@ -82,6 +83,7 @@ def render_plan(
     pause: FlaskForm | None = None,
     cancel: FlaskForm | None = None,
     outcome: FlaskForm | None = None,
+    change: FlaskForm | None = None,
     status: int = 200,
 ) -> Any:
     """The plan page; an action refused by the service shows its form again, with errors."""
@@ -101,6 +103,11 @@ def render_plan(
             is_open=plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED),
             may_renew=plan.status is PlanStatus.COMPLETED
             or now.today >= plan.end_date - timedelta(days=30),
+            change_form=change
+            or PlanChangeForm(
+                formdata=None,
+                data={"indications": plan.indications, "sessions_per_year": plan.sessions_per_year},
+            ),
             pause_form=pause or PauseForm(formdata=None),
             cancel_form=cancel or CancelPlanForm(formdata=None),
             resume_form=ResumeForm(formdata=None),

@@ -426,7 +426,7 @@ def _why_not(
         if plan is None or plan.status is not PlanStatus.ACTIVE:
             return "the plan is no longer active"
         if message.kind is MessageKind.NEXT_SESSION_DUE:
-            reason = _session_not_due(_nudged_session(message, plan, today), today)
+            reason = _session_not_due(_nudged_session(message, plan), today)
             if reason is not None:
                 return reason
             if not sessions_left(plan, tz):
@@ -439,11 +439,9 @@ def _why_not(
     return None
 
 
-def _nudged_session(message: Message, plan: Plan, today: date) -> PlannedSession | None:
-    """The session a "next session due" nudge asks her to book: its own; for a nudge
-    planned before nudges named their session, the plan's first one due."""
-    if message.planned_session_id is None:
-        return next((s for s in plan.sessions if status_of(s, today) is SessionStatus.DUE), None)
+def _nudged_session(message: Message, plan: Plan) -> PlannedSession | None:
+    """The session a "next session due" nudge asks her to book; None once a change of the
+    plan dropped it."""
     return next((s for s in plan.sessions if s.id == message.planned_session_id), None)
 
 
@@ -472,7 +470,7 @@ def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
         window = results_check_in_window(plan, clinic)
         start, end = window.start, window.end
     else:
-        session = _nudged_session(message, plan, today)
+        session = _nudged_session(message, plan)
         if session is None:
             return None
         start, end = session.window_start, session.window_end

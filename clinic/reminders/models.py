@@ -38,8 +38,11 @@ class Message(Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
-    # The session a "next session due" nudge asks her to book: judged and worded by it alone.
-    planned_session_id: Mapped[int | None] = mapped_column(ForeignKey("planned_sessions.id"))
+    # The session a "next session due" nudge asks her to book: judged and worded by it
+    # alone; emptied when a plan change drops the session (then the nudge is not sent).
+    planned_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("planned_sessions.id", ondelete="SET NULL")
+    )
     kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, "message_kind", 30))
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "message_channel", 10))
     recipient: Mapped[str] = mapped_column(String(254))

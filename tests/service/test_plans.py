@@ -312,3 +312,55 @@ def test_a_time_in_the_past_is_refused_as_past_not_as_too_close_to_her_session(
 
     assert refusal.value.message == "This time has already passed."
     assert refusal.value.fields == {"start": "This time has already passed."}
+
+
+def test_a_plan_changed_to_burn_scars_gets_more_sessions_after_the_booked_one(
+    world: World,
+) -> None:
+    from clinic.plans.lifecycle import PlanChange, change_plan
+
+    plan = plan_for(world)
+    book(world, local("2027-03-12", "10:00"), plan.sessions[0].id)
+    first = (plan.sessions[0].target_date, plan.sessions[0].window_end)
+
+    change_plan(
+        plan,
+        PlanChange(("fine_lines", "burn_scars"), 4),
+        clinic=world.clinic,
+        actor=STAFF,
+        today=TODAY,
+        now=world.now,
+    )
+    db.session.commit()
+
+    assert plan.indications == ["burn_scars", "fine_lines"] and plan.sessions_per_year == 4
+    assert [s.number for s in plan.sessions] == [1, 2, 3, 4]
+    assert (plan.sessions[0].target_date, plan.sessions[0].window_end) == first
+    assert plan.sessions[0].appointment_id is not None  # the booking stays the session's
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "change"))
+    assert entry.changes["sessions_per_year"] == [2, 4]
+
+
+def test_a_plan_change_follows_the_count_rules(world: World) -> None:
+    from clinic.plans.lifecycle import PlanChange, change_plan
+
+    plan = plan_for(world, ["burn_scars"], sessions=4)
+    for change, message in [
+        (PlanChange(("fine_lines",), 4), "more needs burn scars or stretch marks"),
+        (PlanChange((), 2), "Choose at least one indication."),
+        (PlanChange(("burn_scars",), 6), "at most 5 sessions"),
+    ]:
+        with pytest.raises(RuleBroken, match=message):
+            change_plan(plan, change, clinic=world.clinic, actor=STAFF, today=TODAY, now=world.now)
+    reasoned = PlanChange(("fine_lines",), 4, "Deep acne scars; discussed with Dr. Shah")
+    change_plan(plan, reasoned, clinic=world.clinic, actor=STAFF, today=TODAY, now=world.now)
+    assert plan.override_reason == "Deep acne scars; discussed with Dr. Shah"
+    change_plan(
+        plan,
+        PlanChange(("fine_lines",), 2),
+        clinic=world.clinic,
+        actor=STAFF,
+        today=TODAY,
+        now=world.now,
+    )
+    assert plan.override_reason is None and len(plan.sessions) == 2  # no longer needed

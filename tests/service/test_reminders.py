@@ -595,3 +595,28 @@ def test_a_results_check_in_confirmation_says_what_the_visit_is(world: World, in
     assert "Your results check-in at Test Clinic is booked: Friday 26 March at 10:00" in body
     assert "to look at the results of your course together" in body
     assert "Stop retinoids" not in body
+
+
+def test_a_nudge_for_a_session_a_plan_change_dropped_is_not_sent(world: World, inbox) -> None:
+    from clinic.plans.lifecycle import PlanChange, change_plan
+
+    box, port = inbox
+    plan = two_session_plan(world)
+    second = plan.sessions[1]
+    nightly(local(second.window_start.isoformat(), "03:00"))
+    assert len(messages(MessageKind.NEXT_SESSION_DUE)) == 1
+    change_plan(
+        plan,
+        PlanChange(("fine_lines",), 1),
+        clinic=world.clinic,
+        actor=STAFF,
+        today=second.window_start,
+        now=local(second.window_start.isoformat(), "08:00"),
+    )
+    db.session.commit()
+
+    dispatch(world, port, local(second.window_start.isoformat(), "10:00"))
+
+    assert box.of_kind("next session") == []
+    [nudge] = messages(MessageKind.NEXT_SESSION_DUE)
+    assert (nudge.status, nudge.skip_reason) == (MessageStatus.SKIPPED, "the session is gone")

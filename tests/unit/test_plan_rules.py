@@ -10,12 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clinic.plans.rules import (
+    CannotResize,
     PlanPolicy,
     PlanYear,
     SessionStatus,
+    SessionTarget,
     count_problem,
     plan_end,
     plan_targets,
+    resized_targets,
     results_window,
     session_status,
     shift_after,
@@ -192,3 +195,56 @@ def test_without_a_plan_the_cap_matches_a_brute_force_count(days: list[int], new
         for start in (visit - timedelta(days=k) for k in range(365))
     )
     assert bool(problems) == brute
+
+
+# -- changing the count of an open plan ------------------------------------------------------
+
+
+@given(start=starts, before=counts, after=counts)
+def test_a_resized_plan_keeps_its_sessions_and_spaces_the_new_ones(
+    start: date, before: int, after: int
+) -> None:
+    """Kept sessions keep their targets and windows; added ones come after the last, at
+    least the minimum gap apart, with windows inside the plan year that overlap no other."""
+    end = plan_end(start)
+    targets = plan_targets(start, before, POLICY)
+    try:
+        resized = resized_targets(targets, after, set(), start, end, POLICY)
+    except CannotResize:
+        room = (end - targets[-1].target_on).days // POLICY.min_gap_days - 1
+        assert after - before > room
+        return
+    assert [t.number for t in resized] == list(range(1, after + 1))
+    assert resized[: min(before, after)] == targets[: min(before, after)]
+    for earlier, later in itertools.pairwise(resized):
+        assert (later.target_on - earlier.target_on).days >= (
+            POLICY.min_gap_days if later.number > before else 1
+        )
+        assert earlier.window_end < later.window_start
+    for target in resized:
+        assert start <= target.window_start <= target.target_on <= target.window_end < end
+
+
+def test_two_sessions_become_five_after_the_first_half_of_the_year() -> None:
+    start = date(2027, 3, 1)
+    targets = plan_targets(start, 2, POLICY)
+    resized = resized_targets(targets, 5, {1}, start, plan_end(start), POLICY)
+    gaps = [(b.target_on - a.target_on).days for a, b in itertools.pairwise(resized)]
+    assert gaps[0] == (targets[1].target_on - targets[0].target_on).days  # kept as it was
+    assert gaps[1:] == [gaps[1]] * 3 and gaps[1] >= POLICY.min_gap_days  # evenly after
+
+
+def test_fewer_sessions_never_drop_one_booked_or_done() -> None:
+    start = date(2027, 3, 1)
+    targets = plan_targets(start, 5, POLICY)
+    assert len(resized_targets(targets, 2, {1, 2}, start, plan_end(start), POLICY)) == 2
+    with pytest.raises(CannotResize, match="Session 4 is booked or done"):
+        resized_targets(targets, 2, {1, 4}, start, plan_end(start), POLICY)
+
+
+def test_the_end_of_the_year_limits_how_many_more_fit() -> None:
+    start = date(2027, 3, 1)
+    on = date(2028, 1, 1)  # a last session late in the year
+    late = [SessionTarget(1, on, on, on + timedelta(days=14))]
+    with pytest.raises(CannotResize, match="holds 1 more session"):
+        resized_targets(late, 4, {1}, start, plan_end(start), POLICY)

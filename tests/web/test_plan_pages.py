@@ -351,3 +351,63 @@ def test_only_clinicians_record_the_outcome(
         data={"result_fine_lines": "a_lot", "patient_rating": "5", "renew": "y"},
     )
     assert refused.status_code == 403
+
+
+def test_the_plan_page_changes_what_a_plan_treats_and_its_sessions(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    plan_id = make_plan(app, spa.maya, start=today(), indications=("fine_lines",), sessions=2)
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "What it treats, how many sessions" in page
+    assert f'action="/plans/{plan_id}/change"' in page
+
+    refused = client.post(
+        f"/plans/{plan_id}/change", data={"indications": ["fine_lines"], "sessions_per_year": "4"}
+    )
+    assert refused.status_code == 422
+    assert "more needs burn scars or stretch marks" in refused.get_data(as_text=True)
+    assert (
+        client.post(
+            f"/plans/{plan_id}/change",
+            data={"indications": ["fine_lines"], "sessions_per_year": "4", "override_reason": "x"},
+        ).status_code
+        == 403
+    )  # only a clinician or an admin gives the reason
+
+    changed = client.post(
+        f"/plans/{plan_id}/change",
+        data={"indications": ["fine_lines", "burn_scars"], "sessions_per_year": "4"},
+    )
+    assert changed.status_code == 302
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "The plan is changed, 4 sessions a year." in page
+    assert "4 of 4" in page and "Burn scars" in page
+
+
+def test_next_years_plan_from_an_open_plan_in_its_last_month_replaces_it(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """The call list asks for renewal in a plan year's last 30 days, while the plan is
+    still open: creating next year's plan closes it instead of being refused."""
+    old_id = make_plan(app, spa.maya, start=today() - timedelta(days=340), sessions=2)
+    sign_in(client, staff["front_desk"])
+    proposal = client.get(f"/patients/{spa.maya}/plans/new?renewed_from={old_id}")
+    assert "Creating it closes her current plan" in proposal.get_data(as_text=True)
+
+    created = client.post(
+        f"/patients/{spa.maya}/plans/new?renewed_from={old_id}",
+        data={
+            "indications": ["stretch_marks"],
+            "start_date": (today() + timedelta(days=25)).isoformat(),
+            "sessions_per_year": "2",
+            "renewed_from": str(old_id),
+            "action": "create",
+        },
+    )
+
+    assert created.status_code == 302, created.get_data(as_text=True)
+    with app.app_context():
+        assert get_plan(old_id).status is PlanStatus.COMPLETED
+        new_id = int(created.headers["Location"].rsplit("/", 1)[1])
+        assert get_plan(new_id).status is PlanStatus.ACTIVE
