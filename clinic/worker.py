@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
@@ -41,6 +42,7 @@ from clinic.reminders.unsubscribe import unsubscribe_token
 log = logging.getLogger(__name__)
 
 DISPATCH_EVERY_SECONDS = 30
+ZONE_CHECK_SECONDS = 300
 NIGHTLY_LOCK = 7_141_001  # pg_try_advisory_xact_lock key of the nightly jobs
 
 
@@ -146,6 +148,25 @@ def run_nightly(app: Flask, now: datetime | None = None) -> bool:
         return True
 
 
+def nightly_trigger(zone: str) -> CronTrigger:
+    """02:30 in the clinic's zone, every night (once on DST nights too)."""
+    return CronTrigger(hour=2, minute=30, timezone=zone)
+
+
+def follow_clinic_zone(scheduler: BaseScheduler, app: Flask) -> bool:
+    """Keep the nightly jobs at 02:30 in the clinic's zone when an admin changes it on the
+    settings page (the worker reads it at start); returns whether they moved."""
+    with app.app_context():
+        clinic = find_clinic()
+        db.session.remove()
+    job = scheduler.get_job("nightly")
+    if clinic is None or job is None or str(job.trigger.timezone) == clinic.timezone:
+        return False
+    scheduler.reschedule_job("nightly", trigger=nightly_trigger(clinic.timezone))
+    log.info("nightly jobs now at 02:30 %s", clinic.timezone)
+    return True
+
+
 def run_worker(app: Flask) -> None:
     stopping = threading.Event()
     scheduler = BlockingScheduler(timezone="UTC")
@@ -163,8 +184,16 @@ def run_worker(app: Flask) -> None:
     )
     scheduler.add_job(
         lambda: run_nightly(app),
-        CronTrigger(hour=2, minute=30, timezone=zone),
+        nightly_trigger(zone),
         id="nightly",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        lambda: follow_clinic_zone(scheduler, app),
+        "interval",
+        seconds=ZONE_CHECK_SECONDS,
+        id="zone",
         max_instances=1,
         coalesce=True,
     )

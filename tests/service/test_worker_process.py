@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from flask import Flask
+
 from clinic.extensions import db
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageKind, MessageStatus
@@ -59,3 +61,23 @@ def test_worker_sends_then_stops_on_sigterm(world: World, database_url: str) -> 
     assert "https://book.lumen.example/portal/\r\n" in inbox.messages[0].get_content()
     assert worker.returncode == 0, output
     assert "worker stopped" in output
+
+
+def test_the_nightly_jobs_follow_a_change_of_the_clinics_zone(app: Flask, world: World) -> None:
+    """The worker reads the zone at start; an admin who corrects it on the settings page
+    moves the nightly jobs to 02:30 in the new zone without a restart."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from clinic.worker import follow_clinic_zone, nightly_trigger
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(print, nightly_trigger(world.clinic.timezone), id="nightly")
+    assert follow_clinic_zone(scheduler, app) is False  # unchanged
+
+    world.clinic.timezone = "Europe/London"
+    db.session.commit()
+
+    assert follow_clinic_zone(scheduler, app) is True
+    trigger = scheduler.get_job("nightly").trigger
+    assert str(trigger.timezone) == "Europe/London"
+    assert follow_clinic_zone(scheduler, app) is False
