@@ -66,6 +66,8 @@ def book_visit(
     plan = find_open_plan(request.patient_id)
     if patient is not None and service is not None and service.kind is ServiceKind.MICRONEEDLING:
         _refuse_spacing(patient, plan, visit_on, clinic=clinic, tz=tz, ignore=None)
+    if service is not None and service.kind is ServiceKind.RESULTS_CHECK_IN:
+        _refuse_second_check_in(plan, tz)
     appointment = scheduling.book_appointment(
         BookingRequest(
             request.patient_id,
@@ -121,6 +123,22 @@ def move_visit(
     )
     reminders.visit_moved(appointment, clinic=clinic, now=now)
     return appointment
+
+
+def _refuse_second_check_in(plan: Plan | None, tz: ZoneInfo) -> None:
+    """A course has one results check-in: with one booked, the desk moves that visit (a
+    second would leave the first booked and no longer the plan's)."""
+    booked = plan.results_appointment if plan is not None else None
+    if booked is not None and booked.status in (
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.CHECKED_IN,
+    ):
+        on = booked.starts_at.astimezone(tz)
+        sentence = (
+            f"The results check-in of her plan is booked for {long_day(on.date())} at "
+            f"{on:%H:%M}; move that visit instead."
+        )
+        raise RuleBroken(sentence, {"service_id": sentence})
 
 
 def _refuse_past(starts_at: datetime, now: datetime) -> None:

@@ -341,7 +341,8 @@ def results_check_in_window(plan: Plan, clinic: Clinic) -> DateWindow:
 
 
 def session_done(session: PlannedSession, done_on: date, *, clinic: Clinic) -> None:
-    """Move the later targets to keep the spacing after a session done early or late."""
+    """Move the later targets to keep the spacing after a session done early or late; those
+    booked keep theirs (their visits are where they are)."""
     plan = session.plan
     targets = [
         SessionTarget(s.number, s.target_date, s.window_start, s.window_end) for s in plan.sessions
@@ -350,7 +351,8 @@ def session_done(session: PlannedSession, done_on: date, *, clinic: Clinic) -> N
         targets, session.number, done_on, plan.start_date, plan_policy(clinic), end_on=plan.end_date
     )
     for planned, target in zip(plan.sessions, moved, strict=True):
-        if planned.number > session.number and planned.appointment is None:
+        visit = planned.appointment  # one cancelled or missed leaves the session to book
+        if planned.number > session.number and (visit is None or not visit.status.holds_time):
             planned.target_date = target.target_on
             planned.window_start = target.window_start
             planned.window_end = target.window_end

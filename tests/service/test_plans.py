@@ -364,3 +364,54 @@ def test_a_plan_change_follows_the_count_rules(world: World) -> None:
         now=world.now,
     )
     assert plan.override_reason is None and len(plan.sessions) == 2  # no longer needed
+
+
+def test_a_late_session_also_moves_a_later_one_whose_visit_was_cancelled(
+    world: World,
+) -> None:
+    from clinic.operations import cancel_visit
+
+    plan = plan_for(world, ["stretch_marks"], sessions=5)
+    second = plan.sessions[1]
+    second_target = second.target_date
+    later = book(world, local(second.window_start.isoformat(), "10:00"), second.id)
+    cancel_visit(later, "Away that week", clinic=world.clinic, actor=STAFF, now=world.now)
+    db.session.commit()  # as the desk would: one request cancels, a later one completes
+    visit = book(world, local("2027-03-20", "10:00"), plan.sessions[0].id)  # 9 days late
+    record_screening(
+        world.maya, NO, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "09:00")
+    )
+    change_status(
+        visit,
+        AppointmentStatus.CHECKED_IN,
+        clinic=world.clinic,
+        actor=STAFF,
+        now=local("2027-03-20", "09:58"),
+    )
+    complete_visit(visit, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "11:20"))
+
+    assert second.target_date >= second_target + timedelta(days=9)
+
+
+def test_a_second_results_check_in_for_a_plan_is_refused(world: World) -> None:
+    """One check-in per course: the second would leave the first booked, no longer the
+    plan's, and the patient with two."""
+    plan = plan_for(world)
+    check_in = book_visit(
+        VisitRequest(world.maya.id, world.check_in.id, local("2027-05-03", "10:00"), world.ana.id),
+        clinic=world.clinic,
+        actor=STAFF,
+        now=world.now,
+    )
+    db.session.commit()
+    assert plan.results_appointment_id == check_in.id
+
+    with pytest.raises(RuleBroken, match="is booked for Monday 3 May 2027 at 10:00; move"):
+        book_visit(
+            VisitRequest(
+                world.maya.id, world.check_in.id, local("2027-05-10", "10:00"), world.ana.id
+            ),
+            clinic=world.clinic,
+            actor=STAFF,
+            now=world.now,
+        )
