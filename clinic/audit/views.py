@@ -65,7 +65,8 @@ _NAMED_BY: dict[str, tuple[Callable[[], Select[*tuple[Any, ...]]], Callable[...,
         lambda: select(
             Appointment.id, Patient.first_name, Patient.last_name, Appointment.starts_at
         ).join(Patient, Patient.id == Appointment.patient_id),
-        lambda first, last, at: f"{_patient_name(first, last)}, {local_datetime(at)}",
+        # "now": an old entry ("Booked") is not about the time the visit has today.
+        lambda first, last, at: f"{_patient_name(first, last)}, now {local_datetime(at)}",
     ),
     "plan": (
         lambda: select(Plan.id, Patient.first_name, Patient.last_name).join(

@@ -103,7 +103,8 @@ class SettingsForm(FlaskForm):
         "Visit start times every",
         choices=[SelectChoice(str(minutes), f"{minutes} minutes") for minutes in SLOT_GRIDS],
         coerce=int,
-        description="Visits can start on this grid, counted from the hour.",
+        description="Free times are offered on this grid, counted from the hour (the front "
+        "desk may still type another time by hand).",
     )
     lead_time_minutes = _whole(
         "Minutes of notice for a booking", "How soon before a visit it can still be booked."

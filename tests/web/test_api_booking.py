@@ -790,7 +790,7 @@ def test_the_audit_log_filters_by_record_type_and_names_and_links_the_record(
     sign_in(admin, staff["admin"])
     page = admin.get("/admin/audit?entity=appointment").get_data(as_text=True)
     assert '<option value="appointment" selected>Visits</option>' in page
-    visit_link = f'<a href="/visits/{visit["id"]}">Maya Test, {day:%a %-d %b %Y}, 10:00</a>'
+    visit_link = f'<a href="/visits/{visit["id"]}">Maya Test, now {day:%a %-d %b %Y}, 10:00</a>'
     assert visit_link in page
     # The ids in its changes read as names too.
     assert "<strong>room</strong>: Rose</div>" in page
