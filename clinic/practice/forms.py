@@ -23,7 +23,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.practice.models import ServiceKind
@@ -233,18 +233,31 @@ class ProviderForm(FlaskForm):
     is_active = BooleanField("Active (can be booked)", default=True)
 
 
+def time_unless_whole_days(form: Form, field: TimeField) -> None:
+    """A time is needed unless the time off is whole days (then the times are midnights)."""
+    if form["whole_days"].data:
+        field.errors[:] = []
+        raise StopValidation()
+    if field.data is None:
+        raise StopValidation(A_TIME)
+
+
 class TimeOffForm(FlaskForm):
+    """Time off from a date and time until a date and time; with `whole_days`, from the
+    start of the first date to the end of the last (the times are left out)."""
+
+    whole_days = BooleanField("Whole days (from the first date to the end of the last)")
     starts_on = DateField(
         "From date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
     )
     starts_at = TimeField(
-        "From time", validators=[InputRequired(A_TIME)], invalid_value_message=A_TIME
+        "From time", validators=[time_unless_whole_days], invalid_value_message=A_TIME
     )
     ends_on = DateField(
         "Until date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
     )
     ends_at = TimeField(
-        "Until time", validators=[InputRequired(A_TIME)], invalid_value_message=A_TIME
+        "Until time", validators=[time_unless_whole_days], invalid_value_message=A_TIME
     )
     reason = StringField(
         "Reason", validators=[Optional(), Length(max=200)], description="Optional, for staff."

@@ -6,6 +6,7 @@ or cancel (booked_visits)."""
 
 from __future__ import annotations
 
+from datetime import time, timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
@@ -173,11 +174,13 @@ def provider_time_off(provider_id: int) -> Any:
     form = TimeOffForm()
     now = utcnow()
     if form.validate_on_submit():
+        whole = bool(form.whole_days.data)
         raw = LocalTimeOff(
             starts_on=form.starts_on.data,
-            starts_at=form.starts_at.data,
-            ends_on=form.ends_on.data,
-            ends_at=form.ends_at.data,
+            starts_at=time(0) if whole else form.starts_at.data,
+            # Whole days end at the midnight after the last one.
+            ends_on=form.ends_on.data + timedelta(days=1) if whole else form.ends_on.data,
+            ends_at=time(0) if whole else form.ends_at.data,
             reason=form.reason.data or "",
         )
         try:

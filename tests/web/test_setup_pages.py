@@ -422,6 +422,36 @@ def test_time_off_in_local_time_is_stored_as_utc_across_a_dst_change(
     assert entry.action == "create"
 
 
+def test_whole_days_off_run_from_the_first_midnight_to_the_one_after_the_last_day(
+    admin: FlaskClient, app: Flask
+) -> None:
+    """Ticked "whole days", no times are asked: across the spring change the days stay whole
+    (a 23-hour day included), and the list reads them as days."""
+    provider_id = _first_id(app, Provider)
+    change = _spring_forward(date.today().year + 1)
+    form = {
+        "whole_days": "y",
+        "starts_on": (change - timedelta(days=1)).isoformat(),
+        "ends_on": change.isoformat(),
+        "reason": "Family",
+    }
+    response = admin.post(f"/admin/providers/{provider_id}/time-off", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        absence = db.session.scalar(select(TimeOff).where(TimeOff.reason == "Family"))
+        # Midnight PST is 08:00 UTC; midnight after the change (PDT) is 07:00 UTC.
+        assert absence.starts_at == datetime.combine(change - timedelta(days=1), time(8), UTC)
+        assert absence.ends_at == datetime.combine(change + timedelta(days=1), time(7), UTC)
+    page = admin.get(f"/admin/providers/{provider_id}/time-off").get_data(as_text=True)
+    assert "(all day)" in page
+
+    without_times = admin.post(
+        f"/admin/providers/{provider_id}/time-off", data={**form, "whole_days": ""}
+    )
+    assert without_times.status_code == 422
+    assert 'id="starts_at-error"' in without_times.get_data(as_text=True)
+
+
 def test_time_off_at_a_time_skipped_by_dst_is_a_field_error(admin: FlaskClient, app: Flask) -> None:
     provider_id = _first_id(app, Provider)
     change = _spring_forward(date.today().year + 1)
