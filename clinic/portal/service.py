@@ -217,7 +217,7 @@ def microneedling_hold(
     )
     if verdict.allowed:
         return None
-    if verdict.needs_new_screening and len(verdict.reasons) == 1:
+    if verdict.only_needs_new_screening:
         return BookingHold(
             "Before you book, please answer the health questions, so that we know the "
             "treatment is right for you now.",

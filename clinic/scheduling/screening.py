@@ -223,9 +223,16 @@ class MicroneedlingVerdict:
 
     @property
     def screening_may_help(self) -> bool:
-        """Whether answering the screening again may lift a blocking reason (none taken,
-        too old, or a "yes" that may have passed, such as a cold sore)."""
-        return len(self.blocking) > (1 if self.too_young else 0)
+        """Whether answering the screening again may lift what blocks her (none taken, too
+        old, or a "yes" that may have passed, such as a cold sore); never under the
+        minimum age, which no screening lifts."""
+        return bool(self.blocking) and not self.too_young
+
+    @property
+    def only_needs_new_screening(self) -> bool:
+        """Whether answering the questions again is all she needs (the reminder asks her;
+        she can do it herself in the portal)."""
+        return self.needs_new_screening and len(self.reasons) == 1
 
     @property
     def reasons(self) -> tuple[str, ...]:

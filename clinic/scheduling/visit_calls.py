@@ -71,7 +71,7 @@ def visits_to_call_about(clinic: Clinic, now: datetime, days: int) -> list[Visit
             is_cleared=bool(visit.clearance_reason),
             policy=policy,
         )
-        if not verdict.allowed and not (verdict.needs_new_screening and len(verdict.reasons) == 1):
+        if not verdict.allowed and not verdict.only_needs_new_screening:
             calls.append(VisitCall(visit, "Talk with her first: " + " ".join(verdict.reasons)))
     return calls
 

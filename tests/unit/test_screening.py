@@ -222,3 +222,22 @@ def test_under_minimum_age_is_blocking_not_a_sign_off() -> None:
 )
 def test_check_in_needs_a_recent_screening(taken: date | None, allowed: bool) -> None:
     assert screening_allows_check_in(taken, date(2027, 6, 10), POLICY) is allowed
+
+
+def test_what_may_help_a_patient_held_off_microneedling() -> None:
+    """Under 18, nothing: not even a missing screening is worth asking for; a screening
+    that only needs answering again is hers to do; a sign-off is a clinician's."""
+    policy = ScreeningPolicy()
+    visit_on = date(2027, 3, 20)
+
+    def verdict(born_on: date, screening: Screening | None):
+        return judge_microneedling(
+            screening=screening, born_on=born_on, visit_on=visit_on, is_cleared=False, policy=policy
+        )
+
+    child = verdict(date(2011, 1, 1), None)
+    assert child.too_young and not child.screening_may_help and not child.only_needs_new_screening
+    unscreened = verdict(date(1990, 1, 1), None)
+    assert unscreened.screening_may_help and unscreened.only_needs_new_screening
+    young = verdict(date(2006, 1, 1), None)  # 21, no screening: a new one and a sign-off
+    assert young.screening_may_help and not young.only_needs_new_screening
