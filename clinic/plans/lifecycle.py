@@ -55,7 +55,9 @@ def change_plan(
     if plan.status not in (PlanStatus.ACTIVE, PlanStatus.PAUSED):
         raise RuleBroken("Only an open plan can be changed.", {"status": "Closed."})
     policy = plan_policy(clinic)
-    reason = (change.override_reason or "").strip() or plan.override_reason
+    # The clinician's reason covers the count it allowed: raising it needs a new one.
+    kept = plan.override_reason if change.sessions_per_year <= plan.sessions_per_year else None
+    reason = (change.override_reason or "").strip() or kept
     problem = count_problem(
         change.indications, change.sessions_per_year, has_override=bool(reason), policy=policy
     )
@@ -65,7 +67,13 @@ def change_plan(
     targets, settled = _targets_of(plan), _settled_numbers(plan, today)
     try:
         resized = resized_targets(
-            targets, change.sessions_per_year, settled, plan.start_date, plan.end_date, policy
+            targets,
+            change.sessions_per_year,
+            settled,
+            plan.start_date,
+            plan.end_date,
+            policy,
+            today=today,
         )
     except CannotResize as refusal:
         raise RuleBroken(refusal.sentence, {"sessions_per_year": refusal.sentence}) from refusal

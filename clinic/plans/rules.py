@@ -171,12 +171,15 @@ def resized_targets(
     start_on: date,
     end_on: date,
     policy: PlanPolicy,
+    *,
+    today: date,
 ) -> list[SessionTarget]:
-    """The targets of a plan changed to `sessions` a year. The sessions it keeps keep their
-    targets and windows (a booking may sit in one). Fewer drops the last ones, which must
-    not be settled (done or booked). More adds sessions after the last, spread as
-    plan_targets spreads a new plan's: evenly over what is left of the plan year, the same
-    stretch again after the last, and at least `min_gap_days` apart.
+    """The targets of a plan changed to `sessions` a year on `today`. The sessions it keeps
+    keep their targets and windows (a booking may sit in one). Fewer drops the last ones,
+    which must not be settled (done or booked). More adds sessions after the last one and
+    after today (none is born missed), spread as plan_targets spreads a new plan's: evenly
+    over what is left of the plan year, the same stretch again after the last, and at
+    least `min_gap_days` apart.
 
     Raises CannotResize with the sentence to show."""
     if sessions < len(targets):
@@ -190,7 +193,8 @@ def resized_targets(
     added = sessions - len(targets)
     if added == 0:
         return list(targets)
-    anchor = targets[-1].target_on if targets else start_on - timedelta(days=1)
+    last = targets[-1].target_on if targets else start_on - timedelta(days=1)
+    anchor = max(last, today)
     spacing = (end_on - anchor).days // (added + 1)
     if spacing < policy.min_gap_days:
         room = max(0, (end_on - anchor).days // policy.min_gap_days - 1)

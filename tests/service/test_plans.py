@@ -415,3 +415,29 @@ def test_a_second_results_check_in_for_a_plan_is_refused(world: World) -> None:
             actor=STAFF,
             now=world.now,
         )
+
+
+def test_a_clinicians_reason_covers_the_count_it_allowed_not_more(world: World) -> None:
+    from clinic.plans.lifecycle import PlanChange, change_plan
+
+    plan = plan_for(world, sessions=3, override="Deep acne scars; discussed with Dr. Shah")
+
+    with pytest.raises(RuleBroken, match="more needs burn scars or stretch marks"):
+        change_plan(
+            plan,
+            PlanChange(("fine_lines",), 5),  # the desk, with no new reason
+            clinic=world.clinic,
+            actor=STAFF,
+            today=TODAY,
+            now=world.now,
+        )
+    assert plan.sessions_per_year == 3
+    change_plan(
+        plan,
+        PlanChange(("fine_lines", "acne_scars"), 3),  # the same count: the reason still holds
+        clinic=world.clinic,
+        actor=STAFF,
+        today=TODAY,
+        now=world.now,
+    )
+    assert plan.override_reason == "Deep acne scars; discussed with Dr. Shah"

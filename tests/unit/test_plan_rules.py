@@ -209,7 +209,7 @@ def test_a_resized_plan_keeps_its_sessions_and_spaces_the_new_ones(
     end = plan_end(start)
     targets = plan_targets(start, before, POLICY)
     try:
-        resized = resized_targets(targets, after, set(), start, end, POLICY)
+        resized = resized_targets(targets, after, set(), start, end, POLICY, today=start)
     except CannotResize:
         room = (end - targets[-1].target_on).days // POLICY.min_gap_days - 1
         assert after - before > room
@@ -228,7 +228,7 @@ def test_a_resized_plan_keeps_its_sessions_and_spaces_the_new_ones(
 def test_two_sessions_become_five_after_the_first_half_of_the_year() -> None:
     start = date(2027, 3, 1)
     targets = plan_targets(start, 2, POLICY)
-    resized = resized_targets(targets, 5, {1}, start, plan_end(start), POLICY)
+    resized = resized_targets(targets, 5, {1}, start, plan_end(start), POLICY, today=start)
     gaps = [(b.target_on - a.target_on).days for a, b in itertools.pairwise(resized)]
     assert gaps[0] == (targets[1].target_on - targets[0].target_on).days  # kept as it was
     assert gaps[1:] == [gaps[1]] * 3 and gaps[1] >= POLICY.min_gap_days  # evenly after
@@ -237,9 +237,11 @@ def test_two_sessions_become_five_after_the_first_half_of_the_year() -> None:
 def test_fewer_sessions_never_drop_one_booked_or_done() -> None:
     start = date(2027, 3, 1)
     targets = plan_targets(start, 5, POLICY)
-    assert len(resized_targets(targets, 2, {1, 2}, start, plan_end(start), POLICY)) == 2
+    assert (
+        len(resized_targets(targets, 2, {1, 2}, start, plan_end(start), POLICY, today=start)) == 2
+    )
     with pytest.raises(CannotResize, match="Session 4 is booked or done"):
-        resized_targets(targets, 2, {1, 4}, start, plan_end(start), POLICY)
+        resized_targets(targets, 2, {1, 4}, start, plan_end(start), POLICY, today=start)
 
 
 def test_the_end_of_the_year_limits_how_many_more_fit() -> None:
@@ -247,4 +249,13 @@ def test_the_end_of_the_year_limits_how_many_more_fit() -> None:
     on = date(2028, 1, 1)  # a last session late in the year
     late = [SessionTarget(1, on, on, on + timedelta(days=14))]
     with pytest.raises(CannotResize, match="holds 1 more session"):
-        resized_targets(late, 4, {1}, start, plan_end(start), POLICY)
+        resized_targets(late, 4, {1}, start, plan_end(start), POLICY, today=start)
+
+
+def test_sessions_added_late_in_the_year_come_after_today() -> None:
+    """Raised from two to three ten months in, the new session is not born missed."""
+    start = date(2027, 3, 11)
+    targets = plan_targets(start, 2, POLICY)
+    today = date(2028, 1, 10)
+    [*_, added] = resized_targets(targets, 3, {1, 2}, start, plan_end(start), POLICY, today=today)
+    assert added.target_on > today and added.window_start >= today
