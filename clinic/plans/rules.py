@@ -61,6 +61,16 @@ def plan_end(start_on: date) -> date:
     return start_on + relativedelta(months=12)
 
 
+RENEWAL_DAYS = 30
+"""Next year's plan is proposed in a plan year's last month (the call list asks then)."""
+
+
+def may_renew(end_on: date, today: date, *, is_closed: bool) -> bool:
+    """Whether next year's plan may be made from this one: once it is closed, or in its
+    plan year's last month (creating it then closes this one)."""
+    return is_closed or today >= end_on - timedelta(days=RENEWAL_DAYS)
+
+
 def suggested_sessions(indications: Collection[str], policy: PlanPolicy) -> int:
     return policy.default_sessions
 

@@ -19,11 +19,14 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import (
+    RENEWAL_DAYS,
     DateWindow,
     PlanPolicy,
     SessionStatus,
     SessionTarget,
     count_problem,
+    long_day,
+    may_renew,
     plan_end,
     plan_targets,
     results_window,
@@ -77,7 +80,7 @@ def create_plan(
     clinician's); here it only lifts the indication limit, never the maximum."""
     policy = plan_policy(clinic)
     patient = db.session.get(Patient, request.patient_id)
-    problems = _request_problems(request, patient, policy, today)
+    problems = _request_problems(request, patient, clinic, today)
     if problems or patient is None:
         raise RuleBroken(next(iter(problems.values())), problems)
     sessions = _sessions_asked(request, policy)
@@ -142,17 +145,48 @@ def _renews(request: PlanRequest, plan: Plan) -> bool:
     return request.renewed_from_id == plan.id
 
 
+def _check_in_to_book(plan: Plan, clinic: Clinic, today: date) -> str | None:
+    """Why next year's plan must wait for this one's results check-in, or None: a check-in
+    booked after the renewal would become the new plan's (API.md: it joins the active
+    plan), so it is booked first, while this plan is still the open one."""
+    check_in = plan.results_appointment
+    if check_in is not None and check_in.status.holds_time:
+        return None
+    window = results_check_in_window(plan, clinic)
+    if window.end < today:
+        return None  # its time has passed: nothing left to book for this course
+    return (
+        f"Book her results check-in first (between {long_day(window.start)} and "
+        f"{long_day(window.end)}): it belongs to this plan, which next year's plan closes."
+    )
+
+
 def _request_problems(
-    request: PlanRequest, patient: Patient | None, policy: PlanPolicy, today: date
+    request: PlanRequest, patient: Patient | None, clinic: Clinic, today: date
 ) -> dict[str, str]:
     """What is wrong with a plan request, by field (empty when it may be created)."""
+    policy = plan_policy(clinic)
     problems: dict[str, str] = {}
     if patient is None:
         problems["patient_id"] = f"There is no patient {request.patient_id}."
-    elif (open_plan := find_open_plan(patient.id)) is not None and not _renews(request, open_plan):
-        problems["patient_id"] = (
-            "The patient already has an active plan; finish or cancel it first."
-        )
+    elif (open_plan := find_open_plan(patient.id)) is not None:
+        if not _renews(request, open_plan):
+            problems["patient_id"] = (
+                "The patient already has an active plan; finish or cancel it first."
+            )
+        elif not may_renew(open_plan.end_date, today, is_closed=False):
+            opens = open_plan.end_date - timedelta(days=RENEWAL_DAYS)
+            problems["patient_id"] = (
+                f"Her plan runs until {long_day(open_plan.end_date - timedelta(days=1))}: "
+                f"next year's plan can be made from {long_day(opens)}."
+            )
+        elif (missing := _check_in_to_book(open_plan, clinic, today)) is not None:
+            problems["patient_id"] = missing
+        elif request.start_date < open_plan.end_date:
+            problems["start_date"] = (
+                "Next year's plan starts once this plan year ends: on "
+                f"{long_day(open_plan.end_date)} or later."
+            )
     sessions = _sessions_asked(request, policy)
     override = (request.override_reason or "").strip() or None
     problem = count_problem(
@@ -179,7 +213,7 @@ def preview_plan(request: PlanRequest, *, clinic: Clinic, today: date) -> list[S
     saving anything: the builder's "Preview"."""
     policy = plan_policy(clinic)
     patient = db.session.get(Patient, request.patient_id)
-    problems = _request_problems(request, patient, policy, today)
+    problems = _request_problems(request, patient, clinic, today)
     if problems:
         raise RuleBroken(next(iter(problems.values())), problems)
     sessions = _sessions_asked(request, policy)

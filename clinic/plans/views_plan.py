@@ -21,6 +21,7 @@ from clinic.plans.forms import (
     outcome_form,
 )
 from clinic.plans.models import Plan, PlanStatus
+from clinic.plans.rules import may_renew
 from clinic.plans.service import get_plan
 from clinic.plans.views_base import (
     CheckIn,
@@ -101,8 +102,9 @@ def render_plan(
             today=now.today,
             last_day=plan.end_date - timedelta(days=1),
             is_open=plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED),
-            may_renew=plan.status is PlanStatus.COMPLETED
-            or now.today >= plan.end_date - timedelta(days=30),
+            may_renew=may_renew(
+                plan.end_date, now.today, is_closed=plan.status is PlanStatus.COMPLETED
+            ),
             change_form=change
             or PlanChangeForm(
                 formdata=None,

@@ -441,3 +441,37 @@ def test_a_clinicians_reason_covers_the_count_it_allowed_not_more(world: World) 
         now=world.now,
     )
     assert plan.override_reason == "Deep acne scars; discussed with Dr. Shah"
+
+
+def test_next_years_plan_waits_for_the_last_month_and_this_years_check_in(
+    world: World,
+) -> None:
+    """Renewing closes the open plan: only in its plan year's last month, starting once
+    that year ends, and with its results check-in booked (or its time past)."""
+    # Ends 1 April 2027, its last month now; its check-in window runs to mid-March.
+    old = plan_for(world, ["stretch_marks"], sessions=5, start=date(2026, 4, 1))
+    renewal = PlanRequest(
+        world.maya.id, ("fine_lines",), date(2027, 4, 1), 2, renewed_from_id=old.id
+    )
+
+    def create(request: PlanRequest, today: date = TODAY):
+        return create_plan(request, clinic=world.clinic, actor=STAFF, today=today, now=world.now)
+
+    with pytest.raises(RuleBroken, match="next year's plan can be made from"):
+        create(renewal, today=date(2026, 10, 1))
+    with pytest.raises(RuleBroken, match="Book her results check-in first"):
+        create(renewal)  # its sessions' results are due from 6 weeks after the last target
+    assert old.status is PlanStatus.ACTIVE
+
+    book_visit(
+        VisitRequest(world.maya.id, world.check_in.id, local("2027-03-12", "10:00"), world.ana.id),
+        clinic=world.clinic,
+        actor=STAFF,
+        now=world.now,
+    )
+    db.session.commit()  # booked at the desk; the renewal comes in another request
+    with pytest.raises(RuleBroken, match="starts once this plan year ends"):
+        create(PlanRequest(world.maya.id, ("fine_lines",), TODAY, 2, renewed_from_id=old.id))
+    new = create(renewal)
+    assert old.status is PlanStatus.COMPLETED and new.status is PlanStatus.ACTIVE
+    assert old.results_appointment is not None  # the check-in stays this course's
