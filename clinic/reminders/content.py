@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -76,6 +76,9 @@ def render(
         "window": window,
         "notice": notice,
         "cancel_hours": cancel_hours,
+        # The portal moves a visit until `cancel_hours` before it; later, only a call does.
+        "changes_online": appointment is not None
+        and appointment.starts_at - now >= timedelta(hours=cancel_hours or 0),
         "base_url": base_url.rstrip("/"),
         "is_microneedling": appointment is not None
         and appointment.service.kind is ServiceKind.MICRONEEDLING,

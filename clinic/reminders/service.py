@@ -163,15 +163,28 @@ def visit_cancelled(appointment: Appointment, *, now: datetime) -> None:
 
 
 def new_time_asked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> list[Message]:
-    """Ask her to choose a new time for a visit the clinic can no longer hold as booked;
-    once per time the visit is booked for (asking twice sends nothing more). Returns the
-    messages added: none when she was asked already or has no email or phone."""
+    """Ask her to choose a new time for a visit the clinic can no longer hold as booked.
+    Asking again while a request for the visit's time is on its way or sent adds nothing;
+    one dropped (the visit fitted again, a closure lifted) does not count, so a later
+    problem on the same day is asked about. Returns the messages added: none when she was
+    asked already or has no email or phone."""
+    asked = list(
+        db.session.scalars(
+            select(Message.status).where(
+                Message.appointment_id == appointment.id,
+                Message.kind == MessageKind.NEW_TIME_NEEDED,
+                Message.visit_starts_at == appointment.starts_at,
+            )
+        )
+    )
+    if any(status in (MessageStatus.SCHEDULED, MessageStatus.SENT) for status in asked):
+        return []
     tz = ZoneInfo(clinic.timezone)
     send_at = out_of_quiet_hours(now, tz, message_policy(clinic))
     return _plan(
         appointment.patient,
         [Planned(MessageKind.NEW_TIME_NEEDED, send_at)],
-        f"appointment:{appointment.id}:r{_revision(appointment)}",
+        f"appointment:{appointment.id}:r{_revision(appointment)}:ask{len(asked)}",
         now=now,
         appointment=appointment,
     )

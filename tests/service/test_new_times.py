@@ -191,3 +191,49 @@ def test_a_text_names_no_treatment(world: World, inbox) -> None:
         "Please choose a new time. Questions: +14155550100"
     )
     assert "icroneedling" not in text.body
+
+
+def test_a_request_dropped_as_no_longer_needed_does_not_block_a_later_one(
+    world: World, inbox
+) -> None:
+    """The closure was a mistake and lifted before the message went; a week later the
+    provider is away that day: she is asked then."""
+    box, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    closure = close(THURSDAY)
+    ask(world, visit)
+    db.session.delete(closure)
+    db.session.commit()
+    dispatch(world, port, world.now)
+    [dropped] = messages(MessageKind.NEW_TIME_NEEDED)
+    assert dropped.status is MessageStatus.SKIPPED
+
+    later = world.now + timedelta(days=7)
+    db.session.add(
+        TimeOff(
+            provider_id=world.ana.id,
+            starts_at=local("2027-03-25", "00:00"),
+            ends_at=local("2027-03-26", "00:00"),
+            reason="Course",
+        )
+    )
+    db.session.commit()
+    assert ask(world, visit, now=later).asked == [visit]
+    dispatch(world, port, later)
+
+    [mail] = box.of_kind("new time")
+    assert "Ana is no longer available at this time." in mail.get_content()
+
+
+def test_inside_the_cancellation_cut_off_she_is_asked_to_call(world: World, inbox) -> None:
+    """The portal no longer moves a visit that close: the message says to call."""
+    box, port = inbox
+    visit = book(world, local("2027-03-10", "14:00"))  # this afternoon, within 24 hours
+    close(date(2027, 3, 10), "Burst pipe")
+    ask(world, visit)
+
+    dispatch(world, port, world.now)
+
+    body = box.of_kind("new time")[0].get_content()
+    assert "Please call us on (415) 555-0100 to choose a new time." in body
+    assert "/portal/" not in body
