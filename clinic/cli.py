@@ -60,7 +60,8 @@ def dispatch_command(now_text: str | None, batch_size: int) -> None:
     result = dispatch_once(app, now, batch_size=batch_size)
     click.echo(
         f"Dispatched: {result.sent} sent, {result.skipped} skipped, {result.retried} to retry, "
-        f"{result.failed} failed, {result.deferred} held for quiet hours."
+        f"{result.failed} failed, {result.deferred} held (quiet hours, or a visit the setup "
+        "no longer allows)."
     )
 
 

@@ -20,7 +20,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from clinic.plans.service import (
     sessions_left,
     status_of,
 )
-from clinic.practice.models import Clinic, Closure
+from clinic.practice.models import Clinic
 from clinic.reminders.content import render
 from clinic.reminders.models import Message
 from clinic.reminders.rules import (
@@ -64,8 +64,19 @@ log = logging.getLogger(__name__)
 # How long a claim keeps other workers off a message. A batch starts no send once half of
 # it is spent, leaving the other half for a send under way (its transport times out first).
 LEASE = timedelta(minutes=5)
-# A visit's message for a day the clinic has since closed is looked at again this much later.
-CLOSED_DAY_RETRY = timedelta(hours=6)
+# A message about a visit the setup no longer allows (a closure, time off, narrower hours)
+# waits, and is looked at again this much later: telling her to come would be wrong, and
+# the visit may be moved, cancelled, or allowed again (a closure lifted). A cancellation
+# and aftercare are not about coming, and a request to choose a new time is about this.
+UNFIT_VISIT_RETRY = timedelta(hours=6)
+WAIT_WHILE_UNFIT = frozenset(
+    {
+        MessageKind.CONFIRMATION,
+        MessageKind.PREPARATION,
+        MessageKind.REMINDER,
+        MessageKind.RESCHEDULED,
+    }
+)
 # How long the mark writer lets marks gather before committing them together. A few
 # milliseconds more between the server's acceptance and the commit (the window in which a
 # killed worker causes a repeat) buys one commit for several messages.
@@ -157,13 +168,11 @@ def dispatch_due(
             select(Message).where(Message.id.in_(ids)).options(joinedload(Message.patient))
         )
     }
-    # Closures from today on, read once for the batch: a visit's messages wait while the
-    # clinic is closed on its day (the desk moves or cancels those visits; the portal asks
-    # the patient for a new time); they go if the closure is lifted.
-    closed_days: frozenset[date] = frozenset()
-    if clinic is not None:
-        from_on = now.astimezone(ZoneInfo(clinic.timezone)).date()
-        closed_days = frozenset(db.session.scalars(select(Closure.on).where(Closure.on >= from_on)))
+    # The batch's visits the setup no longer allows (a closure, time off, narrower hours),
+    # judged once for the batch: their messages wait (the desk moves or cancels those
+    # visits; the portal asks the patient for a new time) and go if the setup allows them
+    # again; a request to choose a new time goes only while it does not.
+    unfit = _unfit_visits(batch.values(), clinic, now) if clinic is not None else {}
     marker = _Marker(worker)
     try:
         for index, message_id in enumerate(ids):
@@ -178,9 +187,7 @@ def dispatch_due(
             if clinic is None or message is None or message.claimed_by != worker:
                 continue
             try:
-                changes = _handle(
-                    message, clinic, moment, policy, opened, delivery, result, closed_days
-                )
+                changes = _handle(message, clinic, moment, policy, opened, delivery, result, unfit)
             except Exception as error:  # one broken message must not stall the outbox
                 log.exception("message %s could not be handled", message_id)
                 changes = {
@@ -292,7 +299,7 @@ def _handle(
     opened: dict[Channel, Transport],
     delivery: Delivery,
     result: DispatchResult,
-    closed_days: frozenset[date],
+    unfit: Mapping[int, str],
 ) -> dict[str, Any]:
     """Judge, render and send one message; returns the columns to write."""
     tz = ZoneInfo(clinic.timezone)
@@ -303,14 +310,12 @@ def _handle(
         return {**changes, "send_at": out_of_quiet_hours(now, tz, policy)}
     patient = message.patient  # read with the batch, a moment ago
     reason = _why_not(message, patient, now, today, tz)
-    notice = None
-    if reason is None and message.kind is MessageKind.NEW_TIME_NEEDED:
-        notice = _setup_notice(message, clinic, now)
-        if notice is None:
-            reason = "the visit fits the clinic's setup again"
-    if reason is None and _visit_day_closed(message, tz, closed_days):
+    notice = unfit.get(message.appointment_id) if message.appointment_id else None
+    if reason is None and message.kind is MessageKind.NEW_TIME_NEEDED and notice is None:
+        reason = "the visit fits the clinic's setup again"
+    if reason is None and notice is not None and message.kind in WAIT_WHILE_UNFIT:
         result.deferred += 1
-        return {**changes, "send_at": now + CLOSED_DAY_RETRY}
+        return {**changes, "send_at": now + UNFIT_VISIT_RETRY}
     if reason is not None or patient is None:
         result.skipped += 1
         return {
@@ -363,27 +368,15 @@ def _handle(
     }
 
 
-def _setup_notice(message: Message, clinic: Clinic, now: datetime) -> str | None:
-    """Why her visit still cannot go ahead as booked, in her words; None once it can."""
-    appointment = db.session.get(Appointment, message.appointment_id)  # read by _why_not
-    if appointment is None:
-        return None
-    return find_setup_notices([appointment], clinic, now).get(appointment.id)
-
-
-def _visit_day_closed(message: Message, tz: ZoneInfo, closed_days: frozenset[date]) -> bool:
-    """Whether the message is about a booked visit on a day the clinic has since closed: it
-    waits (CLOSED_DAY_RETRY) rather than telling her to come on a closed day, and goes if
-    the closure is lifted. A cancellation or aftercare has been judged by then and goes, and
-    a request to choose a new time is about the closure itself."""
-    if message.appointment_id is None or message.kind in (
-        MessageKind.CANCELLATION,
-        MessageKind.NEW_TIME_NEEDED,
-        *AFTERCARE,
-    ):
-        return False
-    appointment = db.session.get(Appointment, message.appointment_id)  # read by _why_not
-    return appointment is not None and appointment.starts_at.astimezone(tz).date() in closed_days
+def _unfit_visits(messages: Iterable[Message], clinic: Clinic, now: datetime) -> dict[int, str]:
+    """{visit id: why it cannot go ahead as booked, in her words} for the booked visits yet
+    to begin that the batch's messages are about and the setup no longer allows: one read
+    of the visits and one of the setup for the batch."""
+    ids = {m.appointment_id for m in messages if m.appointment_id is not None}
+    if not ids:
+        return {}
+    visits = list(db.session.scalars(select(Appointment).where(Appointment.id.in_(ids))))
+    return find_setup_notices(visits, clinic, now)
 
 
 def _why_not(

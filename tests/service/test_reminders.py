@@ -620,3 +620,32 @@ def test_a_nudge_for_a_session_a_plan_change_dropped_is_not_sent(world: World, i
     assert box.of_kind("next session") == []
     [nudge] = messages(MessageKind.NEXT_SESSION_DUE)
     assert (nudge.status, nudge.skip_reason) == (MessageStatus.SKIPPED, "the session is gone")
+
+
+def test_no_reminder_for_a_visit_whose_provider_has_since_taken_the_day_off(
+    world: World, inbox
+) -> None:
+    """Not only a closed day: any setup the visit no longer fits (time off here) holds its
+    messages until the desk moves it or the time off is lifted."""
+    from clinic.practice.models import TimeOff
+
+    box, port = inbox
+    book(world, local("2027-03-25", "10:00"))
+    assert dispatch(world, port, world.now).sent == 1  # the confirmation, before
+    away = TimeOff(
+        provider_id=world.ana.id,
+        starts_at=local("2027-03-25", "00:00"),
+        ends_at=local("2027-03-26", "00:00"),
+        reason="Course",
+    )
+    db.session.add(away)
+    db.session.commit()
+    reminder_at = local("2027-03-23", "10:00")
+
+    result = dispatch(world, port, reminder_at)
+
+    assert (result.sent, result.deferred) == (0, 2)  # the preparation and the reminder
+    db.session.delete(away)
+    db.session.commit()
+    dispatch(world, port, reminder_at + timedelta(hours=7))
+    assert len(box.of_kind("Reminder")) == 1
