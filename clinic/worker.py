@@ -23,11 +23,14 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from clinic.clock import utcnow
 from clinic.extensions import db
+from clinic.practice.models import Clinic
 from clinic.practice.service import find_clinic
 from clinic.reminders.dispatch import Delivery, DispatchResult, dispatch_due
+from clinic.reminders.new_times import tell_visits_going_ahead
 from clinic.reminders.service import message_policy
 from clinic.reminders.transports import (
     FileTransport,
@@ -112,6 +115,7 @@ def dispatch_once(
         if clinic is None:
             return total
         delivery, policy = delivery_for(app), message_policy(clinic)
+        _tell_visits_going_ahead(clinic, now or utcnow())
         while not should_stop():
             result = dispatch_due(
                 now=now or utcnow(),
@@ -127,6 +131,17 @@ def dispatch_once(
             if result.claimed == 0:
                 break
     return total
+
+
+def _tell_visits_going_ahead(clinic: Clinic, now: datetime) -> None:
+    """Before each pass: patients asked to choose a new time for a visit the setup allows
+    again are told it goes ahead, and this pass sends it. Two workers may plan the same
+    notice at once; its dedupe key lets one commit, and the other leaves it."""
+    try:
+        tell_visits_going_ahead(clinic, now)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
 
 
 def run_nightly(app: Flask, now: datetime | None = None) -> bool:

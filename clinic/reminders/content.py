@@ -32,6 +32,7 @@ SUBJECTS = {
     MessageKind.RESCHEDULED: "Your visit has moved: {when}",
     MessageKind.CANCELLATION: "Your visit is cancelled",
     MessageKind.NEW_TIME_NEEDED: "Please choose a new time for your visit on {when}",
+    MessageKind.VISIT_GOES_AHEAD: "Good news: your visit on {when} goes ahead",
     MessageKind.AFTERCARE_SAME_DAY: "After your treatment today",
     MessageKind.AFTERCARE_NEXT_DAY: "The day after your treatment",
     MessageKind.AFTERCARE_DAY_3: "Three days after your treatment",

@@ -313,6 +313,8 @@ def _handle(
     notice = unfit.get(message.appointment_id) if message.appointment_id else None
     if reason is None and message.kind is MessageKind.NEW_TIME_NEEDED and notice is None:
         reason = "the visit fits the clinic's setup again"
+    if reason is None and message.kind is MessageKind.VISIT_GOES_AHEAD and notice is not None:
+        reason = "the setup no longer allows the visit again"
     if reason is None and notice is not None and message.kind in WAIT_WHILE_UNFIT:
         result.deferred += 1
         return {**changes, "send_at": now + UNFIT_VISIT_RETRY}

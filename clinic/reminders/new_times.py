@@ -6,7 +6,8 @@ The front desk asks her, from that list or from the visit's page: a message goes
 channel she agreed to, with the reason in her words (clinic.scheduling.setup_notices, the
 sentence the portal shows beside its offer to move the visit). Asking twice for the same
 booked time sends nothing more; the dispatcher drops the message if the visit has moved,
-was cancelled, or fits the setup again by then (a closure lifted).
+was cancelled, or fits the setup again by then (a closure lifted). When the setup allows a
+visit again after she was asked, she is told it goes ahead (tell_visits_going_ahead).
 """
 
 from __future__ import annotations
@@ -15,12 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
+
 from clinic.audit.service import Actor
+from clinic.extensions import db
 from clinic.practice.models import Clinic
-from clinic.reminders.service import new_time_asked
+from clinic.reminders.models import Message
+from clinic.reminders.rules import MessageKind, MessageStatus
+from clinic.reminders.service import new_time_asked, visit_goes_ahead
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.service import note_new_time_asked
+from clinic.scheduling.service import note_new_time_asked, note_visit_goes_ahead
 from clinic.scheduling.setup_notices import find_setup_notices
+from clinic.scheduling.status import AppointmentStatus
 
 
 @dataclass
@@ -59,3 +66,33 @@ def ask_for_new_times(
         else:
             done.already_asked.append(visit)
     return done
+
+
+def tell_visits_going_ahead(clinic: Clinic, now: datetime) -> list[Appointment]:
+    """Tell each patient who was asked to choose a new time, and has not, that her visit
+    goes ahead as booked once the setup allows it again (a closure lifted, time off
+    removed), whatever page changed it. Once per request sent; run with every dispatch
+    pass. Returns the visits whose patients are told."""
+    asked = db.session.execute(
+        select(Appointment, Message.dedupe_key)
+        .join(Message, Message.appointment_id == Appointment.id)
+        .where(
+            Message.kind == MessageKind.NEW_TIME_NEEDED,
+            Message.status == MessageStatus.SENT,
+            Message.visit_starts_at == Appointment.starts_at,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Appointment.starts_at > now,
+        )
+    ).all()
+    if not asked:
+        return []
+    still_unfit = find_setup_notices([visit for visit, _ in asked], clinic, now)
+    told: dict[int, Appointment] = {}
+    for visit, key in asked:
+        if visit.id in still_unfit or visit.id in told:
+            continue
+        request = key.split(":", 2)[2]  # "new_time_needed:email:<the request's own key>"
+        if visit_goes_ahead(visit, request, now=now):
+            note_visit_goes_ahead(visit, now=now)
+            told[visit.id] = visit
+    return list(told.values())

@@ -25,6 +25,9 @@ class MessageKind(StrEnum):
     # The clinic can no longer hold the visit as booked (a closure, time off, narrower
     # hours); sent when the front desk asks her to choose a new time.
     NEW_TIME_NEEDED = "new_time_needed"
+    # After a request to choose a new time went, the setup allows the visit again (a
+    # closure lifted): she is told it goes ahead as booked.
+    VISIT_GOES_AHEAD = "visit_goes_ahead"
     AFTERCARE_SAME_DAY = "aftercare_same_day"
     AFTERCARE_NEXT_DAY = "aftercare_next_day"
     AFTERCARE_DAY_3 = "aftercare_day_3"
@@ -43,6 +46,7 @@ NOTICES = frozenset(
         MessageKind.RESCHEDULED,
         MessageKind.CANCELLATION,
         MessageKind.NEW_TIME_NEEDED,
+        MessageKind.VISIT_GOES_AHEAD,
     }
 )
 VISIT_REMINDERS = (MessageKind.PREPARATION, MessageKind.REMINDER)

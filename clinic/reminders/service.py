@@ -190,6 +190,18 @@ def new_time_asked(appointment: Appointment, *, clinic: Clinic, now: datetime) -
     )
 
 
+def visit_goes_ahead(appointment: Appointment, request_key: str, *, now: datetime) -> list[Message]:
+    """She was asked to choose a new time (the request's own key) and the visit fits the
+    setup again: tell her it goes ahead as booked; once per request."""
+    return _plan(
+        appointment.patient,
+        [Planned(MessageKind.VISIT_GOES_AHEAD, now)],
+        request_key,
+        now=now,
+        appointment=appointment,
+    )
+
+
 def visit_missed(appointment: Appointment) -> None:
     _cancel_pending(appointment)
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from clinic.audit.service import Actor, record
+from clinic.audit.service import SYSTEM, Actor, record
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -364,6 +364,11 @@ def note_new_time_asked(
         f"Asked the patient of visit #{appointment.id} to choose a new time",
         now=now,
     )
+
+
+def note_visit_goes_ahead(appointment: Appointment, *, now: datetime) -> None:
+    """The visit's history keeps that, asked for a new time, she was told it goes ahead."""
+    _event(appointment, "goes_ahead", SYSTEM, now)
 
 
 def _event(

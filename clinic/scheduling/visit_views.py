@@ -82,6 +82,8 @@ def history(appointment: Appointment, tz: ZoneInfo) -> list[HistoryLine]:
             text = f"Moved from {where(details.get('from', {}))} to {where(details.get('to', {}))}."
         elif event.kind == "new_time_asked":
             text = f"Asked the patient to choose a new time: {details.get('reason', '')}"
+        elif event.kind == "goes_ahead":
+            text = "Told the patient the visit goes ahead as booked: the setup allows it again."
         elif event.kind == "cancelled":
             late = " (late cancellation)" if details.get("late") else ""
             text = f"Cancelled{late}: “{details.get('reason', '')}”"

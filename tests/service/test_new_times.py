@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from clinic.audit.models import AuditEntry
@@ -237,3 +238,74 @@ def test_inside_the_cancellation_cut_off_she_is_asked_to_call(world: World, inbo
     body = box.of_kind("new time")[0].get_content()
     assert "Please call us on (415) 555-0100 to choose a new time." in body
     assert "/portal/" not in body
+
+
+def test_asked_then_the_closure_is_lifted_she_is_told_the_visit_goes_ahead(
+    world: World, inbox
+) -> None:
+    """The request went; the closure was a mistake and is removed: with the next dispatch
+    pass she hears that her visit goes ahead as booked, once, and its history says so."""
+    from clinic.reminders.new_times import tell_visits_going_ahead
+
+    box, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    closure = close(THURSDAY)
+    ask(world, visit)
+    dispatch(world, port, world.now)
+    assert len(box.of_kind("new time")) == 1
+    later = world.now + timedelta(hours=2)
+    assert tell_visits_going_ahead(world.clinic, later) == []  # still closed: nothing yet
+
+    db.session.delete(closure)
+    db.session.commit()
+    assert tell_visits_going_ahead(world.clinic, later) == [visit]
+    db.session.commit()
+    assert tell_visits_going_ahead(world.clinic, later) == []  # once
+    dispatch(world, port, later)
+
+    [mail] = box.of_kind("Good news")
+    assert mail["Subject"] == "Good news: your visit on Thursday 25 March at 10:00 goes ahead"
+    assert "can go ahead as booked after all" in mail.get_content()
+    kinds = [e.kind for e in db.session.get(type(visit), visit.id).events]
+    assert kinds[-1] == "goes_ahead"
+
+
+def test_a_patient_who_moved_her_visit_is_not_told_the_old_time_goes_ahead(
+    world: World, inbox
+) -> None:
+    from clinic.reminders.new_times import tell_visits_going_ahead
+
+    _, port = inbox
+    visit = book(world, local("2027-03-25", "10:00"))
+    closure = close(THURSDAY)
+    ask(world, visit)
+    dispatch(world, port, world.now)
+    move_visit(
+        visit, local("2027-03-30", "14:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    db.session.delete(closure)
+    db.session.commit()
+
+    assert tell_visits_going_ahead(world.clinic, world.now + timedelta(hours=1)) == []
+
+
+def test_each_dispatch_pass_of_the_worker_tells_them(
+    app, world: World, inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinic.worker import dispatch_once
+
+    box, port = inbox
+    for key, value in (("MAIL_SERVER", "127.0.0.1"), ("MAIL_PORT", port), ("MAIL_BACKEND", "smtp")):
+        monkeypatch.setitem(app.config, key, value)  # the app is the session's: put back after
+    visit = book(world, local("2027-03-25", "10:00"))
+    closure = close(THURSDAY)
+    ask(world, visit)
+    dispatch(world, port, world.now)
+    db.session.delete(closure)
+    db.session.commit()
+
+    dispatch_once(app, world.now + timedelta(hours=1))
+
+    assert [m["Subject"] for m in box.of_kind("Good news")] == [
+        "Good news: your visit on Thursday 25 March at 10:00 goes ahead"
+    ]
