@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from clinic.db import UTCDateTime
 from clinic.extensions import Model
 
+SEARCH_NAME_LENGTH = 170  # the folded keys search reads (patients.service.name_keys)
+SEARCH_LAST_LENGTH = 80
+
 
 class Patient(Model):
     __tablename__ = "patients"
@@ -36,8 +39,8 @@ class Patient(Model):
 
     # Search keys, kept by the service: lower-case "first last", lower-case last name,
     # lower-case email, and the phone's digits (so "(415) 555" finds +1415555...).
-    search_name: Mapped[str] = mapped_column(String(170))
-    search_last: Mapped[str] = mapped_column(String(80))
+    search_name: Mapped[str] = mapped_column(String(SEARCH_NAME_LENGTH))
+    search_last: Mapped[str] = mapped_column(String(SEARCH_LAST_LENGTH))
     email_key: Mapped[str | None] = mapped_column(String(254))
     phone_digits: Mapped[str | None] = mapped_column(String(20))
 

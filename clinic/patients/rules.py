@@ -131,12 +131,12 @@ def _normalise_phone(raw: str, region: str, problems: dict[str, str]) -> str | N
 
 
 def folded(text: str) -> str:
-    """A name as search compares it: lower case, accents dropped, and hyphens, apostrophes
-    and dots read as spaces, so "nguyen" finds "Thompson-Nguyễn" and "o brien" finds
-    "O'Brien". Stored names and typed queries both pass through it."""
+    """A name as search compares it: lower case, accents dropped, apostrophes and dots
+    dropped, hyphens read as spaces, so "nguyen" finds "Thompson-Nguyễn" and "obrien"
+    finds "O'Brien". Stored names and typed queries both pass through it."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[-'’.]", " ", plain).split())
+    return " ".join(re.sub(r"['’.]", "", plain).replace("-", " ").split())
 
 
 class SearchTerms(NamedTuple):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from clinic.audit.service import Actor, diff, record
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
-from clinic.patients.models import Patient
+from clinic.patients.models import SEARCH_LAST_LENGTH, SEARCH_NAME_LENGTH, Patient
 from clinic.patients.rules import (
     PatientDetails,
     PatientInput,
@@ -19,6 +19,13 @@ from clinic.patients.rules import (
 )
 
 SEARCH_LIMIT = 50
+
+
+def name_keys(first_name: str, last_name: str) -> tuple[str, str]:
+    """The search keys of a name (folded, see patients.rules.folded), cut to their columns:
+    folding may lengthen a name ("ß" becomes "ss")."""
+    name = folded(f"{first_name} {last_name}")
+    return name[:SEARCH_NAME_LENGTH], folded(last_name)[:SEARCH_LAST_LENGTH]
 
 
 def _checked(raw: PatientInput, today: date, phone_region: str) -> PatientDetails:
@@ -37,8 +44,7 @@ def _apply(patient: Patient, details: PatientDetails) -> None:
     patient.email_consent = details.email_consent
     patient.sms_consent = details.sms_consent
     patient.notes = details.notes
-    patient.search_name = folded(f"{details.first_name} {details.last_name}")
-    patient.search_last = folded(details.last_name)
+    patient.search_name, patient.search_last = name_keys(details.first_name, details.last_name)
     patient.email_key = details.email.lower() if details.email else None
     patient.phone_digits = details.phone.lstrip("+") if details.phone else None
 
@@ -78,7 +84,7 @@ def list_possible_duplicates(
         return []
     same = [
         and_(
-            Patient.search_name == folded(f"{details.first_name} {details.last_name}"),
+            Patient.search_name == name_keys(details.first_name, details.last_name)[0],
             Patient.date_of_birth == details.date_of_birth,
         )
     ]
@@ -135,9 +141,11 @@ def search_patients(query: str, *, limit: int = SEARCH_LIMIT) -> list[Patient]:
     if len(terms.email) < 2:
         return []
     name, email = _escape(terms.name), _escape(terms.email)
-    conditions = [Patient.email_key.like(f"{email}%", escape="\\")]
-    if terms.name:
-        conditions.append(Patient.search_name.like(f"%{name}%", escape="\\"))
+    conditions: list[ColumnElement[bool]] = [Patient.email_key.like(f"{email}%", escape="\\")]
+    if terms.name:  # every word, in any order: "nguyen thao" finds Thao Nguyen
+        conditions.append(
+            and_(*(Patient.search_name.like(f"%{word}%", escape="\\") for word in name.split()))
+        )
     if len(terms.digits) >= 3:
         conditions.append(Patient.phone_digits.like(f"%{terms.digits}%"))
     rank = case(

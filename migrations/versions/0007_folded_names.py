@@ -36,7 +36,7 @@ def _folded(text):
     """clinic.patients.rules.folded as of this revision (a migration never imports the app)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[-'’.]", " ", plain).split())
+    return " ".join(re.sub(r"['’.]", "", plain).replace("-", " ").split())
 
 
 def _rekey(key):
@@ -44,8 +44,8 @@ def _rekey(key):
     rows = connection.execute(
         sa.select(patients.c.id, patients.c.first_name, patients.c.last_name)
     ).all()
-    changes = [
-        {'patient_id': pid, 'name': key(f"{first} {last}"), 'last': key(last)}
+    changes = [  # cut to the columns (170 and 80): folding may lengthen a name
+        {'patient_id': pid, 'name': key(f"{first} {last}")[:170], 'last': key(last)[:80]}
         for pid, first, last in rows
     ]
     if changes:
