@@ -51,7 +51,9 @@ def call_list(clinic: Clinic, now: datetime, *, horizon_days: int = 30) -> list[
         for call in visits_to_call_about(clinic, now, horizon_days)
     ]
     entries += _plan_entries(clinic, today, today + timedelta(days=horizon_days))
-    return sorted(entries, key=lambda e: (e.due_on, e.patient.id))
+    return sorted(
+        entries, key=lambda e: (e.due_on, e.visit.starts_at if e.visit else now, e.patient.id)
+    )
 
 
 def _plan_entries(clinic: Clinic, today: date, soon: date) -> list[CallListEntry]:

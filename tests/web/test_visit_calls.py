@@ -3,7 +3,7 @@ tells her to call: a "yes" on a screening answered after booking, a day the clin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from flask import Flask
@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from clinic.extensions import db
+from clinic.operations import VisitRequest, book_visit
 from clinic.patients.models import Patient
 from clinic.practice.models import Closure
 from clinic.practice.service import get_clinic
@@ -18,7 +19,7 @@ from clinic.scheduling.models import Screening
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import record_screening
 from tests.conftest import sign_in
-from tests.web.booking_world import DESK, World, build_world, local_today, weekday
+from tests.web.booking_world import DESK, LA, World, build_world, local_today, weekday
 from tests.web.test_portal import portal_sign_in
 from tests.web.test_portal_walkthrough import _book, _page, _said
 
@@ -26,6 +27,18 @@ from tests.web.test_portal_walkthrough import _book, _page, _said
 @pytest.fixture
 def world(app: Flask) -> World:
     return build_world(app)
+
+
+def _book_noor(app: Flask, world: World, on: date, hour: int) -> int:
+    with app.test_request_context():
+        visit = book_visit(
+            VisitRequest(world.noor, world.face, datetime.combine(on, time(hour), LA), world.sam),
+            clinic=get_clinic(),
+            actor=DESK,
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
+        return visit.id
 
 
 def _answers_yes_to_pregnancy(app: Flask, patient_id: int) -> None:
@@ -63,6 +76,7 @@ def test_a_visit_on_a_day_since_closed_is_on_the_call_list(
     app: Flask, client: FlaskClient, staff: dict[str, str], world: World
 ) -> None:
     day = weekday(2)
+    afternoon = _book_noor(app, world, day, 15)
     visit = _book(app, world, day, 10)
     with app.app_context():
         db.session.add(Closure(on=day, name="Staff training"))
@@ -72,7 +86,10 @@ def test_a_visit_on_a_day_since_closed_is_on_the_call_list(
     calls = _said(_page(client, "/plans/call-list"))
 
     assert "Needs a new time: the clinic is closed that day" in calls
-    assert f'href="/visits/{visit}"' in _page(client, "/plans/call-list")
+    page = _page(client, "/plans/call-list")
+    # The day's visits in the order of the day, each with its time.
+    assert page.index(f'href="/visits/{visit}"') < page.index(f'href="/visits/{afternoon}"')
+    assert f"{day:%a} {day.day} {day:%b}, 10:00" in calls
 
 
 def test_a_screening_only_too_old_is_not_a_call(
