@@ -139,6 +139,11 @@ def planned_session(target: SessionTarget) -> PlannedSession:
     )
 
 
+def find_renewal(plan_id: int) -> Plan | None:
+    """Next year's plan made from this one, if any."""
+    return db.session.scalar(select(Plan).where(Plan.renewed_from_id == plan_id).limit(1))
+
+
 def _renews(request: PlanRequest, plan: Plan) -> bool:
     """Whether the request is next year's plan for this open plan: creating it closes the
     open one (the call list asks for renewal in a plan year's last 30 days)."""

@@ -22,7 +22,7 @@ from clinic.plans.forms import (
 )
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import may_renew
-from clinic.plans.service import get_plan
+from clinic.plans.service import find_renewal, get_plan
 from clinic.plans.views_base import (
     CheckIn,
     Moment,
@@ -92,6 +92,7 @@ def render_plan(
     lines = session_lines(plan, now.today, now.tz)
     check_in = check_in_of(plan, now.clinic, now.today, now.tz)
     outcome = outcome or outcome_form(plan.indications)
+    renewal = find_renewal(plan.id)
     return (
         render_template(
             "plans/show.html",
@@ -102,9 +103,9 @@ def render_plan(
             today=now.today,
             last_day=plan.end_date - timedelta(days=1),
             is_open=plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED),
-            may_renew=may_renew(
-                plan.end_date, now.today, is_closed=plan.status is PlanStatus.COMPLETED
-            ),
+            renewal=renewal,
+            may_renew=renewal is None
+            and may_renew(plan.end_date, now.today, is_closed=plan.status is PlanStatus.COMPLETED),
             change_form=change
             or PlanChangeForm(
                 formdata=None,

@@ -411,3 +411,6 @@ def test_next_years_plan_from_an_open_plan_in_its_last_month_replaces_it(
         assert get_plan(old_id).status is PlanStatus.COMPLETED
         new_id = int(created.headers["Location"].rsplit("/", 1)[1])
         assert get_plan(new_id).status is PlanStatus.ACTIVE
+    old_page = client.get(f"/plans/{old_id}").get_data(as_text=True)
+    assert "Propose next year's plan" not in old_page  # made already: a link to it instead
+    assert f'href="/plans/{new_id}">Next year\'s plan</a>' in old_page
