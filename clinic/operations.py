@@ -135,7 +135,7 @@ def _refuse_second_check_in(plan: Plan | None, tz: ZoneInfo) -> None:
     ):
         on = booked.starts_at.astimezone(tz)
         sentence = (
-            f"The results check-in of her plan is booked for {long_day(on.date())} at "
+            f"The results check-in of this plan is booked for {long_day(on.date())} at "
             f"{on:%H:%M}; move that visit instead."
         )
         raise RuleBroken(sentence, {"service_id": sentence})

@@ -161,7 +161,7 @@ def _check_in_to_book(plan: Plan, clinic: Clinic, today: date) -> str | None:
     if window.end < today:
         return None  # its time has passed: nothing left to book for this course
     return (
-        f"Book her results check-in first (between {long_day(window.start)} and "
+        f"Book the results check-in first (between {long_day(window.start)} and "
         f"{long_day(window.end)}): it belongs to this plan, which next year's plan closes."
     )
 

@@ -72,7 +72,9 @@ def visits_to_call_about(clinic: Clinic, now: datetime, days: int) -> list[Visit
             policy=policy,
         )
         if not verdict.allowed and not verdict.only_needs_new_screening:
-            calls.append(VisitCall(visit, "Talk with her first: " + " ".join(verdict.reasons)))
+            calls.append(
+                VisitCall(visit, "Talk with the patient first: " + " ".join(verdict.reasons))
+            )
     return calls
 
 

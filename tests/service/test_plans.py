@@ -459,7 +459,7 @@ def test_next_years_plan_waits_for_the_last_month_and_this_years_check_in(
 
     with pytest.raises(RuleBroken, match="next year's plan can be made from"):
         create(renewal, today=date(2026, 10, 1))
-    with pytest.raises(RuleBroken, match="Book her results check-in first"):
+    with pytest.raises(RuleBroken, match="Book the results check-in first"):
         create(renewal)  # its sessions' results are due from 6 weeks after the last target
     assert old.status is PlanStatus.ACTIVE
 

@@ -393,7 +393,7 @@ def test_next_years_plan_from_an_open_plan_in_its_last_month_replaces_it(
     old_id = make_plan(app, spa.maya, start=today() - timedelta(days=340), sessions=2)
     sign_in(client, staff["front_desk"])
     proposal = client.get(f"/patients/{spa.maya}/plans/new?renewed_from={old_id}")
-    assert "Creating it closes her current plan" in proposal.get_data(as_text=True)
+    assert "Creating it closes the current plan" in proposal.get_data(as_text=True)
 
     created = client.post(
         f"/patients/{spa.maya}/plans/new?renewed_from={old_id}",

@@ -67,8 +67,8 @@ def test_a_yes_after_booking_puts_the_visit_on_the_call_list_and_asks_her_to_cal
     row = calls.split(f'href="/visits/{visit}"')[0].rsplit("<tr>", 1)[1]
     assert "Maya Test" in row
     assert (
-        "Talk with her first: The screening found what rules out microneedling: pregnant or "
-        "breastfeeding." in _said(row)
+        "Talk with the patient first: The screening found what rules out microneedling: "
+        "pregnant or breastfeeding." in _said(row)
     )
 
 
