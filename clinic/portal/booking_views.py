@@ -289,18 +289,24 @@ def book_results() -> Any:
     return _book(target, action)
 
 
-def _changeable(appointment_id: int) -> Appointment:
-    """Her visit, when she may still change it herself; otherwise a page with the number."""
+def _unchangeable(visit: Appointment) -> Any | None:
+    """Where she goes instead when she may no longer change this visit herself (Back after
+    cancelling it, or after moving it inside the cut-off): its page, saying where things
+    stand and, inside the cut-off, the number to call. None while she may change it."""
     clinic = get_clinic()
-    visit = get_own_visit(current_patient().id, appointment_id)
+    if visit.status is AppointmentStatus.CANCELLED:
+        return _settled_visit(visit, "Your visit")
     if visit.status is not AppointmentStatus.BOOKED:
-        raise RuleBroken("This visit can no longer be changed.")
-    if not may_change(visit.starts_at, utcnow(), clinic.late_cancel_hours):
-        raise RuleBroken(
+        flash("This visit can no longer be changed.", "info")
+    elif not may_change(visit.starts_at, utcnow(), clinic.late_cancel_hours):
+        flash(
             f"Your visit is less than {clinic.late_cancel_hours} hours away, so it can no "
-            f"longer be changed online. Please call us on {phone_as_read(clinic.phone)}."
+            f"longer be changed online. Please call us on {phone_as_read(clinic.phone)}.",
+            "info",
         )
-    return visit
+    else:
+        return None
+    return redirect(url_for("portal.visit", appointment_id=visit.id))
 
 
 def _move_target(visit: Appointment) -> Target:
@@ -330,10 +336,9 @@ def _move_target(visit: Appointment) -> Target:
 
 @bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
 def reschedule(appointment_id: int) -> Any:
-    own = get_own_visit(current_patient().id, appointment_id)
-    if own.status is AppointmentStatus.CANCELLED:
-        return _settled_visit(own, "Your visit")
-    visit = _changeable(appointment_id)
+    visit = get_own_visit(current_patient().id, appointment_id)
+    if (elsewhere := _unchangeable(visit)) is not None:
+        return elsewhere
     target = _move_target(visit)
     action = url_for("portal.reschedule", appointment_id=visit.id)
     if request.method == "GET":
@@ -362,10 +367,9 @@ def reschedule(appointment_id: int) -> Any:
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
 def cancel(appointment_id: int) -> Any:
-    own = get_own_visit(current_patient().id, appointment_id)
-    if own.status is AppointmentStatus.CANCELLED:
-        return _settled_visit(own, "Your visit")
-    visit = _changeable(appointment_id)
+    visit = get_own_visit(current_patient().id, appointment_id)
+    if (elsewhere := _unchangeable(visit)) is not None:
+        return elsewhere
     error = None
     chosen = request.form.get("reason", "").strip()
     details = request.form.get("details", "").strip()

@@ -31,12 +31,12 @@ from clinic.portal.service import (
     update_consent,
 )
 from clinic.portal.timeline import TimelineRow, plan_timeline
-from clinic.practice.models import ServiceKind
+from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.preparation import days_left, preparation_steps
-from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.screenings import record_screening
+from clinic.scheduling.screening import Contraindication, screening_allows_check_in
+from clinic.scheduling.screenings import latest_screening, record_screening, screening_policy
 from clinic.scheduling.setup_notices import find_setup_notices
 from clinic.scheduling.status import AppointmentStatus
 
@@ -156,7 +156,19 @@ def visit(appointment_id: int) -> Any:
         notice=find_setup_notices([found], clinic, now).get(found.id),
         talk_first=talk_first(found, clinic=clinic, now=now) if is_upcoming else None,
         preparation=preparation_steps(days_left(found.starts_at, today, tz)),
+        screened_for_it=_screened_for(found, clinic, tz),
         aftercare=AFTERCARE,
+    )
+
+
+def _screened_for(visit: Appointment, clinic: Clinic, tz: ZoneInfo) -> bool:
+    """Whether her latest answers count for this visit's check-in (taken in the days
+    before it): then the page thanks her instead of asking again."""
+    screening = latest_screening(visit.patient_id)
+    return screening_allows_check_in(
+        screening.taken_on if screening else None,
+        visit.starts_at.astimezone(tz).date(),
+        screening_policy(clinic),
     )
 
 

@@ -38,3 +38,6 @@ def test_the_desk_and_the_portal_give_what_can_still_be_done(
     assert "five to seven days before" not in portal
     far = _said(_page(client, f"/portal/appointments/{later}"))
     assert "Stop retinoids, acids (AHA/BHA) and exfoliants five to seven days before." in far
+    # She answered the health questions today: in time for the near visit, not the far one.
+    assert "your answers to the health questions are in for this visit" in portal
+    assert "Please answer the health questions in the week before your visit." in far
