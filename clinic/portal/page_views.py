@@ -89,7 +89,10 @@ def home() -> Any:
         preparation_open=next_visit is not None
         and preparation_is_near(next_visit.starts_at, today, tz, clinic.preparation_days_before),
         view=view,
-        todo=things_to_do(patient, upcoming, view, clinic=clinic, now=now),
+        # A visit that needs a new time asks for nothing before it (its notice comes first).
+        todo=things_to_do(
+            patient, [v for v in upcoming if v.id not in notices], view, clinic=clinic, now=now
+        ),
         preparation=preparation_steps(days_left(next_visit.starts_at, today, tz))
         if next_visit
         else (),

@@ -97,3 +97,30 @@ def test_with_a_session_to_book_online_the_call_line_is_left_out(
     text = _said(_page(client, "/portal/"))
     assert "You have no visit booked." in text and "Book session 1" in text
     assert "To book a visit, call us" not in text
+
+
+def test_a_visit_that_needs_a_new_time_asks_nothing_before_it(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """Her screening is three weeks old: the to-do asks for it before a visit this week,
+    but not once that day has closed (the visit needs a new time first)."""
+    from sqlalchemy import update
+
+    from clinic.scheduling.models import Screening
+
+    day = weekday(0)
+    _book(app, world, day, 10)
+    with app.app_context():
+        old = local_today() - timedelta(days=21)
+        db.session.execute(
+            update(Screening).where(Screening.patient_id == world.maya).values(taken_on=old)
+        )
+        db.session.commit()
+    portal_sign_in(client, app, world.maya)
+    assert "Answer the health questions before your visit" in _said(_page(client, "/portal/"))
+
+    _close(app, day)
+
+    home = _said(_page(client, "/portal/"))
+    assert "This visit needs a new time" in home
+    assert "Answer the health questions before your visit" not in home
