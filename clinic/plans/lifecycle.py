@@ -11,14 +11,13 @@ from clinic.errors import RuleBroken
 from clinic.plans.models import Outcome, Plan, PlanOutcome, PlanStatus
 from clinic.plans.rules import (
     CannotResize,
-    SessionStatus,
     SessionTarget,
     count_problem,
     resized_targets,
     session_limit,
     shift_for_pause,
 )
-from clinic.plans.service import PlanRequest, plan_policy, planned_session, status_of
+from clinic.plans.service import PlanRequest, plan_policy, planned_session, settled_numbers
 from clinic.practice.models import Clinic
 
 
@@ -26,15 +25,6 @@ def _targets_of(plan: Plan) -> list[SessionTarget]:
     return [
         SessionTarget(s.number, s.target_date, s.window_start, s.window_end) for s in plan.sessions
     ]
-
-
-def _settled_numbers(plan: Plan, today: date) -> set[int]:
-    """The sessions done or booked: a change of the plan leaves them where they are."""
-    return {
-        s.number
-        for s in plan.sessions
-        if status_of(s, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
-    }
 
 
 @dataclass(frozen=True)
@@ -64,7 +54,7 @@ def change_plan(
     if problem is not None:
         field, sentence = problem
         raise RuleBroken(sentence, {field: sentence})
-    targets, settled = _targets_of(plan), _settled_numbers(plan, today)
+    targets, settled = _targets_of(plan), settled_numbers(plan, today)
     try:
         resized = resized_targets(
             targets,
@@ -119,7 +109,7 @@ def pause_plan(plan: Plan, reason: str, *, actor: Actor, today: date, now: datet
 def resume_plan(plan: Plan, *, clinic: Clinic, actor: Actor, today: date, now: datetime) -> Plan:
     if plan.status is not PlanStatus.PAUSED or plan.paused_on is None:
         raise RuleBroken("Only a paused plan can be resumed.", {"status": "Not paused."})
-    targets, settled = _targets_of(plan), _settled_numbers(plan, today)
+    targets, settled = _targets_of(plan), settled_numbers(plan, today)
     moved, new_end = shift_for_pause(
         targets, plan.paused_on, today, plan.start_date, plan.end_date, plan_policy(clinic), settled
     )

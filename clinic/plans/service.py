@@ -357,13 +357,19 @@ def unbooked_sessions(plan: Plan, today: date) -> list[PlannedSession]:
     return [session for session in plan.sessions if status_of(session, today) in UNBOOKED]
 
 
+def settled_numbers(plan: Plan, today: date) -> set[int]:
+    """The numbers of the sessions done or booked: changes of the plan leave them be."""
+    return {
+        session.number
+        for session in plan.sessions
+        if status_of(session, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
+    }
+
+
 def is_course_settled(plan: Plan, today: date) -> bool:
     """Whether every session is done or booked: only then is there a course whose results a
     check-in looks at, so the nudge, the call list and the portal's offer wait for it."""
-    return all(
-        status_of(session, today) in (SessionStatus.DONE, SessionStatus.BOOKED)
-        for session in plan.sessions
-    )
+    return len(settled_numbers(plan, today)) == len(plan.sessions)
 
 
 def results_check_in_window(plan: Plan, clinic: Clinic) -> DateWindow:
