@@ -8,56 +8,39 @@ committed at once, by a second thread while the next message is sent (several ma
 commit when they queue up). Only a worker killed between the mail server's acceptance and
 that commit can cause a repeat, with the same Message-ID.
 
-At send time a message must still make sense: the visit still booked at the time it was
-planned for (or completed, for aftercare; cancelled, for the cancellation notice; still not
-allowed by the setup, for a request to choose a new time), consent for the channel, no
-unsubscribe (except for notices of a change), and not quiet hours.
+At send time a message must still make sense (clinic.reminders.judging) and not fall in
+quiet hours; a message about a visit the setup no longer allows waits. The marks are
+written by clinic.reminders.marks.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Update, bindparam, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from clinic.extensions import db
-from clinic.patients.models import Patient
-from clinic.plans.models import Plan, PlannedSession, PlanStatus
-from clinic.plans.rules import SessionStatus
-from clinic.plans.service import (
-    is_course_settled,
-    results_check_in_window,
-    sessions_left,
-    status_of,
-)
 from clinic.practice.models import Clinic
 from clinic.reminders.content import render
+from clinic.reminders.judging import WAIT_WHILE_UNFIT, unfit_visits, why_not, window_words
+from clinic.reminders.marks import MarkWriter
 from clinic.reminders.models import Message
 from clinic.reminders.rules import (
-    AFTERCARE,
     Channel,
     MessageKind,
     MessagePolicy,
     MessageStatus,
-    aftercare_day,
-    describe_day,
     in_quiet_hours,
     out_of_quiet_hours,
     retry_at,
 )
 from clinic.reminders.transports import Outgoing, SendFailed, Transport
-from clinic.scheduling.models import Appointment
-from clinic.scheduling.setup_notices import find_setup_notices
-from clinic.scheduling.status import AppointmentStatus
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +52,6 @@ LEASE = timedelta(minutes=5)
 # the visit may be moved, cancelled, or allowed again (a closure lifted). A cancellation
 # and aftercare are not about coming, and a request to choose a new time is about this.
 UNFIT_VISIT_RETRY = timedelta(hours=6)
-WAIT_WHILE_UNFIT = frozenset(
-    {
-        MessageKind.CONFIRMATION,
-        MessageKind.PREPARATION,
-        MessageKind.REMINDER,
-        MessageKind.RESCHEDULED,
-    }
-)
-# How long the mark writer lets marks gather before committing them together. A few
-# milliseconds more between the server's acceptance and the commit (the window in which a
-# killed worker causes a repeat) buys one commit for several messages.
-MARK_WINDOW_SECONDS = 0.005
 
 
 @dataclass
@@ -150,7 +121,7 @@ def dispatch_due(
 ) -> DispatchResult:
     """One pass: claim what is due at `now`, then handle each message and mark it.
 
-    Marks are written by _Marker while the next message is sent: a row is committed as
+    Marks are written by MarkWriter while the next message is sent: a row is committed as
     sent right after the mail server accepted it (several rows per commit when they queue). The
     batch's messages and patients are read once, as it starts; what a message depends on
     beyond that (its visit, its plan) is read afresh just before it goes.
@@ -172,8 +143,8 @@ def dispatch_due(
     # judged once for the batch: their messages wait (the desk moves or cancels those
     # visits; the portal asks the patient for a new time) and go if the setup allows them
     # again; a request to choose a new time goes only while it does not.
-    unfit = _unfit_visits(batch.values(), clinic, now) if clinic is not None else {}
-    marker = _Marker(worker)
+    unfit = unfit_visits(batch.values(), clinic, now) if clinic is not None else {}
+    marker = MarkWriter(worker)
     try:
         for index, message_id in enumerate(ids):
             moment = clock() if clock else now
@@ -206,91 +177,6 @@ def dispatch_due(
     return result
 
 
-class _Marker:
-    """Writes the messages' outcomes on its own connection and thread, so the next message
-    is being sent while the last ones' rows commit.
-
-    Marks that queue up while a commit is flushing are written together in the next
-    transaction (group commit): one WAL flush for several messages instead of one each,
-    which is most of a mark's cost. Each message is still committed as sent within a few
-    milliseconds of the mail server accepting it. A worker killed mid-batch loses the marks
-    still queued: those messages were accepted but not committed, so they go again, with
-    the same Message-ID, once their lease ends (the one repeat API.md allows). A mark only
-    lands while this worker still holds the claim.
-    """
-
-    def __init__(self, worker: str) -> None:
-        self._worker = worker
-        self._queue: queue.Queue[tuple[list[int], dict[str, Any]] | None] = queue.Queue()
-        self._connection = db.engine.connect()
-        self._thread = threading.Thread(target=self._write, name="outbox-marks", daemon=True)
-        self._thread.start()
-
-    def mark(self, ids: list[int], **changes: Any) -> None:
-        self._queue.put((ids, changes))
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        self._connection.close()
-
-    def _write(self) -> None:
-        done = False
-        while not done:
-            group = [self._queue.get()]
-            if group[0] is not None:
-                time.sleep(MARK_WINDOW_SECONDS)  # let the next marks gather: one commit
-            while not self._queue.empty():
-                group.append(self._queue.get_nowait())
-            done = group[-1] is None
-            self._commit([item for item in group if item is not None])
-
-    def _commit(self, marks: list[tuple[list[int], dict[str, Any]]]) -> None:
-        """The marks in one transaction, in order, one executemany per run of marks with
-        the same columns (sent, skipped, retried...). If that fails, each mark is tried on
-        its own, so one bad row cannot undo the marks of messages that went out."""
-        if not marks:
-            return
-        try:
-            with self._connection.begin():
-                for columns, rows in _runs_by_columns(marks):
-                    self._connection.execute(self._statement(columns), rows)
-            return
-        except Exception:
-            log.warning("marking %s messages together failed; marking them one by one", len(marks))
-        for mark in marks:
-            try:
-                with self._connection.begin():
-                    for columns, rows in _runs_by_columns([mark]):
-                        self._connection.execute(self._statement(columns), rows)
-            except Exception:  # the lease brings this message back; say which
-                log.exception("could not mark message(s) %s", mark[0])
-
-    def _statement(self, columns: tuple[str, ...]) -> Update:
-        return (
-            update(Message)
-            .where(Message.id == bindparam("mark_id"), Message.claimed_by == self._worker)
-            .values({column: bindparam(f"new_{column}") for column in columns})
-        )
-
-
-def _runs_by_columns(
-    marks: list[tuple[list[int], dict[str, Any]]],
-) -> list[tuple[tuple[str, ...], list[dict[str, Any]]]]:
-    """Consecutive marks that set the same columns, as executemany parameter lists: the
-    order is kept, so a later mark of a message is written after an earlier one."""
-    runs: list[tuple[tuple[str, ...], list[dict[str, Any]]]] = []
-    for ids, changes in marks:
-        columns = tuple(sorted(changes))
-        if not runs or runs[-1][0] != columns:
-            runs.append((columns, []))
-        runs[-1][1].extend(
-            {"mark_id": message_id, **{f"new_{c}": changes[c] for c in columns}}
-            for message_id in ids
-        )
-    return runs
-
-
 def _handle(
     message: Message,
     clinic: Clinic,
@@ -309,7 +195,7 @@ def _handle(
         result.deferred += 1
         return {**changes, "send_at": out_of_quiet_hours(now, tz, policy)}
     patient = message.patient  # read with the batch, a moment ago
-    reason = _why_not(message, patient, now, today, tz)
+    reason = why_not(message, patient, now, today, tz)
     notice = unfit.get(message.appointment_id) if message.appointment_id else None
     if reason is None and message.kind is MessageKind.NEW_TIME_NEEDED and notice is None:
         reason = "the visit fits the clinic's setup again"
@@ -333,7 +219,7 @@ def _handle(
         clinic=clinic,
         now=now,
         cancel_hours=clinic.late_cancel_hours,
-        window=_window_words(message, clinic, today),
+        window=window_words(message, clinic, today),
         notice=notice,
     )
     outgoing = Outgoing(
@@ -368,108 +254,3 @@ def _handle(
         "subject": rendered.subject or None,
         "body": rendered.body,
     }
-
-
-def _unfit_visits(messages: Iterable[Message], clinic: Clinic, now: datetime) -> dict[int, str]:
-    """{visit id: why it cannot go ahead as booked, in her words} for the booked visits yet
-    to begin that the batch's messages are about and the setup no longer allows: one read
-    of the visits and one of the setup for the batch."""
-    ids = {m.appointment_id for m in messages if m.appointment_id is not None}
-    if not ids:
-        return {}
-    visits = list(db.session.scalars(select(Appointment).where(Appointment.id.in_(ids))))
-    return find_setup_notices(visits, clinic, now)
-
-
-def _why_not(
-    message: Message,
-    patient: Patient | None,
-    now: datetime,
-    today: date,
-    tz: ZoneInfo,
-) -> str | None:
-    """Why a due message should not go any more, or None."""
-    if patient is None:
-        return "the patient is gone"
-    if message.channel is Channel.EMAIL and not (patient.email_consent and patient.email):
-        return "no email consent"
-    if message.channel is Channel.SMS and not (patient.sms_consent and patient.phone):
-        return "no SMS consent"
-    if patient.unsubscribed_at is not None and not message.kind.is_notice:
-        return "unsubscribed"
-    if message.appointment_id is not None:
-        appointment = db.session.get(Appointment, message.appointment_id, populate_existing=True)
-        if appointment is None:
-            return "the visit is gone"
-        if message.kind is MessageKind.CANCELLATION:
-            return None if appointment.status is AppointmentStatus.CANCELLED else "not cancelled"
-        if message.kind in AFTERCARE:
-            if appointment.status is not AppointmentStatus.COMPLETED:
-                return "not completed"
-            # Aftercare for a day that has passed helps nobody ("no makeup today"). Judged
-            # by the visit's day, not send_at, which the quiet hours may have moved on.
-            due_on = aftercare_day(message.kind, appointment.ends_at, tz)
-            return None if today <= due_on else "its day has passed"
-        if appointment.status is not AppointmentStatus.BOOKED:
-            return f"the visit is {appointment.status.value.replace('_', ' ')}"
-        if message.visit_starts_at != appointment.starts_at:
-            return "the visit has moved"
-        if now >= appointment.starts_at:
-            return "the visit has begun"
-    if message.plan_id is not None:
-        plan = db.session.get(Plan, message.plan_id, populate_existing=True)
-        if plan is None or plan.status is not PlanStatus.ACTIVE:
-            return "the plan is no longer active"
-        if message.kind is MessageKind.NEXT_SESSION_DUE:
-            reason = _session_not_due(_nudged_session(message, plan), today)
-            if reason is not None:
-                return reason
-            if not sessions_left(plan, tz):
-                return "the plan's sessions for the year are used up"
-        if message.kind is MessageKind.RESULTS_CHECK_IN_DUE:
-            if plan.results_appointment is not None and plan.results_appointment.status.holds_time:
-                return "the check-in is booked"
-            if not is_course_settled(plan, today):
-                return "the course's sessions are not all done or booked"
-    return None
-
-
-def _nudged_session(message: Message, plan: Plan) -> PlannedSession | None:
-    """The session a "next session due" nudge asks her to book; None once a change of the
-    plan dropped it."""
-    return next((s for s in plan.sessions if s.id == message.planned_session_id), None)
-
-
-def _session_not_due(session: PlannedSession | None, today: date) -> str | None:
-    """Why a nudge to book this session makes no sense any more, or None."""
-    if session is None:
-        return "the session is gone"
-    status = status_of(session, today)
-    if status in (SessionStatus.BOOKED, SessionStatus.DONE):
-        return "the session is booked"
-    if status is not SessionStatus.DUE:
-        return f"the session is {status.value}"
-    if session.window_start > today:
-        return "the session's window has moved later"
-    return None
-
-
-def _window_words(message: Message, clinic: Clinic, today: date) -> str | None:
-    """The dates a nudge asks the patient to book in: "12 April and 10 May"."""
-    if message.plan_id is None:
-        return None
-    plan = db.session.get(Plan, message.plan_id)
-    if plan is None:
-        return None
-    if message.kind is MessageKind.RESULTS_CHECK_IN_DUE:
-        window = results_check_in_window(plan, clinic)
-        start, end = window.start, window.end
-    else:
-        session = _nudged_session(message, plan)
-        if session is None:
-            return None
-        start, end = session.window_start, session.window_end
-    return (
-        f"{describe_day(start, today=today, weekday=False)} and "
-        f"{describe_day(end, today=today, weekday=False)}"
-    )

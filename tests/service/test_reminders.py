@@ -296,7 +296,9 @@ def test_a_mark_the_database_refuses_does_not_undo_the_others(
 
     box, port = inbox
     book(world, local("2027-03-25", "10:00"))
-    monkeypatch.setattr(dispatcher, "MARK_WINDOW_SECONDS", 0.3)  # both marks in one commit
+    from clinic.reminders import marks
+
+    monkeypatch.setattr(marks, "MARK_WINDOW_SECONDS", 0.3)  # both marks in one commit
     real_handle = dispatcher._handle
 
     def refused_mark(message, *args, **kwargs):
