@@ -41,11 +41,11 @@ from clinic.portal.service import (
     current_plan,
     get_own_session,
     get_own_visit,
-    microneedling_hold,
     plan_view,
     portal_actor,
     services_of_kind,
 )
+from clinic.portal.todo import microneedling_hold
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment

@@ -18,19 +18,17 @@ from clinic.portal.blueprint import bp, current_patient
 from clinic.portal.calendar import visits_calendar
 from clinic.portal.rules import AFTERCARE, may_change, preparation_is_near
 from clinic.portal.service import (
-    book_again,
     current_plan,
     get_own_visit,
     list_own_visits,
     plan_view,
     portal_actor,
     sent_messages,
-    talk_first,
-    things_to_do,
     upcoming_visits,
     update_consent,
 )
 from clinic.portal.timeline import TimelineRow, plan_timeline
+from clinic.portal.todo import book_again, talk_first, things_to_do
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
