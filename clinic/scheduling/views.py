@@ -8,6 +8,7 @@ from clinic.scheduling import (  # noqa: F401  (each registers its pages on bp)
     booking_views,
     calendar_views,
     finder_views,
+    new_time_views,
     patient_views,
     visit_views,
 )
