@@ -23,7 +23,7 @@ from clinic.operations import (
 )
 from clinic.patients.models import Patient
 from clinic.patients.rules import age_on
-from clinic.plans.service import PlanRequest, create_plan
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageStatus

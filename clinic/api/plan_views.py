@@ -16,7 +16,8 @@ from clinic.clock import local_today, utcnow
 from clinic.errors import BadRequest, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.plans.service import PlanRequest, create_plan, get_plan, list_patient_plans
+from clinic.plans.creation import PlanRequest, create_plan
+from clinic.plans.service import get_plan, list_patient_plans
 from clinic.practice.rules import Indication
 from clinic.practice.service import get_clinic
 from clinic.reminders.service import list_messages

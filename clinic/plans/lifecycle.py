@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from clinic.audit.service import Actor, record
 from clinic.errors import RuleBroken
+from clinic.plans.creation import PlanRequest, planned_session
 from clinic.plans.models import Outcome, Plan, PlanOutcome, PlanStatus
 from clinic.plans.rules import (
     CannotResize,
@@ -17,7 +18,7 @@ from clinic.plans.rules import (
     session_limit,
     shift_for_pause,
 )
-from clinic.plans.service import PlanRequest, plan_policy, planned_session, settled_numbers
+from clinic.plans.service import plan_policy, settled_numbers
 from clinic.practice.models import Clinic
 
 

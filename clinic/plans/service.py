@@ -1,40 +1,31 @@
-"""Plans: made (with their sessions' targets and windows), read, and their sessions' state.
-Pausing, cancelling, outcomes and renewal: lifecycle.py; the call list: call_list.py."""
+"""Plans read, and their sessions' state: due, booked, done, missed; how many the year has
+left; the results check-in's window. Making a plan: creation.py; changing, pausing,
+cancelling, outcomes and renewal: lifecycle.py; the call list: call_list.py."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from clinic.audit.service import Actor, record
 from clinic.clock import local_day_bounds
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
-from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import (
-    RENEWAL_DAYS,
     DateWindow,
     PlanPolicy,
     SessionStatus,
     SessionTarget,
-    count_problem,
-    long_day,
-    may_renew,
-    plan_end,
-    plan_targets,
     results_window,
     session_status,
     shift_after,
 )
-from clinic.practice.models import Clinic, Closure, Service, ServiceKind
-from clinic.practice.rules import Indication
+from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import HOLDING_TIME
 
@@ -48,181 +39,6 @@ def plan_policy(clinic: Clinic) -> PlanPolicy:
         results_from_weeks=clinic.results_window_start_weeks,
         results_to_weeks=clinic.results_window_end_weeks,
     )
-
-
-@dataclass(frozen=True)
-class PlanRequest:
-    patient_id: int
-    indications: tuple[str, ...]
-    start_date: date
-    sessions_per_year: int | None = None
-    override_reason: str | None = None
-    renewed_from_id: int | None = None
-
-
-def preview_targets(clinic: Clinic, start_on: date, sessions: int) -> list[SessionTarget]:
-    """The targets a plan would get, for the builder's timeline before saving."""
-    closed = set(
-        db.session.scalars(
-            select(Closure.on).where(Closure.on >= start_on, Closure.on < plan_end(start_on))
-        )
-    )
-    open_weekdays = {row.weekday for row in clinic.opening_hours} or set(range(7))
-    return plan_targets(
-        start_on, sessions, plan_policy(clinic), closed_on=closed, open_weekdays=open_weekdays
-    )
-
-
-def create_plan(
-    request: PlanRequest, *, clinic: Clinic, actor: Actor, today: date, now: datetime
-) -> Plan:
-    """A new active plan. `override_reason` is the caller's responsibility to allow (a
-    clinician's); here it only lifts the indication limit, never the maximum."""
-    policy = plan_policy(clinic)
-    patient = db.session.get(Patient, request.patient_id)
-    problems = _request_problems(request, patient, clinic, today)
-    if problems or patient is None:
-        raise RuleBroken(next(iter(problems.values())), problems)
-    sessions = _sessions_asked(request, policy)
-    override = (request.override_reason or "").strip() or None
-    start = request.start_date
-    plan = Plan(
-        patient_id=patient.id,
-        indications=sorted(set(request.indications)),
-        sessions_per_year=sessions,
-        start_date=start,
-        end_date=plan_end(start),
-        status=PlanStatus.ACTIVE,
-        override_reason=override,
-        renewed_from_id=request.renewed_from_id,
-        created_at=now,
-        created_by_label=actor.label,
-    )
-    plan.sessions.extend(planned_session(t) for t in preview_targets(clinic, start, sessions))
-    renewed = find_open_plan(patient.id)
-    if renewed is not None and _renews(request, renewed):
-        renewed.status = PlanStatus.COMPLETED
-        db.session.flush()  # closed before the new one opens: one open plan per patient
-        record(
-            actor,
-            "complete",
-            "plan",
-            renewed.id,
-            f"Completed plan #{renewed.id}: next year's plan replaces it",
-            now=now,
-        )
-    try:
-        with db.session.begin_nested():  # one open plan per patient: the database decides
-            db.session.add(plan)
-            db.session.flush()
-    except IntegrityError as error:
-        problem = "The patient already has an active plan; close it first."
-        raise RuleBroken(problem, {"patient_id": problem}) from error
-    record(
-        actor,
-        "create",
-        "plan",
-        plan.id,
-        f"Created a plan of {sessions} session(s) a year for patient #{patient.id}",
-        now=now,
-        changes={"sessions_per_year": sessions, "over_the_usual_cap": bool(override)},
-    )
-    return plan
-
-
-def planned_session(target: SessionTarget) -> PlannedSession:
-    return PlannedSession(
-        number=target.number,
-        target_date=target.target_on,
-        window_start=target.window_start,
-        window_end=target.window_end,
-    )
-
-
-def find_renewal(plan_id: int) -> Plan | None:
-    """Next year's plan made from this one, if any."""
-    return db.session.scalar(select(Plan).where(Plan.renewed_from_id == plan_id).limit(1))
-
-
-def _renews(request: PlanRequest, plan: Plan) -> bool:
-    """Whether the request is next year's plan for this open plan: creating it closes the
-    open one (the call list asks for renewal in a plan year's last 30 days)."""
-    return request.renewed_from_id == plan.id
-
-
-def _check_in_to_book(plan: Plan, clinic: Clinic, today: date) -> str | None:
-    """Why next year's plan must wait for this one's results check-in, or None: a check-in
-    booked after the renewal would become the new plan's (API.md: it joins the active
-    plan), so it is booked first, while this plan is still the open one."""
-    check_in = plan.results_appointment
-    if check_in is not None and check_in.status.holds_time:
-        return None
-    window = results_check_in_window(plan, clinic)
-    if window.end < today:
-        return None  # its time has passed: nothing left to book for this course
-    return (
-        f"Book the results check-in first (between {long_day(window.start)} and "
-        f"{long_day(window.end)}): it belongs to this plan, which next year's plan closes."
-    )
-
-
-def _request_problems(
-    request: PlanRequest, patient: Patient | None, clinic: Clinic, today: date
-) -> dict[str, str]:
-    """What is wrong with a plan request, by field (empty when it may be created)."""
-    policy = plan_policy(clinic)
-    problems: dict[str, str] = {}
-    if patient is None:
-        problems["patient_id"] = f"There is no patient {request.patient_id}."
-    elif (open_plan := find_open_plan(patient.id)) is not None:
-        if not _renews(request, open_plan):
-            problems["patient_id"] = (
-                "The patient already has an active plan; finish or cancel it first."
-            )
-        elif not may_renew(open_plan.end_date, today, is_closed=False):
-            opens = open_plan.end_date - timedelta(days=RENEWAL_DAYS)
-            problems["patient_id"] = (
-                f"Her plan runs until {long_day(open_plan.end_date - timedelta(days=1))}: "
-                f"next year's plan can be made from {long_day(opens)}."
-            )
-        elif (missing := _check_in_to_book(open_plan, clinic, today)) is not None:
-            problems["patient_id"] = missing
-        elif request.start_date < open_plan.end_date:
-            problems["start_date"] = (
-                "Next year's plan starts once this plan year ends: on "
-                f"{long_day(open_plan.end_date)} or later."
-            )
-    sessions = _sessions_asked(request, policy)
-    override = (request.override_reason or "").strip() or None
-    problem = count_problem(
-        request.indications, sessions, has_override=override is not None, policy=policy
-    )
-    if problem is not None:
-        field, sentence = problem
-        problems[field] = sentence
-    if not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
-        problems["start_date"] = "Start the plan within a year of today."
-    return problems
-
-
-def _sessions_asked(request: PlanRequest, policy: PlanPolicy) -> int:
-    """The count asked for, or the clinic's default when none was given (0 is a count, and
-    the rules refuse it)."""
-    if request.sessions_per_year is None:
-        return policy.default_sessions
-    return request.sessions_per_year
-
-
-def preview_plan(request: PlanRequest, *, clinic: Clinic, today: date) -> list[SessionTarget]:
-    """The targets create_plan would give this request, checked by the same rules, without
-    saving anything: the builder's "Preview"."""
-    policy = plan_policy(clinic)
-    patient = db.session.get(Patient, request.patient_id)
-    problems = _request_problems(request, patient, clinic, today)
-    if problems:
-        raise RuleBroken(next(iter(problems.values())), problems)
-    sessions = _sessions_asked(request, policy)
-    return preview_targets(clinic, request.start_date, sessions)
 
 
 def services_for_patient(patient_id: int, services: Sequence[Service]) -> list[Service]:
@@ -446,6 +262,3 @@ def reopen_session(
         changes={"from": before, "to": (today.isoformat(), window_end.isoformat())},
     )
     return session
-
-
-INDICATION_CHOICES = [(i.value, i.label) for i in Indication]

@@ -17,6 +17,7 @@ from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
 from clinic.errors import Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.service import get_patient
+from clinic.plans.creation import PlanRequest, create_plan, preview_plan
 from clinic.plans.forms import PlanForm
 from clinic.plans.lifecycle import renewal_request
 from clinic.plans.rules import (
@@ -27,14 +28,7 @@ from clinic.plans.rules import (
     session_limit,
     suggested_sessions,
 )
-from clinic.plans.service import (
-    PlanRequest,
-    create_plan,
-    find_open_plan,
-    get_plan,
-    plan_policy,
-    preview_plan,
-)
+from clinic.plans.service import find_open_plan, get_plan, plan_policy
 from clinic.plans.views_base import bp, moment
 from clinic.plans.views_timeline import RowInput, Timeline, build_timeline, long
 from clinic.practice.models import Clinic

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 
 from clinic.accounts.access import ALL_STAFF, require_role
 from clinic.plans.call_list import call_list
+from clinic.plans.creation import find_renewal
 from clinic.plans.forms import (
     OUTCOME_LABELS,
     CancelPlanForm,
@@ -22,7 +23,7 @@ from clinic.plans.forms import (
 )
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import may_renew
-from clinic.plans.service import find_renewal, get_plan
+from clinic.plans.service import get_plan
 from clinic.plans.views_base import (
     CheckIn,
     Moment,

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from clinic.clock import utcnow
 from clinic.extensions import db
-from clinic.plans.service import PlanRequest, create_plan
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.practice.service import get_clinic
 from tests.smtp import smtp_server
 from tests.web.booking_world import DESK, build_world, local_today

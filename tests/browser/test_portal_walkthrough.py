@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from clinic.clock import utcnow
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit
-from clinic.plans.service import PlanRequest, create_plan
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.practice.models import Closure
 from clinic.practice.service import get_clinic
 from tests.web.booking_world import DESK, LA, World, build_world, local_today, weekday

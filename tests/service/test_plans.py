@@ -12,10 +12,11 @@ from clinic.audit.models import AuditEntry
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit, complete_visit, find_open_times, move_visit
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.lifecycle import OutcomeInput, pause_plan, record_outcome, resume_plan
 from clinic.plans.models import PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import PlanRequest, create_plan, results_check_in_window, status_of
+from clinic.plans.service import results_check_in_window, status_of
 from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.service import change_status
@@ -232,8 +233,8 @@ def test_outcome_per_indication_completes_the_plan(world: World) -> None:
 
 
 def test_preview_checks_the_request_and_saves_nothing(world: World) -> None:
+    from clinic.plans.creation import preview_plan
     from clinic.plans.models import Plan
-    from clinic.plans.service import preview_plan
 
     request = PlanRequest(world.maya.id, ("stretch_marks",), date(2027, 3, 11), 5)
     targets = preview_plan(request, clinic=world.clinic, today=TODAY)

@@ -322,7 +322,7 @@ def test_a_mark_the_database_refuses_does_not_undo_the_others(
 
 
 def two_session_plan(world: World):
-    from clinic.plans.service import PlanRequest, create_plan
+    from clinic.plans.creation import PlanRequest, create_plan
 
     plan = create_plan(
         PlanRequest(world.maya.id, ("fine_lines",), local("2027-03-11", "00:00").date()),

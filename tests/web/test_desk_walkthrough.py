@@ -20,9 +20,9 @@ from flask.testing import FlaskClient
 
 from clinic.clock import to_utc
 from clinic.extensions import db
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import PlannedSession
 from clinic.plans.rules import long_day
-from clinic.plans.service import PlanRequest, create_plan
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.scheduling.status import AppointmentStatus
 from tests.clinics import DESK, LA, NO, build_clinic

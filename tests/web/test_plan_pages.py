@@ -17,9 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from clinic.extensions import db
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import PlanRequest, create_plan, get_plan, status_of
+from clinic.plans.service import get_plan, status_of
 from clinic.practice.models import Clinic
 from tests.clinics import DESK, LA, NO, build_clinic
 from tests.conftest import sign_in

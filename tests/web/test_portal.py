@@ -21,8 +21,8 @@ from clinic.clock import utcnow
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit
 from clinic.patients.models import Patient
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import PlannedSession
-from clinic.plans.service import PlanRequest, create_plan
 from clinic.portal.access import issue_link
 from clinic.portal.blueprint import portal_policy
 from clinic.practice.service import get_clinic

@@ -16,8 +16,8 @@ from sqlalchemy import update
 from clinic.clock import utcnow
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit
+from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import PlannedSession
-from clinic.plans.service import PlanRequest, create_plan
 from clinic.practice.models import Provider
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
