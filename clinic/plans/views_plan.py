@@ -34,6 +34,7 @@ from clinic.plans.views_base import (
     session_lines,
 )
 from clinic.plans.views_timeline import RowInput, Timeline, build_timeline
+from clinic.reminders.new_times import when_asked
 
 SESSION_STATUS_TEXT = {
     "due": "Due",
@@ -137,4 +138,5 @@ def show_plan(plan_id: int) -> Any:
 def call_list_page() -> Any:
     now = moment()
     entries = call_list(now.clinic, now.now)
-    return render_template("plans/call_list.html", entries=entries, today=now.today)
+    asked = when_asked([entry.visit for entry in entries if entry.visit is not None])
+    return render_template("plans/call_list.html", entries=entries, asked=asked, today=now.today)

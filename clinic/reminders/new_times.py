@@ -96,3 +96,23 @@ def tell_visits_going_ahead(clinic: Clinic, now: datetime) -> list[Appointment]:
             note_visit_goes_ahead(visit, now=now)
             told[visit.id] = visit
     return list(told.values())
+
+
+def when_asked(visits: Sequence[Appointment]) -> dict[int, datetime]:
+    """{visit id: when she was asked to choose a new time} for the visits whose patient
+    was asked for the time they still have (a request on its way or sent), in one read:
+    the desk's pages say so instead of offering to ask again."""
+    if not visits:
+        return {}
+    starts = {visit.id: visit.starts_at for visit in visits}
+    asked: dict[int, datetime] = {}
+    for visit_id, starts_at, at in db.session.execute(
+        select(Message.appointment_id, Message.visit_starts_at, Message.created_at).where(
+            Message.appointment_id.in_(list(starts)),
+            Message.kind == MessageKind.NEW_TIME_NEEDED,
+            Message.status.in_((MessageStatus.SCHEDULED, MessageStatus.SENT)),
+        )
+    ):
+        if visit_id is not None and starts_at == starts[visit_id]:
+            asked[visit_id] = max(at, asked.get(visit_id, at))
+    return asked

@@ -22,6 +22,7 @@ from clinic.extensions import db
 from clinic.plans.service import session_to_book_again
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
+from clinic.reminders.new_times import when_asked
 from clinic.scheduling.availability import AvailabilityQuery, load_setup
 from clinic.scheduling.booking_views import REFUSAL_TARGETS, read_when, slot_days
 from clinic.scheduling.desk_views import (
@@ -93,6 +94,7 @@ def _render_visit(
     appointment: Appointment, clinic: Clinic, cancel_form: CancelForm, status: int = 200
 ) -> Any:
     needs_screening = appointment.service.kind is ServiceKind.MICRONEEDLING
+    misfit = _setup_misfit(appointment, clinic, utcnow())
     return render_template(
         "desk/visit.html",
         visit=appointment,
@@ -105,7 +107,8 @@ def _render_visit(
         + timedelta(minutes=appointment.service.numbing_minutes),
         can_cancel=appointment.status is AppointmentStatus.BOOKED,
         can_move=appointment.status is AppointmentStatus.BOOKED,
-        misfit=_setup_misfit(appointment, clinic, utcnow()),
+        misfit=misfit,
+        asked_on=when_asked([appointment]).get(appointment.id) if misfit else None,
         book_again_url=_book_again_url(appointment, clinic, utcnow()),
         short_notice=_short_notice_steps(appointment, clinic, utcnow()),
     ), status

@@ -112,9 +112,11 @@ def test_the_visit_page_offers_to_ask_her_and_comes_back(
         data={"appointment_ids": [maya], "next": f"/visits/{maya}"},
     )
     assert answer.status_code == 302 and answer.headers["Location"] == f"/visits/{maya}"
-    assert "Asked Maya Test to choose a new time" in client.get(f"/visits/{maya}").get_data(
-        as_text=True
-    )
+    page = client.get(f"/visits/{maya}").get_data(as_text=True)
+    assert "Asked Maya Test to choose a new time" in page
+    # Asked: the page says when, instead of offering to ask again.
+    assert "Asked to choose a new time on " in page and "; not moved yet." in page
+    assert 'class="ask-new-times"' not in page
 
 
 def test_a_patient_without_consent_is_named_to_call(

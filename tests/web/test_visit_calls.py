@@ -86,7 +86,13 @@ def test_a_visit_on_a_day_since_closed_is_on_the_call_list(
     calls = _said(_page(client, "/plans/call-list"))
 
     assert "Needs a new time: the clinic is closed that day" in calls
+    assert "asked to choose a new time" not in calls
+    with app.app_context():
+        db.session.get(Patient, world.maya).email_consent = True
+        db.session.commit()
+    client.post("/visits/new-time-requests", data={"appointment_ids": [visit], "next": "/"})
     page = _page(client, "/plans/call-list")
+    assert "(asked to choose a new time " in _said(page)
     # The day's visits in the order of the day, each with its time.
     assert page.index(f'href="/visits/{visit}"') < page.index(f'href="/visits/{afternoon}"')
     assert f"{day:%a} {day.day} {day:%b}, 10:00" in calls
