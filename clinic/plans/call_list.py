@@ -21,7 +21,9 @@ from clinic.plans.service import (
     status_of,
 )
 from clinic.practice.models import Clinic
-from clinic.scheduling.models import Appointment
+from clinic.scheduling.models import Appointment, Screening
+from clinic.scheduling.screening import judge_microneedling
+from clinic.scheduling.screenings import latest_screenings, screening_facts, screening_policy
 from clinic.scheduling.status import AppointmentStatus
 from clinic.scheduling.visit_calls import visits_to_call_about
 
@@ -58,16 +60,21 @@ def call_list(clinic: Clinic, now: datetime, *, horizon_days: int = 30) -> list[
 
 def _plan_entries(clinic: Clinic, today: date, soon: date) -> list[CallListEntry]:
     plans = active_plans()
+    screenings = latest_screenings(plan.patient_id for plan in plans)
     entries: list[CallListEntry] = []
     for plan in plans:
         for planned in plan.sessions:
             status = status_of(planned, today)
             if status is SessionStatus.DUE and planned.window_start <= soon:
+                hold = _talk_first(
+                    plan, screenings.get(plan.patient_id), max(planned.window_start, today), clinic
+                )
                 entries.append(
                     CallListEntry(
                         plan.patient,
                         f"Session {planned.number} of {plan.sessions_per_year} to book "
-                        f"(window {planned.window_start:%-d %b}–{planned.window_end:%-d %b})",
+                        f"(window {planned.window_start:%-d %b}–{planned.window_end:%-d %b})"
+                        + (f"; talk with the patient first: {hold}" if hold else ""),
                         planned.window_start,
                         plan,
                     )
@@ -100,3 +107,19 @@ def _plan_entries(clinic: Clinic, today: date, soon: date) -> list[CallListEntry
                 )
             )
     return entries
+
+
+def _talk_first(plan: Plan, screening: Screening | None, on: date, clinic: Clinic) -> str | None:
+    """What in her answers or her age needs a word before her session can be booked (the
+    portal asks her to call), or None; a screening merely due again is not (she answers it
+    herself)."""
+    verdict = judge_microneedling(
+        screening=screening_facts(screening),
+        born_on=plan.patient.date_of_birth,
+        visit_on=on,
+        is_cleared=False,
+        policy=screening_policy(clinic),
+    )
+    if verdict.allowed or verdict.only_needs_new_screening:
+        return None
+    return " ".join(verdict.reasons)

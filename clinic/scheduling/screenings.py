@@ -4,7 +4,7 @@ rules of clinic.scheduling.screening."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,18 @@ def latest_screening(patient_id: int) -> Screening | None:
         .order_by(Screening.taken_at.desc(), Screening.id.desc())
         .limit(1)
     )
+
+
+def latest_screenings(patient_ids: Iterable[int]) -> dict[int, Screening]:
+    """Each patient's latest screening, in one read (lists of patients: the call list)."""
+    latest: dict[int, Screening] = {}
+    for screening in db.session.scalars(
+        select(Screening)
+        .where(Screening.patient_id.in_(sorted(set(patient_ids))))
+        .order_by(Screening.taken_at, Screening.id)
+    ):
+        latest[screening.patient_id] = screening
+    return latest
 
 
 def get_screening(screening_id: int) -> Screening:

@@ -8,7 +8,6 @@ asks her to answer it again, and the desk can take it on arrival.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,9 +18,9 @@ from sqlalchemy.orm import selectinload
 from clinic.extensions import db
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.scheduling.availability import load_setup
-from clinic.scheduling.models import Appointment, Screening
+from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import judge_microneedling
-from clinic.scheduling.screenings import screening_facts, screening_policy
+from clinic.scheduling.screenings import latest_screenings, screening_facts, screening_policy
 from clinic.scheduling.setup_fit import find_setup_misfits
 from clinic.scheduling.status import AppointmentStatus
 
@@ -55,7 +54,7 @@ def visits_to_call_about(clinic: Clinic, now: datetime, days: int) -> list[Visit
         return []
     tz = ZoneInfo(clinic.timezone)
     misfits = find_setup_misfits(visits, load_setup(clinic, now, until), tz, now)
-    latest = _latest_screenings([v.patient_id for v in visits])
+    latest = latest_screenings(v.patient_id for v in visits)
     policy = screening_policy(clinic)
     calls = []
     for visit in visits:
@@ -76,15 +75,3 @@ def visits_to_call_about(clinic: Clinic, now: datetime, days: int) -> list[Visit
                 VisitCall(visit, "Talk with the patient first: " + " ".join(verdict.reasons))
             )
     return calls
-
-
-def _latest_screenings(patient_ids: Sequence[int]) -> dict[int, Screening]:
-    """Each patient's latest screening, in one read."""
-    latest: dict[int, Screening] = {}
-    for screening in db.session.scalars(
-        select(Screening)
-        .where(Screening.patient_id.in_(sorted(set(patient_ids))))
-        .order_by(Screening.taken_at, Screening.id)
-    ):
-        latest[screening.patient_id] = screening
-    return latest

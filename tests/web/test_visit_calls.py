@@ -114,3 +114,21 @@ def test_a_screening_only_too_old_is_not_a_call(
     sign_in(client, staff["front_desk"])
 
     assert "Maya Test" not in _said(_page(client, "/plans/call-list"))
+
+
+def test_a_session_to_book_says_when_the_patient_must_talk_with_a_clinician_first(
+    app: Flask, client: FlaskClient, staff: dict[str, str], world: World
+) -> None:
+    """The portal asks a 20-year-old to call before booking: the call list says why."""
+    from tests.web.test_portal_walkthrough import _plan
+
+    _plan(app, world.young, ("fine_lines",))
+    _plan(app, world.noor, ("fine_lines",))
+    sign_in(client, staff["front_desk"])
+
+    calls = _said(_page(client, "/plans/call-list"))
+
+    young = calls.split("Young Test")[1].split("Open the plan")[0]
+    assert "to book" in young and "talk with the patient first: The patient will be 20" in young
+    noor = calls.split("Noor Test")[1].split("Open the plan")[0]
+    assert "talk with the patient first" not in noor
