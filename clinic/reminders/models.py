@@ -30,6 +30,9 @@ class Message(Model):
         Index("ix_messages_status_send_at", "status", "send_at"),
         Index("ix_messages_patient_id", "patient_id"),
         Index("ix_messages_appointment_id", "appointment_id"),
+        # Every dispatch pass looks for the rare requests to choose a new time that went
+        # (new_times.tell_visits_going_ahead): read by kind, not by scanning all sent mail.
+        Index("ix_messages_kind_status", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
