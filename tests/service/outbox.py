@@ -12,7 +12,7 @@ from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit
 from clinic.reminders.dispatch import Delivery, DispatchResult, dispatch_due
 from clinic.reminders.models import Message
-from clinic.reminders.rules import MessageKind
+from clinic.reminders.rules import Channel, MessageKind, MessageStatus
 from clinic.reminders.service import message_policy
 from clinic.reminders.transports import LogSmsTransport, SmtpSettings, SmtpTransport
 from clinic.scheduling.models import Appointment
@@ -56,6 +56,26 @@ def book(world: World, start: datetime, now: datetime | None = None) -> Appointm
     )
     db.session.commit()
     return visit
+
+
+def due_confirmations(world: World, count: int) -> None:
+    """`count` confirmations to Maya, due now, with no visit behind them (the dispatch
+    tests that only count what goes)."""
+    for number in range(count):
+        db.session.add(
+            Message(
+                dedupe_key=f"test:{number}",
+                patient_id=world.maya.id,
+                kind=MessageKind.CONFIRMATION,
+                channel=Channel.EMAIL,
+                recipient="maya@example.com",
+                send_at=world.now,
+                status=MessageStatus.SCHEDULED,
+                message_id=f"test.{number}",
+                created_at=world.now,
+            )
+        )
+    db.session.commit()
 
 
 def messages(kind: MessageKind) -> list[Message]:

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 
 from clinic.extensions import db
 from clinic.reminders.models import Message
-from clinic.reminders.rules import Channel, MessageKind, MessageStatus
+from clinic.reminders.rules import MessageStatus
 from tests.service.conftest import World
+from tests.service.outbox import due_confirmations
 from tests.smtp import smtp_env, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,21 +25,7 @@ def test_three_dispatcher_processes_deliver_each_message_once(
 ) -> None:
     if not is_postgres:
         pytest.skip("several workers need PostgreSQL (FOR UPDATE SKIP LOCKED); SQLite has one")
-    for number in range(MESSAGES):
-        db.session.add(
-            Message(
-                dedupe_key=f"test:{number}",
-                patient_id=world.maya.id,
-                kind=MessageKind.CONFIRMATION,
-                channel=Channel.EMAIL,
-                recipient="maya@example.com",
-                send_at=world.now,
-                status=MessageStatus.SCHEDULED,
-                message_id=f"test.{number}",
-                created_at=world.now,
-            )
-        )
-    db.session.commit()
+    due_confirmations(world, MESSAGES)
     with smtp_server() as (inbox, port):
         env = smtp_env(database_url, port)
         command = [

@@ -30,6 +30,18 @@ def close(on: date, name: str = "Flooded") -> Closure:
     return closure
 
 
+def ana_away_on_thursday(world: World) -> None:
+    db.session.add(
+        TimeOff(
+            provider_id=world.ana.id,
+            starts_at=local("2027-03-25", "00:00"),
+            ends_at=local("2027-03-26", "00:00"),
+            reason="Course",
+        )
+    )
+    db.session.commit()
+
+
 def ask(world: World, *visits: Appointment, now=None):
     done = ask_for_new_times(list(visits), clinic=world.clinic, actor=STAFF, now=now or world.now)
     db.session.commit()
@@ -70,15 +82,7 @@ def test_she_is_asked_once_with_the_reason_and_the_portal(world: World, inbox) -
 def test_the_reason_names_the_provider_away(world: World, inbox) -> None:
     box, port = inbox
     visit = book(world, local("2027-03-25", "10:00"))
-    db.session.add(
-        TimeOff(
-            provider_id=world.ana.id,
-            starts_at=local("2027-03-25", "00:00"),
-            ends_at=local("2027-03-26", "00:00"),
-            reason="Course",
-        )
-    )
-    db.session.commit()
+    ana_away_on_thursday(world)
 
     ask(world, visit)
     dispatch(world, port, world.now)
@@ -210,15 +214,7 @@ def test_a_request_dropped_as_no_longer_needed_does_not_block_a_later_one(
     assert dropped.status is MessageStatus.SKIPPED
 
     later = world.now + timedelta(days=7)
-    db.session.add(
-        TimeOff(
-            provider_id=world.ana.id,
-            starts_at=local("2027-03-25", "00:00"),
-            ends_at=local("2027-03-26", "00:00"),
-            reason="Course",
-        )
-    )
-    db.session.commit()
+    ana_away_on_thursday(world)
     assert ask(world, visit, now=later).asked == [visit]
     dispatch(world, port, later)
 

@@ -179,10 +179,9 @@ def test_availability_applies_window_gap_and_cap(world: World) -> None:
             savepoint.rollback()
 
 
-def test_a_late_session_moves_the_later_targets(world: World) -> None:
-    plan = plan_for(world, ["stretch_marks"], sessions=5)
-    second_target = plan.sessions[1].target_date
-    visit = book(world, local("2027-03-20", "10:00"), plan.sessions[0].id)  # 9 days late
+def complete_late_first_session(world: World, plan) -> None:
+    """Session 1 done on 20 March, nine days after its target: screened, checked in, done."""
+    visit = book(world, local("2027-03-20", "10:00"), plan.sessions[0].id)
     record_screening(
         world.maya, NO, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "09:00")
     )
@@ -194,6 +193,12 @@ def test_a_late_session_moves_the_later_targets(world: World) -> None:
         now=local("2027-03-20", "09:58"),
     )
     complete_visit(visit, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "11:20"))
+
+
+def test_a_late_session_moves_the_later_targets(world: World) -> None:
+    plan = plan_for(world, ["stretch_marks"], sessions=5)
+    second_target = plan.sessions[1].target_date
+    complete_late_first_session(world, plan)
     assert plan.sessions[1].target_date >= second_target + timedelta(days=9)
 
 
@@ -378,18 +383,7 @@ def test_a_late_session_also_moves_a_later_one_whose_visit_was_cancelled(
     later = book(world, local(second.window_start.isoformat(), "10:00"), second.id)
     cancel_visit(later, "Away that week", clinic=world.clinic, actor=STAFF, now=world.now)
     db.session.commit()  # as the desk would: one request cancels, a later one completes
-    visit = book(world, local("2027-03-20", "10:00"), plan.sessions[0].id)  # 9 days late
-    record_screening(
-        world.maya, NO, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "09:00")
-    )
-    change_status(
-        visit,
-        AppointmentStatus.CHECKED_IN,
-        clinic=world.clinic,
-        actor=STAFF,
-        now=local("2027-03-20", "09:58"),
-    )
-    complete_visit(visit, clinic=world.clinic, actor=STAFF, now=local("2027-03-20", "11:20"))
+    complete_late_first_session(world, plan)
 
     assert second.target_date >= second_target + timedelta(days=9)
 

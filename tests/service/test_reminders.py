@@ -19,12 +19,11 @@ from clinic.operations import (
 )
 from clinic.practice.models import Closure
 from clinic.reminders.dispatch import claim_due
-from clinic.reminders.models import Message
 from clinic.reminders.rules import Channel, MessageKind, MessageStatus
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.status import AppointmentStatus
 from tests.service.conftest import NO, STAFF, World, local
-from tests.service.outbox import book, dispatch, messages
+from tests.service.outbox import book, dispatch, due_confirmations, messages
 from tests.smtp import free_port, smtp_server
 
 
@@ -495,21 +494,7 @@ def test_a_batch_outliving_half_its_lease_hands_the_rest_back(world: World, inbo
     from clinic.reminders.dispatch import LEASE
 
     box, port = inbox
-    for number in range(3):
-        db.session.add(
-            Message(
-                dedupe_key=f"test:{number}",
-                patient_id=world.maya.id,
-                kind=MessageKind.CONFIRMATION,
-                channel=Channel.EMAIL,
-                recipient="maya@example.com",
-                send_at=world.now,
-                status=MessageStatus.SCHEDULED,
-                message_id=f"test.{number}",
-                created_at=world.now,
-            )
-        )
-    db.session.commit()
+    due_confirmations(world, 3)
     elapsed = iter([timedelta(0), timedelta(minutes=1), LEASE / 2, LEASE / 2])
     first = dispatch(world, port, world.now, "slow", clock=lambda: world.now + next(elapsed))
     assert (first.claimed, first.sent) == (3, 2)
