@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -162,6 +163,12 @@ def visit(appointment_id: int) -> Any:
     )
 
 
+def _check_in_screening_from(visit: Appointment, clinic: Clinic) -> date:
+    """The first day whose answers count for this visit's check-in."""
+    visit_on = visit.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    return visit_on - timedelta(days=clinic.check_in_screening_days)
+
+
 def _screened_for(visit: Appointment, clinic: Clinic, tz: ZoneInfo) -> bool:
     """Whether her latest answers count for this visit's check-in (taken in the days
     before it): then the page thanks her instead of asking again."""
@@ -272,7 +279,15 @@ def screening() -> Any:
         appointment_id=visit_for.id if visit_for else None,
     )
     db.session.commit()
-    return render_template("portal/screening_done.html", screening=taken, visit=visit_for)
+    return render_template(
+        "portal/screening_done.html",
+        screening=taken,
+        visit=visit_for,
+        # Answered too early for her visit's check-in: she is told she will be asked again.
+        asked_again_from=_check_in_screening_from(visit_for, clinic)
+        if visit_for is not None and not _screened_for(visit_for, clinic, ZoneInfo(clinic.timezone))
+        else None,
+    )
 
 
 @bp.route("/messages", methods=["GET", "POST"])

@@ -64,3 +64,24 @@ def test_pages_fit_a_phone_screen(
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= 390, "the form scrolls sideways on a phone"
     shot("phone")
+
+
+def test_a_very_long_name_does_not_widen_the_patient_list(
+    page: Page, live_server: str, app, staff: dict[str, str], setup_clinic: None, shot
+) -> None:
+    """An 80-letter name with no space (as the form allows) wraps inside its cell on a
+    tablet held upright, instead of pushing the list sideways."""
+    from datetime import UTC, date, datetime
+
+    from clinic.extensions import db
+    from tests.clinics import add_patient
+
+    with app.app_context():
+        add_patient("long", date(1990, 1, 1), datetime.now(UTC), first_name="W" * 80)
+        db.session.commit()
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, live_server, staff["front_desk"])
+    page.goto(f"{live_server}/")
+    expect(page.get_by_text("W" * 20, exact=False)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    shot("long-name")

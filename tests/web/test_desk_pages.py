@@ -419,3 +419,21 @@ def test_desk_pages_survive_awkward_values(
     assert response.status_code == 422 and "Choose a patient first" in response.get_data(
         as_text=True
     )
+
+
+def test_a_visit_checked_in_before_it_begins_says_when_it_can_be_completed(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    starts = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=30)
+    early = insert_visit(app, desk, starts, service="check_in")
+    with app.app_context():
+        db.session.get(Appointment, early).status = AppointmentStatus.CHECKED_IN
+        db.session.commit()
+
+    page = client.get(f"/visits/{early}").get_data(as_text=True)
+
+    assert 'name="target"' not in page  # nothing to press yet
+    assert (
+        f"“Complete” is offered from {starts.astimezone(LA):%H:%M}, when the visit begins." in page
+    )

@@ -120,3 +120,22 @@ def test_back_after_booking_or_cancelling_shows_where_things_stand(
     again = client.get(f"/portal/appointments/{visit}/cancel")
     assert again.status_code == 302
     assert "is cancelled." in _said(_page(client, again.headers["Location"]))
+
+
+def test_answers_given_weeks_ahead_say_they_will_be_asked_again(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    from clinic.scheduling.screening import Contraindication
+
+    far = weekday(0) + timedelta(weeks=5)
+    visit = _book(app, world, far, 10)
+    portal_sign_in(client, app, world.maya)
+    answers = {code.value: "no" for code in Contraindication}
+
+    done = client.post(f"/portal/screening?appointment_id={visit}", data=answers)
+
+    assert done.status_code == 200
+    page = _said(done.get_data(as_text=True))
+    again_from = far - timedelta(days=7)
+    assert "we will ask these questions again from" in page
+    assert f"{again_from:%A} {again_from.day} {again_from:%B}" in page
