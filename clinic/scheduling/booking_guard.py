@@ -18,7 +18,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
@@ -35,6 +35,10 @@ from clinic.scheduling.slots import BookingCheck, BusyVisit, ClinicSetup, check_
 
 CALENDAR_LOCK = "calendar"
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for an exclusion constraint
+# Two bookings racing for one time each insert their row, then check the constraint, and
+# each finds the other's row not yet committed: both wait, PostgreSQL fails one of them
+# (its documentation warns of this for exclusion constraints). That one lost the race too.
+DEADLOCK = "40P01"
 
 
 def serialise_bookings() -> None:
@@ -135,8 +139,9 @@ def conflict_of(check: BookingCheck) -> Conflict:
 
 def flush_guarded(change: Callable[[], None], recheck: Callable[[], BookingCheck]) -> None:
     """Make the visit's change and flush it in a savepoint. An exclusion violation
-    (PostgreSQL: a booking that won a race since our check) becomes the 409 a check made
-    now gives, naming the winner.
+    (PostgreSQL: a booking that won a race since our check), or the deadlock that racing
+    inserts may cause (DEADLOCK), becomes the 409 a check made now gives, naming the
+    winner once it has committed.
 
     The change is made inside the savepoint on purpose: `begin_nested()` first flushes
     whatever is pending, outside the savepoint, so a visit added or moved before it would
@@ -146,8 +151,8 @@ def flush_guarded(change: Callable[[], None], recheck: Callable[[], BookingCheck
         with db.session.begin_nested():
             change()
             db.session.flush()
-    except IntegrityError as error:
-        if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+    except (IntegrityError, OperationalError) as error:
+        if getattr(error.orig, "sqlstate", None) not in (EXCLUSION_VIOLATION, DEADLOCK):
             raise
         check = recheck()
         conflict = (

@@ -302,3 +302,29 @@ def test_a_yes_on_the_arrival_screening_stops_the_check_in(world: World) -> None
             now=local("2027-03-25", "09:55"),
         )
     assert visit.status is AppointmentStatus.BOOKED
+
+
+def test_a_booking_that_dies_in_a_deadlock_with_a_racing_one_is_a_409(world: World) -> None:
+    """Racing inserts may each wait on the other's uncommitted row under the exclusion
+    constraints; PostgreSQL fails one with "deadlock detected" (SQLSTATE 40P01). That
+    booking lost the race: the answer is the 409 naming the winner, not a 500 (a busy CI
+    machine showed it with the concurrency test)."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from clinic.scheduling.booking_guard import Calendar, flush_guarded
+    from clinic.scheduling.slots import BookingCheck
+
+    winner = book(world, world.maya.id, local("2027-03-11", "10:00"), world.ana.id)
+    db.session.commit()
+
+    def deadlocked() -> None:
+        raise OperationalError("INSERT INTO appointments", {}, psycopg.errors.DeadlockDetected())
+
+    def recheck() -> BookingCheck:  # as the booking's own check, made again now
+        calendar = Calendar.around(winner.starts_at, clinic=world.clinic, now=world.now)
+        return calendar.check(world.face, winner.starts_at, world.ana.id, patient_id=world.noor.id)
+
+    with pytest.raises(Conflict) as refusal:
+        flush_guarded(deadlocked, recheck)
+    assert {"kind": "provider", "appointment_id": winner.id} in refusal.value.conflicts
