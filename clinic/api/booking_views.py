@@ -27,7 +27,12 @@ from clinic.api.parsing import (
     query_date,
     query_id,
 )
-from clinic.api.representations import appointment_body, screening_body, slot_bodies
+from clinic.api.representations import (
+    appointment_bodies,
+    appointment_body,
+    screening_body,
+    slot_bodies,
+)
 from clinic.clock import utcnow
 from clinic.errors import BadRequest, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
@@ -147,9 +152,11 @@ def book_appointment() -> Any:
         actor=actor(),
         now=utcnow(),
     )
-    body = appointment_body(appointment)  # before the commit, which expires the row
+    # Both before the commit, which expires the row: reading it after would read it again.
+    body = appointment_body(appointment)
+    location = url_for("api.appointment", appointment_id=appointment.id)
     db.session.commit()
-    return created(body, url_for("api.appointment", appointment_id=appointment.id))
+    return created(body, location)
 
 
 @bp.get("/appointments")
@@ -163,7 +170,7 @@ def appointments_of_day() -> Any:
             "That provider is not known.", {"provider_id": f"There is no provider {provider_id}."}
         )
     tz = ZoneInfo(get_clinic().timezone)
-    return jsonify([appointment_body(a) for a in list_day(day, tz, provider_id)])
+    return jsonify(appointment_bodies(list_day(day, tz, provider_id)))
 
 
 @bp.route("/appointments/<int:appointment_id>", methods=["GET", "PATCH"])

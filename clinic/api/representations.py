@@ -116,6 +116,24 @@ def _iso_or_none(at: datetime | None) -> str | None:
 def appointment_body(appointment: Appointment) -> dict[str, Any]:
     """A visit (API.md "Visits"): `start` arrival, `end` the procedure's end; the provider
     is busy from `provider_busy_from` to `end`, the room until `room_busy_until`."""
+    return appointment_bodies([appointment])[0]
+
+
+def appointment_bodies(appointments: list[Appointment]) -> list[dict[str, Any]]:
+    """The bodies of several visits, with one read of the planned sessions they hold (a
+    day's list would otherwise make one read per visit)."""
+    if not appointments:
+        return []
+    held = db.session.execute(
+        select(PlannedSession.appointment_id, PlannedSession.id).where(
+            PlannedSession.appointment_id.in_([appointment.id for appointment in appointments])
+        )
+    )
+    sessions = dict(held.tuples().all())
+    return [_visit_body(appointment, sessions.get(appointment.id)) for appointment in appointments]
+
+
+def _visit_body(appointment: Appointment, planned_session_id: int | None) -> dict[str, Any]:
     return {
         "id": appointment.id,
         "patient_id": appointment.patient_id,
@@ -134,9 +152,7 @@ def appointment_body(appointment: Appointment) -> dict[str, Any]:
         "cancel_reason": appointment.cancel_reason,
         "is_late_cancellation": appointment.is_late_cancellation,
         "clearance_reason": appointment.clearance_reason,
-        "planned_session_id": db.session.scalar(
-            select(PlannedSession.id).where(PlannedSession.appointment_id == appointment.id)
-        ),
+        "planned_session_id": planned_session_id,
     }
 
 

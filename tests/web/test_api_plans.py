@@ -144,6 +144,9 @@ def test_booking_a_planned_session_and_its_messages(
     assert response.status_code == 201, response.get_data(as_text=True)
     visit = response.json
     assert visit["planned_session_id"] == first["id"]
+    day = offered[0]["start"][:10]
+    listed = client.get(f"{API}/appointments", query_string={"date": day}, headers=desk).json
+    assert [v["planned_session_id"] for v in listed if v["id"] == visit["id"]] == [first["id"]]
     again = client.get(f"{API}/plans/{plan['id']}", headers=desk).json
     assert again["sessions"][0]["status"] == "booked"
     assert again["sessions"][0]["appointment_id"] == visit["id"]
