@@ -15,8 +15,14 @@ from clinic.accounts.views import client_address
 from clinic.clock import utcnow
 from clinic.errors import TooManyAttempts
 from clinic.extensions import db
-from clinic.portal.access import find_link, request_link, use_link
-from clinic.portal.blueprint import bp, end_patient_session, portal_policy, start_patient_session
+from clinic.portal.access import LinkState, find_link, request_link, use_link
+from clinic.portal.blueprint import (
+    bp,
+    end_patient_session,
+    portal_destination,
+    portal_policy,
+    start_patient_session,
+)
 from clinic.portal.mail import link_email, send_now
 from clinic.practice.service import get_clinic
 
@@ -33,12 +39,13 @@ def _email_problem(raw: str) -> str | None:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
+    destination = portal_destination(request.values.get("next"))
     if request.method == "GET":
-        return render_template("portal/sign_in.html", email="", error=None)
+        return _sign_in_page("", None, destination)
     email = request.form.get("email", "")
     problem = _email_problem(email)
     if problem is not None:
-        return render_template("portal/sign_in.html", email=email, error=problem), 422
+        return _sign_in_page(email, problem, destination), 422
     policy = portal_policy()
     now = utcnow()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -53,17 +60,14 @@ def sign_in() -> Any:
     except TooManyAttempts as refusal:
         db.session.rollback()
         response = current_app.make_response(
-            (
-                render_template("portal/sign_in.html", email=email, error=refusal.message),
-                429,
-            )
+            (_sign_in_page(email, refusal.message, destination), 429)
         )
         response.headers["Retry-After"] = str(refusal.retry_after_seconds)
         return response
     outgoing = None
     if issued is not None:
         base = str(app.config["CLINIC_BASE_URL"]).rstrip("/")
-        url = base + url_for("portal.landing", token=issued.signed_token)
+        url = base + url_for("portal.landing", token=issued.signed_token, next=destination)
         outgoing = link_email(
             app,
             issued,
@@ -75,31 +79,42 @@ def sign_in() -> Any:
     db.session.commit()
     if outgoing is not None:
         send_now(app, outgoing)
-    return render_template("portal/link_sent.html", minutes=policy.link_minutes)
+    return render_template(
+        "portal/link_sent.html", minutes=policy.link_minutes, destination=destination
+    )
+
+
+def _sign_in_page(email: str, error: str | None, destination: str | None) -> str:
+    return render_template("portal/sign_in.html", email=email, error=error, destination=destination)
 
 
 @bp.route("/sign-in/<token>", methods=["GET", "POST"])
 def landing(token: str) -> Any:
+    """One button signs her in, then opens the page she was after (the link carries it)."""
     secret = str(current_app.config["SECRET_KEY"])
     now = utcnow()
+    destination = portal_destination(request.args.get("next"))
     state = find_link(secret, token, now=now)
     if not state.usable:
-        return render_template("portal/link_expired.html"), 410
+        return render_template("portal/link_expired.html", destination=destination), 410
     if request.method == "GET":
-        return render_template("portal/landing.html", state=state, token=token, error=None)
+        return _landing_page(state, token, None, destination)
     chosen = request.form.get("patient_id", type=int)
     patient = use_link(state, chosen, now=now)
     if patient is None:
         db.session.rollback()
         if len(state.patients) > 1 and chosen not in {p.id for p in state.patients}:
-            error = "Choose who is signing in."
-            return render_template(
-                "portal/landing.html", state=state, token=token, error=error
-            ), 422
-        return render_template("portal/link_expired.html"), 410
+            return _landing_page(state, token, "Choose who is signing in.", destination), 422
+        return render_template("portal/link_expired.html", destination=destination), 410
     db.session.commit()
     start_patient_session(patient)
-    return redirect(url_for("portal.home"))
+    return redirect(destination or url_for("portal.home"))
+
+
+def _landing_page(state: LinkState, token: str, error: str | None, destination: str | None) -> str:
+    return render_template(
+        "portal/landing.html", state=state, token=token, error=error, destination=destination
+    )
 
 
 @bp.post("/sign-out")

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from clinic.clock import utcnow
 from clinic.errors import ClinicError
@@ -17,6 +27,7 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.portal.dates import portal_date
 from clinic.portal.rules import PortalPolicy, session_expired
+from clinic.web import safe_next
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 bp.add_app_template_filter(portal_date, "portal_date")
@@ -24,6 +35,8 @@ bp.add_app_template_filter(portal_date, "portal_date")
 PATIENT_KEY = "portal_patient_id"
 SEEN_KEY = "portal_seen_at"
 OPEN_ENDPOINTS = frozenset({"portal.sign_in", "portal.landing", "portal.calendar_feed"})
+# A destination rides in the emailed link: a longer one is not a page of ours.
+LONGEST_DESTINATION = 300
 
 
 def portal_policy() -> PortalPolicy:
@@ -62,24 +75,41 @@ def current_patient() -> Patient:
     return patient
 
 
+def portal_destination(target: str | None) -> str | None:
+    """The portal page to open once signed in (a reminder's link to the screening, say):
+    only a path under /portal/ on this site, not a sign-in page and not the home page
+    (where signing in goes anyway); else None."""
+    path = safe_next(target, "")
+    if not path.startswith("/portal/") or len(path) > LONGEST_DESTINATION:
+        return None
+    if path == "/portal/" or path.startswith("/portal/sign-in"):
+        return None
+    return path
+
+
+def _to_sign_in() -> Any:
+    """The sign-in page, keeping the page she asked for (a page read, not a form sent: a
+    form sent without a session is not sent again)."""
+    wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("portal.sign_in", next=portal_destination(wanted)))
+
+
 @bp.before_request
 def require_patient() -> Any:
-    from flask import request
-
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     patient_id = session.get(PATIENT_KEY)
     if not isinstance(patient_id, int):
-        return redirect(url_for("portal.sign_in"))
+        return _to_sign_in()
     now = utcnow()
     if session_expired(session.get(SEEN_KEY), now, portal_policy()):
         end_patient_session()
         flash("You were signed out after a while without activity. Ask for a new link.", "info")
-        return redirect(url_for("portal.sign_in"))
+        return _to_sign_in()
     patient = db.session.get(Patient, patient_id)
     if patient is None:
         end_patient_session()
-        return redirect(url_for("portal.sign_in"))
+        return _to_sign_in()
     session[SEEN_KEY] = now.timestamp()
     g.portal_patient = patient
     return None

@@ -81,6 +81,9 @@ def render(
         "changes_online": appointment is not None
         and appointment.starts_at - now >= timedelta(hours=cancel_hours or 0),
         "base_url": base_url.rstrip("/"),
+        # Her visit's own page (move, cancel, preparation); signing in first comes back to it.
+        "visit_url": f"{base_url.rstrip('/')}/portal/"
+        + (f"appointments/{appointment.id}" if appointment else ""),
         "is_microneedling": appointment is not None
         and appointment.service.kind is ServiceKind.MICRONEEDLING,
         "is_check_in": appointment is not None

@@ -63,7 +63,7 @@ def test_she_is_asked_once_with_the_reason_and_the_portal(world: World, inbox) -
     assert mail["Subject"] == subject
     body = mail.get_content()
     assert "cannot go ahead as booked. The clinic is closed on this day." in body
-    assert "/portal/" in body
+    assert f"/portal/appointments/{visit.id}\r\n" in body
     assert "List-Unsubscribe" not in mail  # a notice about her visit, not a reminder
     [event] = db.session.scalars(
         sa.select(AppointmentEvent).where(AppointmentEvent.kind == "new_time_asked")
@@ -193,7 +193,7 @@ def test_a_text_names_no_treatment(world: World, inbox) -> None:
     assert text.status is MessageStatus.SENT
     assert text.body == (
         "Your visit at Test Clinic, Thursday 25 March at 10:00, cannot go ahead as booked. "
-        "Please choose a new time. Questions: +14155550100"
+        "Please choose a new time. Questions: (415) 555-0100"
     )
     assert "icroneedling" not in text.body
 

@@ -29,13 +29,15 @@ from tests.smtp import free_port, smtp_server
 
 def test_confirmation_goes_once_with_preparation(world: World, inbox) -> None:
     box, port = inbox
-    book(world, local("2027-03-25", "10:00"))
+    visit = book(world, local("2027-03-25", "10:00"))
     assert dispatch(world, port, world.now).sent == 1
     assert dispatch(world, port, world.now + timedelta(minutes=1)).sent == 0
     [mail] = box.messages
     assert mail["Subject"] == "Your visit is booked: Thursday 25 March at 10:00"
     body = mail.get_content()
     assert "Stop retinoids" in body and "Test Clinic" in body
+    # To move or cancel it: her visit's own page in the portal, not the portal's front door.
+    assert f"/portal/appointments/{visit.id}\r\n" in body
     assert mail["Message-ID"].endswith("@lumen.example>")
     assert "List-Unsubscribe" not in mail  # a notice, not a reminder
 
@@ -537,7 +539,7 @@ def test_a_text_after_the_visit_points_to_an_email_only_when_one_is_sent(
     dispatch(world, port, visit.ends_at + timedelta(hours=1))
 
     [text] = [m for m in messages(MessageKind.AFTERCARE_SAME_DAY) if m.channel is Channel.SMS]
-    assert text.body == "Thank you for visiting Test Clinic. Questions: +14155550100"
+    assert text.body == "Thank you for visiting Test Clinic. Questions: (415) 555-0100"
 
 
 def test_a_visit_next_year_is_named_with_its_year(world: World, inbox) -> None:

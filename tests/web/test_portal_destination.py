@@ -1,0 +1,97 @@
+"""A patient who opens a portal page before signing in (a reminder's link to the screening
+questions, say) is brought back to that page once she has signed in, through the emailed
+link; a destination that is not a portal page of ours is dropped."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.smtp import smtp_server
+from tests.web.booking_world import World, build_world
+from tests.web.test_portal import link_for, wait_for_mail
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    return build_world(app)
+
+
+def _next_of(location: str) -> str | None:
+    values = parse_qs(urlsplit(location).query).get("next")
+    return values[0] if values else None
+
+
+def test_the_screening_link_opens_the_screening_after_signing_in(
+    app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = client.get("/portal/screening")
+    assert asked.status_code == 302
+    assert urlsplit(asked.headers["Location"]).path == "/portal/sign-in"
+    assert _next_of(asked.headers["Location"]) == "/portal/screening"
+
+    form = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/portal/screening">' in form
+    with smtp_server() as (inbox, port):
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        monkeypatch.setitem(app.config, "CLINIC_BASE_URL", "https://portal.test")
+        sent = client.post(
+            "/portal/sign-in", data={"email": "maya@example.com", "next": "/portal/screening"}
+        )
+        assert sent.status_code == 200
+        wait_for_mail(inbox, 1)
+        body = inbox.messages[-1].get_content()
+    link = re.search(r"https://portal\.test(/portal/sign-in/\S+)", body)
+    assert link is not None
+    assert _next_of(link.group(1)) == "/portal/screening"
+
+    landing = client.get(link.group(1)).get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)"', landing)
+    assert action is not None and _next_of(action.group(1)) == "/portal/screening"
+    signed_in = client.post(link.group(1))
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Location"] == "/portal/screening"
+    assert client.get("/portal/screening").status_code == 200
+
+
+def test_a_visit_page_with_its_query_is_kept_and_home_needs_no_destination(
+    client: FlaskClient, world: World
+) -> None:
+    asked = client.get("/portal/book/results-check-in?day=2030-01-07")
+    assert _next_of(asked.headers["Location"]) == "/portal/book/results-check-in?day=2030-01-07"
+    home = client.get("/portal/")
+    assert home.headers["Location"] == "/portal/sign-in"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/portal/",
+        "//evil.example/portal/screening",
+        "/patients",
+        "/portal/sign-in/abc",
+        "/portal/\\evil",
+        "/portal/" + "x" * 400,
+    ],
+)
+def test_a_destination_elsewhere_is_dropped(
+    app: Flask, client: FlaskClient, world: World, target: str
+) -> None:
+    form = client.get("/portal/sign-in", query_string={"next": target}).get_data(as_text=True)
+    assert 'name="next"' not in form
+    signed_in = client.post(link_for(app, world.maya) + "?next=" + target)
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Location"] == "/portal/"
+
+
+def test_a_form_sent_after_the_session_ended_goes_to_sign_in_without_a_destination(
+    client: FlaskClient, world: World
+) -> None:
+    answer = client.post("/portal/screening", data={})
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/portal/sign-in"
