@@ -74,27 +74,44 @@ def create_patient(
 
 
 def list_possible_duplicates(
-    raw: PatientInput, *, today: date, phone_region: str, limit: int = 5
+    raw: PatientInput,
+    *,
+    today: date,
+    phone_region: str,
+    limit: int = 5,
+    editing: Patient | None = None,
 ) -> list[Patient]:
     """Patients who may be the one about to be registered: the same name and date of birth,
     or the same email or mobile (a family may share one, so staff decide). None for details
-    that do not pass the checks: their errors come first."""
+    that do not pass the checks: their errors come first.
+
+    When `editing` a patient: other patients, matched on the details that change only, so
+    that an email she has always shared with her family is not asked about at every change
+    while typing her mother's name and birthday on her record is."""
     details, _ = check_patient(raw, today=today, phone_region=phone_region)
     if details is None:
         return []
-    same = [
-        and_(
-            Patient.search_name == name_keys(details.first_name, details.last_name)[0],
-            Patient.date_of_birth == details.date_of_birth,
+    name_key = name_keys(details.first_name, details.last_name)[0]
+    email_key = details.email.lower() if details.email else None
+    phone_digits = details.phone.lstrip("+") if details.phone else None
+    same: list[ColumnElement[bool]] = []
+    if editing is None or (name_key, details.date_of_birth) != (
+        editing.search_name,
+        editing.date_of_birth,
+    ):
+        same.append(
+            and_(Patient.search_name == name_key, Patient.date_of_birth == details.date_of_birth)
         )
-    ]
-    if details.email:
-        same.append(Patient.email_key == details.email.lower())
-    if details.phone:
-        same.append(Patient.phone_digits == details.phone.lstrip("+"))
-    return list(
-        db.session.scalars(select(Patient).where(or_(*same)).order_by(Patient.id).limit(limit))
-    )
+    if email_key and (editing is None or email_key != editing.email_key):
+        same.append(Patient.email_key == email_key)
+    if phone_digits and (editing is None or phone_digits != editing.phone_digits):
+        same.append(Patient.phone_digits == phone_digits)
+    if not same:
+        return []
+    query = select(Patient).where(or_(*same))
+    if editing is not None:
+        query = query.where(Patient.id != editing.id)
+    return list(db.session.scalars(query.order_by(Patient.id).limit(limit)))
 
 
 def update_patient(

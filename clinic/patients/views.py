@@ -93,17 +93,24 @@ def new() -> Any:
     form = PatientForm()
     matches: list[Patient] = []
     if form.validate_on_submit():
-        if not form.not_a_duplicate.data:
-            matches = service.list_possible_duplicates(
-                _input(form),
-                today=local_today(clinic_zone(), utcnow()),
-                phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
-            )
+        matches = _unconfirmed_matches(form, None)
         if not matches and (patient := _save(form, None)) is not None:
             flash(f"{patient.full_name} is registered.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
     status = 422 if form.is_submitted() and not matches else 200
     return render_template("patients/form.html", form=form, patient=None, matches=matches), status
+
+
+def _unconfirmed_matches(form: PatientForm, editing: Patient | None) -> list[Patient]:
+    """The patients these details may duplicate, unless staff confirmed a different person."""
+    if form.not_a_duplicate.data:
+        return []
+    return service.list_possible_duplicates(
+        _input(form),
+        today=local_today(clinic_zone(), utcnow()),
+        phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
+        editing=editing,
+    )
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -127,13 +134,21 @@ def show(patient_id: int) -> Any:
 @login_required
 @require_role(*ALL_STAFF)
 def edit(patient_id: int) -> Any:
+    """Change her details; a change that makes them match another patient's is shown
+    first, as at registration."""
     patient = service.get_patient(patient_id)
     form = PatientForm(obj=patient)
+    form.not_a_duplicate.label.text = "This is a different person: save anyway"
     if not form.is_submitted():
         form.date_of_birth.data = patient.date_of_birth.isoformat()
         form.phone.data = phone_as_read(patient.phone)  # saving reads it back
-    if form.validate_on_submit() and _save(form, patient) is not None:
-        flash("Changes saved.", "success")
-        return redirect(url_for("patients.show", patient_id=patient.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("patients/form.html", form=form, patient=patient), status
+    matches: list[Patient] = []
+    if form.validate_on_submit():
+        matches = _unconfirmed_matches(form, patient)
+        if not matches and _save(form, patient) is not None:
+            flash("Changes saved.", "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    status = 422 if form.is_submitted() and not matches else 200
+    return render_template(
+        "patients/form.html", form=form, patient=patient, matches=matches
+    ), status

@@ -215,6 +215,46 @@ def test_details_matching_a_registered_patient_are_confirmed_before_saving(
         assert db.session.scalar(select(func.count(Patient.id))) == 2
 
 
+def test_a_change_that_makes_her_match_another_patient_is_confirmed_first(
+    client: FlaskClient, staff: dict[str, str], app: Flask
+) -> None:
+    """Mother and daughter share an email (known since the daughter was registered): a
+    change to the daughter's notes saves at once; the mother's mobile or her name and
+    birthday typed on the daughter's record are shown first, and save once staff confirm."""
+    sign_in(client, staff["front_desk"])
+    mother = client.post("/patients/new", data=GOOD)
+    mother_id = mother.headers["Location"].rsplit("/", 1)[1]
+    daughter = {**GOOD, "first_name": "Lina", "date_of_birth": "2004-05-01", "phone": ""}
+    registered = client.post(
+        "/patients/new", data={**daughter, "sms_consent": "", "not_a_duplicate": "y"}
+    )
+    edit = registered.headers["Location"] + "/edit"
+
+    noted = client.post(edit, data={**daughter, "sms_consent": "", "notes": "Prefers Ana"})
+    assert noted.status_code == 302
+
+    same_mobile = {**daughter, "phone": GOOD["phone"], "notes": "Prefers Ana"}
+    warned = client.post(edit, data=same_mobile)
+    page = warned.get_data(as_text=True)
+    assert warned.status_code == 200
+    assert "Is this someone already registered?" in page
+    assert f'href="/patients/{mother_id}">Maya Lindqvist</a>' in page
+    assert "This is a different person: save anyway" in page
+    with app.app_context():
+        lina = db.session.scalar(select(Patient).where(Patient.first_name == "Lina"))
+        assert lina is not None and lina.phone is None
+
+    saved = client.post(edit, data={**same_mobile, "not_a_duplicate": "y"})
+    assert saved.status_code == 302
+    with app.app_context():
+        lina = db.session.scalar(select(Patient).where(Patient.first_name == "Lina"))
+        assert lina is not None and lina.phone is not None
+
+    # Her mother's name and birthday typed on her record: shown, though they share an email.
+    mistyped = client.post(edit, data={**GOOD, "notes": "Prefers Ana"})
+    assert "Is this someone already registered?" in mistyped.get_data(as_text=True)
+
+
 def test_a_name_longer_once_folded_is_registered_and_found(
     client: FlaskClient, staff: dict[str, str]
 ) -> None:
