@@ -13,6 +13,7 @@ from wtforms import Field, FieldList, FormField
 
 from clinic.errors import RuleBroken
 from clinic.extensions import db
+from clinic.reminders.new_times import when_asked
 
 bp = Blueprint("practice", __name__, url_prefix="/admin")
 
@@ -93,5 +94,6 @@ def flash_saved(saved: str, warning: str | None) -> None:
 
 
 bp.add_app_template_global(booked_sentence, "booked_sentence")
+bp.add_app_template_global(when_asked, "when_asked")  # the booked-visits list says who was asked
 bp.add_app_template_global(inactive_sentence, "inactive_sentence")
 bp.add_app_template_global(outside_sentence, "outside_sentence")

@@ -81,6 +81,10 @@ def test_the_closure_warning_asks_its_patients_once_each(
 
     assert "Asked Maya Test, Noor Test to choose a new time, by email or text." in page
     assert _requests(csrf_app) == [(maya, MessageStatus.SCHEDULED), (noor, MessageStatus.SCHEDULED)]
+    # Back on the closures page: each visit says she was asked, and nobody is left to ask.
+    assert page.count("(asked to choose a new time ") == 2
+    assert 'class="ask-new-times"' not in page
+    assert "Every patient was asked to choose a new time" in page
 
     again = _saved_page(admin, "/visits/new-time-requests", asking)
     assert "Asked before, for the same time: Maya Test, Noor Test." in again
