@@ -17,6 +17,7 @@ from clinic.api.parsing import (
     MAX_ID,
     MAX_REASON_LENGTH,
 )
+from clinic.audit.reasons import SHORTEST_REASON
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.status import AppointmentStatus
 
@@ -313,7 +314,8 @@ BOOKING_SCHEMAS: dict[str, Any] = {
                 "nullable": True,
                 "maxLength": MAX_REASON_LENGTH,
                 "description": "A clinician's written reason to clear this visit (clinician "
-                "or admin only; from a front desk token a 403). Null or blank: no clearance.",
+                "or admin only; from a front desk token a 403), at least "
+                f"{SHORTEST_REASON} characters, else a 422. Null or blank: no clearance.",
             },
         },
     },

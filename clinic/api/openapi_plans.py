@@ -6,6 +6,7 @@ from typing import Any
 
 from clinic.api.openapi_components import error_response, json_content, ref
 from clinic.api.parsing import MAX_ID
+from clinic.audit.reasons import SHORTEST_REASON
 from clinic.plans.models import PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.practice.rules import Indication
@@ -38,7 +39,13 @@ PLAN_SCHEMAS: dict[str, Any] = {
             },
             "start_date": _DATE,
             "sessions_per_year": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
-            "override_reason": {"type": "string", "maxLength": 1000, "nullable": True},
+            "override_reason": {
+                "type": "string",
+                "maxLength": 1000,
+                "nullable": True,
+                "description": f"At least {SHORTEST_REASON} characters (else a 422); "
+                "null or blank: none.",
+            },
         },
         required=["patient_id", "indications", "start_date"],
     ),

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from clinic.audit.reasons import reason_problem
 from clinic.audit.service import Actor, record
 from clinic.errors import RuleBroken
 from clinic.extensions import db
@@ -179,6 +180,8 @@ def _request_problems(
     if problem is not None:
         field, sentence = problem
         problems[field] = sentence
+    if override is not None and (unkept := reason_problem(override)) is not None:
+        problems["override_reason"] = unkept
     if not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
         problems["start_date"] = "Start the plan within a year of today."
     return problems

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from clinic.audit.reasons import reason_problem
 from clinic.audit.service import Actor, record
 from clinic.errors import RuleBroken
 from clinic.plans.creation import PlanRequest, planned_session
@@ -48,7 +49,10 @@ def change_plan(
     policy = plan_policy(clinic)
     # The clinician's reason covers the count it allowed: raising it needs a new one.
     kept = plan.override_reason if change.sessions_per_year <= plan.sessions_per_year else None
-    reason = (change.override_reason or "").strip() or kept
+    given = (change.override_reason or "").strip()
+    if given and (unkept := reason_problem(given)) is not None:
+        raise RuleBroken(unkept, {"override_reason": unkept})
+    reason = given or kept
     problem = count_problem(
         change.indications, change.sessions_per_year, has_override=bool(reason), policy=policy
     )

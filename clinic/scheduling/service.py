@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from clinic.audit.reasons import reason_problem
 from clinic.audit.service import SYSTEM, Actor, record
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
@@ -62,6 +63,8 @@ def book_appointment(
     request: BookingRequest, *, clinic: Clinic, actor: Actor, now: datetime
 ) -> Appointment:
     patient, service, provider = _load_parties(request)
+    if request.clearance is not None and (problem := reason_problem(request.clearance.reason)):
+        raise RuleBroken(problem, {"clearance_reason": problem})
     serialise_bookings()
     tz = ZoneInfo(clinic.timezone)
     check = Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(

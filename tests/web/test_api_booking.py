@@ -353,6 +353,9 @@ def test_only_clinicians_and_admins_may_clear(
     body = error(book(client, desk, **fields), 422)
     assert "patient_id" in body["fields"]
     error(book(client, desk, **fields, clearance_reason="Sunburn healed, seen today."), 403)
+    # "ok" tells whoever reads the audit log nothing: refused, and nothing is booked.
+    body = error(book(client, clinician, **fields, clearance_reason=" ok "), 422)
+    assert "at least 10 characters" in body["fields"]["clearance_reason"]
     visit = booked(client, clinician, **fields, clearance_reason="Sunburn healed, seen today.")
     assert visit["clearance_reason"] == "Sunburn healed, seen today."
     # 18 to 21 needs a sign-off too; an absolute contraindication never clears.

@@ -88,6 +88,19 @@ def test_count_rules_and_the_override(
         ),
         403,
     )
+    too_short = error(
+        create(
+            client,
+            clinician,
+            patient_id=world.maya,
+            indications=["fine_lines"],
+            start_date=start,
+            sessions_per_year=3,
+            override_reason="x",
+        ),
+        422,
+    )
+    assert "at least 10 characters" in too_short["fields"]["override_reason"]
     response = create(
         client,
         clinician,

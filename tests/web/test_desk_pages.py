@@ -303,6 +303,9 @@ def test_only_a_clinician_may_sign_off(
     assert response.status_code == 403
     client.post("/sign-out")
     sign_in(client, staff["clinician"])
+    vague = book(client, desk, desk.young, at(desk.next_week, 10), clearance_reason="fine")
+    assert vague.status_code == 422
+    assert 'id="clearance_reason-error"' in vague.get_data(as_text=True)  # beside the field
     response = book(
         client, desk, desk.young, at(desk.next_week, 10), clearance_reason="Discussed risks"
     )

@@ -137,6 +137,10 @@ def test_only_a_clinician_may_override_the_count(
     assert 'name="override_reason"' in client.get(f"/patients/{spa.maya}/plans/new").get_data(
         as_text=True
     )
+    vague = builder(client, spa.maya, override_reason="ok", **override)
+    assert vague.status_code == 422
+    assert "at least 10 characters" in vague.get_data(as_text=True)
+    assert count_plans(app) == 0
     created = builder(client, spa.maya, override_reason="Deep lines, slow response", **override)
     assert created.status_code == 302
     with app.app_context():
