@@ -64,52 +64,18 @@ def test_count_rules_and_the_override(
     desk = token_for(app, staff["front_desk"])
     clinician = token_for(app, staff["clinician"])
     start = (local_today() + timedelta(days=3)).isoformat()
-    body = error(
-        create(
-            client,
-            desk,
-            patient_id=world.maya,
-            indications=["fine_lines"],
-            start_date=start,
-            sessions_per_year=3,
-        ),
-        422,
-    )
+    three = {
+        "patient_id": world.maya,
+        "indications": ["fine_lines"],
+        "start_date": start,
+        "sessions_per_year": 3,
+    }
+    body = error(create(client, desk, **three), 422)
     assert "burn scars or stretch marks" in body["fields"]["sessions_per_year"]
-    error(
-        create(
-            client,
-            desk,
-            patient_id=world.maya,
-            indications=["fine_lines"],
-            start_date=start,
-            sessions_per_year=3,
-            override_reason="Severe scarring",
-        ),
-        403,
-    )
-    too_short = error(
-        create(
-            client,
-            clinician,
-            patient_id=world.maya,
-            indications=["fine_lines"],
-            start_date=start,
-            sessions_per_year=3,
-            override_reason="x",
-        ),
-        422,
-    )
+    error(create(client, desk, **three, override_reason="Severe scarring"), 403)
+    too_short = error(create(client, clinician, **three, override_reason="x"), 422)
     assert "at least 10 characters" in too_short["fields"]["override_reason"]
-    response = create(
-        client,
-        clinician,
-        patient_id=world.maya,
-        indications=["fine_lines"],
-        start_date=start,
-        sessions_per_year=3,
-        override_reason="Severe scarring",
-    )
+    response = create(client, clinician, **three, override_reason="Severe scarring")
     assert response.status_code == 201
     body = error(
         create(client, desk, patient_id=world.noor, indications=["warts"], start_date="2027-02-30"),
