@@ -46,8 +46,8 @@ from clinic.practice.models import (
 from clinic.scheduling.hours import WeeklyHours, day_spans, grid_starts
 from clinic.scheduling.intervals import MINUTE, Span, from_micros, lies_inside, subtract, to_micros
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.schedule import ServiceTiming, visit_times
 from clinic.scheduling.screening import Contraindication, ScreeningPolicy, valid_until
-from clinic.scheduling.slots import ServiceTiming, visit_times
 from clinic.scheduling.status import AppointmentStatus
 
 Progress = Callable[[str], None]

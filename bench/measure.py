@@ -32,7 +32,7 @@ from clinic.practice.models import Service
 from clinic.practice.service import get_clinic
 from clinic.scheduling.availability import AvailabilityQuery, find_availability, load_setup
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.slots import Slot, visit_times
+from clinic.scheduling.schedule import Slot, visit_times
 from clinic.scheduling.status import HOLDING_TIME
 
 API = "/api/v1"

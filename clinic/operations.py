@@ -34,8 +34,9 @@ from clinic.scheduling import service as scheduling
 from clinic.scheduling.availability import AvailabilityQuery, find_availability
 from clinic.scheduling.booking_guard import serialise_bookings
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.schedule import Slot
 from clinic.scheduling.service import BookingRequest, Clearance
-from clinic.scheduling.slots import BookingProblem, Slot
+from clinic.scheduling.slots import BookingProblem
 from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
 
 

@@ -29,9 +29,9 @@ from clinic.practice.models import (
 )
 from clinic.scheduling.availability import service_timing
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.schedule import visit_times
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import record_screening
-from clinic.scheduling.slots import visit_times
 from clinic.scheduling.status import AppointmentStatus
 
 LA = ZoneInfo("America/Los_Angeles")

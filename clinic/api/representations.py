@@ -22,7 +22,7 @@ from clinic.practice.models import Clinic, Provider, Room, Service
 from clinic.practice.service import clinic_zone
 from clinic.reminders.models import Message
 from clinic.scheduling.models import Appointment, Screening
-from clinic.scheduling.slots import Slot
+from clinic.scheduling.schedule import Slot
 
 
 def iso_local(at: datetime, zone: ZoneInfo | None = None) -> str:

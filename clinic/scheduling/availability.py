@@ -47,9 +47,7 @@ from clinic.practice.models import (
 )
 from clinic.scheduling.hours import WeeklyHours
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.screening import judge_microneedling
-from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
-from clinic.scheduling.slots import (
+from clinic.scheduling.schedule import (
     BookingPolicy,
     BusyVisit,
     ClinicSetup,
@@ -57,8 +55,10 @@ from clinic.scheduling.slots import (
     ProviderSchedule,
     ServiceTiming,
     Slot,
-    find_slots,
 )
+from clinic.scheduling.screening import judge_microneedling
+from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
+from clinic.scheduling.slots import find_slots
 from clinic.scheduling.status import HOLDING_TIME
 
 # No visit is longer than this; it bounds the index range scanned for busy visits.

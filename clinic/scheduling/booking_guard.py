@@ -31,7 +31,8 @@ from clinic.scheduling.availability import (
     service_timing,
 )
 from clinic.scheduling.models import BookingLock
-from clinic.scheduling.slots import BookingCheck, BusyVisit, ClinicSetup, check_booking
+from clinic.scheduling.schedule import BusyVisit, ClinicSetup
+from clinic.scheduling.slots import BookingCheck, check_booking
 
 CALENDAR_LOCK = "calendar"
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL's SQLSTATE for an exclusion constraint

@@ -24,8 +24,8 @@ from clinic.practice.models import Provider
 from clinic.practice.service import get_clinic, list_providers, list_services
 from clinic.scheduling.desk_views import ConflictNote, bp, conflict_notes, put_refusal
 from clinic.scheduling.forms import BookForm, MoveForm, local_instant, parse_instant, plausible_id
+from clinic.scheduling.schedule import Slot
 from clinic.scheduling.service import Clearance
-from clinic.scheduling.slots import Slot
 from clinic.web import id_arg
 
 REFUSAL_TARGETS = {"start": "at_time", "room_id": "at_time"}

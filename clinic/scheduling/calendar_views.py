@@ -23,9 +23,9 @@ from clinic.scheduling.availability import find_closure, list_day, load_setup
 from clinic.scheduling.desk_views import bp, read_day
 from clinic.scheduling.forms import StatusForm, plausible_id
 from clinic.scheduling.models import Appointment
+from clinic.scheduling.schedule import ClinicSetup
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits, needs_attention
-from clinic.scheduling.slots import ClinicSetup
 from clinic.scheduling.status import AppointmentStatus, transition_refusal
 from clinic.scheduling.timetable_views import (
     ColumnInput,

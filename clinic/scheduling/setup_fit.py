@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from clinic.scheduling.booked_visits import find_unfit
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.slots import ClinicSetup
+from clinic.scheduling.schedule import ClinicSetup
 from clinic.scheduling.status import AppointmentStatus
 
 CLOSED = "the clinic is closed that day"

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.slots import ProviderSchedule
+from clinic.scheduling.schedule import ProviderSchedule
 from clinic.scheduling.timetable_labels import block_label, block_title
 
 PX_PER_MINUTE = 1.2  # 18 px per 15-minute row

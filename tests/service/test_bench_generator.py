@@ -21,7 +21,7 @@ from clinic.scheduling.availability import busy_visits, service_timing
 from clinic.scheduling.hours import day_spans
 from clinic.scheduling.intervals import lies_inside, subtract, to_micros
 from clinic.scheduling.models import Appointment, Screening
-from clinic.scheduling.slots import visit_times
+from clinic.scheduling.schedule import visit_times
 from clinic.scheduling.status import HOLDING_TIME
 
 TINY = Shape(

@@ -82,10 +82,12 @@ def test_capabilities_depend_one_way_and_never_on_a_face(capability: str) -> Non
 
 
 def test_rules_modules_are_pure() -> None:
-    pure = list(PACKAGE.glob("*/rules.py")) + [
+    pure = [*PACKAGE.glob("*/rules.py"), PACKAGE / "audit" / "reasons.py"] + [
         PACKAGE / "scheduling" / name
         for name in (
             "slots.py",
+            "schedule.py",
+            "board.py",
             "hours.py",
             "intervals.py",
             "screening.py",
@@ -106,6 +108,8 @@ def test_rules_modules_are_pure() -> None:
                         "clinic.scheduling.hours",
                         "clinic.scheduling.intervals",
                         "clinic.scheduling.slots",
+                        "clinic.scheduling.schedule",
+                        "clinic.scheduling.board",
                         "clinic.scheduling.screening",
                         "clinic.scheduling.status",
                         "clinic.practice.rules",

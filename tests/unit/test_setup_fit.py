@@ -14,6 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clinic.scheduling.hours import WeeklyHours
+from clinic.scheduling.schedule import (
+    BookingPolicy,
+    ClinicSetup,
+    Interval,
+    ProviderSchedule,
+    visit_times,
+)
 from clinic.scheduling.setup_fit import (
     CLOSED,
     OUTSIDE_OPENING_HOURS,
@@ -24,15 +31,7 @@ from clinic.scheduling.setup_fit import (
     find_setup_misfits,
     needs_attention,
 )
-from clinic.scheduling.slots import (
-    BookingPolicy,
-    BookingProblem,
-    ClinicSetup,
-    Interval,
-    ProviderSchedule,
-    check_booking,
-    visit_times,
-)
+from clinic.scheduling.slots import BookingProblem, check_booking
 from clinic.scheduling.status import AppointmentStatus
 from tests.unit.test_slots_properties import scenarios, service_timings
 

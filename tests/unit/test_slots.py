@@ -9,20 +9,22 @@ import pytest
 
 from clinic.scheduling.hours import WeeklyHours, wall_instant
 from clinic.scheduling.intervals import from_micros
-from clinic.scheduling.slots import (
+from clinic.scheduling.schedule import (
     BookingPolicy,
-    BookingProblem,
     BusyVisit,
     ClinicSetup,
-    Conflict,
-    ConflictKind,
     Interval,
     ProviderSchedule,
     ServiceTiming,
     Slot,
+    visit_times,
+)
+from clinic.scheduling.slots import (
+    BookingProblem,
+    Conflict,
+    ConflictKind,
     check_booking,
     find_slots,
-    visit_times,
 )
 
 LA = ZoneInfo("America/Los_Angeles")

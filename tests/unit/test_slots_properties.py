@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clinic.scheduling.hours import WeeklyHours
-from clinic.scheduling.slots import (
-    BookingCheck,
+from clinic.scheduling.schedule import (
     BookingPolicy,
     BusyVisit,
     ClinicSetup,
@@ -25,10 +24,9 @@ from clinic.scheduling.slots import (
     ProviderSchedule,
     ServiceTiming,
     Slot,
-    check_booking,
-    find_slots,
     visit_times,
 )
+from clinic.scheduling.slots import BookingCheck, check_booking, find_slots
 
 ZONES = ["America/Los_Angeles", "Europe/Berlin", "Australia/Lord_Howe", "UTC"]
 INTERESTING_DAYS = [

@@ -10,14 +10,8 @@ import pytest
 
 from clinic.scheduling.booked_visits import find_unfit
 from clinic.scheduling.hours import WeeklyHours
-from clinic.scheduling.slots import (
-    BookingPolicy,
-    BookingProblem,
-    ClinicSetup,
-    ProviderSchedule,
-    ServiceTiming,
-    check_booking,
-)
+from clinic.scheduling.schedule import BookingPolicy, ClinicSetup, ProviderSchedule, ServiceTiming
+from clinic.scheduling.slots import BookingProblem, check_booking
 
 LA = ZoneInfo("America/Los_Angeles")
 NINE_TO_FIVE = tuple(WeeklyHours(day, time(9), time(17)) for day in range(7))
