@@ -6,6 +6,7 @@ from __future__ import annotations
 from clinic.portal import (  # noqa: F401  (each registers its pages on bp)
     access_views,
     booking_views,
+    change_views,
     page_views,
 )
 from clinic.portal.blueprint import bp
