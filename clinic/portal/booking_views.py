@@ -8,17 +8,16 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 
 from clinic.clock import local_today, utcnow
-from clinic.errors import ClinicError, NotFound, RuleBroken
-from clinic.extensions import db
+from clinic.errors import NotFound, RuleBroken
 from clinic.operations import VisitRequest, book_visit
 from clinic.plans.models import PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import services_for_patient, status_of
 from clinic.portal.blueprint import bp, current_patient
-from clinic.portal.picker import Target, read_pick
+from clinic.portal.picker import Picked, Target
 from clinic.portal.service import (
     current_plan,
     get_own_session,
@@ -26,9 +25,10 @@ from clinic.portal.service import (
     portal_actor,
     services_of_kind,
 )
-from clinic.portal.time_pages import check_pick, refused, settled_visit, show_times, what_she_hears
-from clinic.practice.models import Service, ServiceKind
+from clinic.portal.time_pages import settled_visit, show_times, take_time
+from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.practice.service import get_clinic
+from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
 
 
@@ -80,29 +80,24 @@ def _results_target() -> Target:
 
 
 def _book(target: Target, action: str) -> Any:
-    clinic = get_clinic()
     patient = current_patient()
-    picked = None
-    try:
-        picked = read_pick(request.form)
-        check_pick(target, picked, clinic)
-        visit = book_visit(
+
+    def book(picked: Picked, clinic: Clinic) -> Appointment:
+        session = target.planned_session
+        return book_visit(
             VisitRequest(
                 patient_id=patient.id,
                 service_id=target.service.id,
                 starts_at=picked.starts_at,
                 provider_id=picked.provider_id,
-                planned_session_id=target.planned_session.id if target.planned_session else None,
+                planned_session_id=session.id if session else None,
             ),
             clinic=clinic,
             actor=portal_actor(patient.id),
             now=utcnow(),
         )
-    except ClinicError as refusal:
-        return refused(target, action, refusal, picked)
-    db.session.commit()
-    flash(f"Your visit is booked. {what_she_hears(patient, moved=False)}", "success")
-    return redirect(url_for("portal.visit", appointment_id=visit.id))
+
+    return take_time(target, action, book, moved=False)
 
 
 @bp.route("/book/session/<int:session_id>", methods=["GET", "POST"])

@@ -18,10 +18,11 @@ from clinic.operations import cancel_visit, move_visit
 from clinic.plans.models import PlannedSession
 from clinic.plans.service import results_check_in_window
 from clinic.portal.blueprint import bp, current_patient
-from clinic.portal.picker import Target, read_pick
+from clinic.portal.picker import Picked, Target
 from clinic.portal.rules import CANCEL_REASONS, may_change
 from clinic.portal.service import current_plan, get_own_visit, portal_actor
-from clinic.portal.time_pages import check_pick, refused, settled_visit, show_times, what_she_hears
+from clinic.portal.time_pages import settled_visit, show_times, take_time
+from clinic.practice.models import Clinic
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
@@ -81,12 +82,9 @@ def reschedule(appointment_id: int) -> Any:
     action = url_for("portal.reschedule", appointment_id=visit.id)
     if request.method == "GET":
         return show_times(target, action=action)
-    clinic = get_clinic()
-    picked = None
-    try:
-        picked = read_pick(request.form)
-        check_pick(target, picked, clinic)
-        move_visit(
+
+    def move(picked: Picked, clinic: Clinic) -> Appointment:
+        return move_visit(
             visit,
             picked.starts_at,
             picked.provider_id,
@@ -94,11 +92,8 @@ def reschedule(appointment_id: int) -> Any:
             actor=portal_actor(visit.patient_id),
             now=utcnow(),
         )
-    except ClinicError as refusal:
-        return refused(target, action, refusal, picked)
-    db.session.commit()
-    flash(f"Your visit has moved. {what_she_hears(visit.patient, moved=True)}", "success")
-    return redirect(url_for("portal.visit", appointment_id=visit.id))
+
+    return take_time(target, action, move, moved=True)
 
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])

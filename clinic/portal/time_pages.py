@@ -8,6 +8,7 @@ whose form POSTs the booking or the move. Nothing changes on a tap alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +41,7 @@ from clinic.scheduling.status import AppointmentStatus
 TAKEN = "Someone has just taken that time. Please choose another."
 
 
-def what_she_hears(patient: Patient, *, moved: bool) -> str:
+def _what_she_hears(patient: Patient, *, moved: bool) -> str:
     """The confirmation is queued, not sent (quiet hours may hold it): say what will come."""
     return confirmation_note(
         by_email=bool(patient.email and patient.email_consent),
@@ -49,7 +50,7 @@ def what_she_hears(patient: Patient, *, moved: bool) -> str:
     )
 
 
-def check_pick(target: Target, picked: Picked, clinic: Clinic) -> None:
+def _check_pick(target: Target, picked: Picked, clinic: Clinic) -> None:
     """The picked time lies in the target's window and is one the picker offers now."""
     _within_window(target, picked, ZoneInfo(clinic.timezone))
     _offered(target, picked, clinic)
@@ -153,13 +154,33 @@ def show_times(target: Target, *, action: str) -> Any:
     return _picker(target, action=action)
 
 
-def refused(target: Target, action: str, refusal: ClinicError, picked: Picked | None) -> Any:
+def _refused(target: Target, action: str, refusal: ClinicError, picked: Picked | None) -> Any:
     db.session.rollback()
     message = TAKEN if refusal.status == 409 else refusal.message
     day = None
     if picked is not None:
         day = picked.starts_at.astimezone(ZoneInfo(get_clinic().timezone)).date()
     return _picker(target, action=action, error=message, status=refusal.status, day_asked=day)
+
+
+def take_time(
+    target: Target, action: str, take: Callable[[Picked, Clinic], Appointment], *, moved: bool
+) -> Any:
+    """The POST of a time page: the picked time is checked (in the window, offered now),
+    `take` books or moves the visit, and her visit's page says what she will hear; a
+    refusal shows the times again, on the day she picked."""
+    clinic = get_clinic()
+    picked = None
+    try:
+        picked = read_pick(request.form)
+        _check_pick(target, picked, clinic)
+        visit = take(picked, clinic)
+    except ClinicError as refusal:
+        return _refused(target, action, refusal, picked)
+    db.session.commit()
+    done = "Your visit has moved." if moved else "Your visit is booked."
+    flash(f"{done} {_what_she_hears(visit.patient, moved=moved)}", "success")
+    return redirect(url_for("portal.visit", appointment_id=visit.id))
 
 
 def settled_visit(visit: Appointment, what: str) -> Any:
