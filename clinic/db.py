@@ -10,6 +10,16 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+# Ids are 32-bit `integer`s on every database we run on: a larger one cannot exist, and
+# asking for it must answer 404 rather than reach the database and overflow there.
+MAX_ID = 2**31 - 1
+
+
+def is_possible_id(value: int) -> bool:
+    """Whether an id could name a row at all (positive, within the integer column)."""
+    return 0 < value <= MAX_ID
+
+
 # Named constraints, so that migrations can drop and alter them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 from wtforms import Form
 
 from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
+from clinic.db import MAX_ID, is_possible_id
 from clinic.errors import BadRequest, register_error_handlers
 from clinic.extensions import db, login_manager
 from clinic.practice.service import clinic_zone
@@ -29,17 +30,14 @@ class DatabaseId(IntegerConverter):
     /patients/99999999999999999999 is a 404 instead of a database error."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_DATABASE_ID)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
-
-
-MAX_DATABASE_ID = 2**31 - 1
 
 
 def id_arg(name: str) -> int | None:
     """An id from the query string, or None when absent, unreadable or out of range."""
     value = request.args.get(name, type=int)
-    return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
+    return value if value is not None and is_possible_id(value) else None
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # dates outside these are typing mistakes

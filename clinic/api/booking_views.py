@@ -22,7 +22,6 @@ from clinic.api.parsing import (
     LONGEST_SEARCH_DAYS,
     MAX_REASON_LENGTH,
     BodyReader,
-    is_possible_id,
     json_object,
     query_date,
     query_id,
@@ -34,6 +33,7 @@ from clinic.api.representations import (
     slot_bodies,
 )
 from clinic.clock import utcnow
+from clinic.db import is_possible_id
 from clinic.errors import BadRequest, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient

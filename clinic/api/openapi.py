@@ -24,7 +24,8 @@ from clinic.api.openapi_components import (
     ref,
 )
 from clinic.api.openapi_plans import PLAN_PATHS, PLAN_SCHEMAS
-from clinic.api.parsing import MAX_ID, PATIENT_QUERY_MIN_LENGTH, QUERY_MAX_LENGTH
+from clinic.api.parsing import PATIENT_QUERY_MIN_LENGTH, QUERY_MAX_LENGTH
+from clinic.db import MAX_ID
 
 
 def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:

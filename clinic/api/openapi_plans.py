@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from clinic.api.openapi_components import error_response, json_content, ref
-from clinic.api.parsing import MAX_ID
 from clinic.audit.reasons import SHORTEST_REASON
+from clinic.db import MAX_ID
 from clinic.plans.models import PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.practice.rules import Indication

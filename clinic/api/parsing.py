@@ -20,11 +20,8 @@ from zoneinfo import ZoneInfo
 from flask import request
 
 from clinic.clock import NonexistentLocalTime, to_utc
+from clinic.db import MAX_ID, is_possible_id
 from clinic.errors import BadRequest, RuleBroken
-
-# Ids are PostgreSQL `integer`s: a larger one cannot exist, and asking for it must answer
-# 404 rather than reach the database and overflow there.
-MAX_ID = 2**31 - 1
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321's longest address
 # A password longer than any account may have (accounts.rules) is refused unread.
@@ -284,8 +281,3 @@ def query_id(name: str, *, required: bool = False) -> int | None:
     if _ID_SHAPE.fullmatch(text) is None:
         raise BadRequest(f"The query parameter {name} is not an id.", {name: "Use an integer id."})
     return int(text)
-
-
-def is_possible_id(value: int) -> bool:
-    """Whether a path id could name a row at all (positive, within the integer column)."""
-    return 0 < value <= MAX_ID

@@ -10,9 +10,10 @@ from flask import jsonify, url_for
 
 from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
 from clinic.api.blueprint import bp, created
-from clinic.api.parsing import BodyReader, is_possible_id, json_object, query_id
+from clinic.api.parsing import BodyReader, json_object, query_id
 from clinic.api.representations import message_body, plan_body
 from clinic.clock import local_today, utcnow
+from clinic.db import is_possible_id
 from clinic.errors import BadRequest, Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient

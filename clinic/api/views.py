@@ -26,7 +26,6 @@ from clinic.api.parsing import (
     MAX_PASSWORD_LENGTH,
     PATIENT_QUERY_MIN_LENGTH,
     BodyReader,
-    is_possible_id,
     json_object,
     query_text,
 )
@@ -39,6 +38,7 @@ from clinic.api.representations import (
     token_body,
 )
 from clinic.clock import local_today, utcnow
+from clinic.db import is_possible_id
 from clinic.errors import NotFound, Unauthorized
 from clinic.extensions import db
 from clinic.patients import service as patients

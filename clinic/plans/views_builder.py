@@ -14,6 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
+from clinic.db import is_possible_id
 from clinic.errors import Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.service import get_patient
@@ -83,7 +84,7 @@ def new_plan(patient_id: int) -> Any:
                 start_date=form.start_date.data or now.today,
                 sessions_per_year=form.sessions_per_year.data,
                 override_reason=override or None,
-                renewed_from_id=renewing if renewing and 0 < renewing < 2**31 else None,
+                renewed_from_id=renewing if renewing and is_possible_id(renewing) else None,
             )
             try:
                 if request.form.get("action") == "create":

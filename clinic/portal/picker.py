@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from clinic.clock import local_today
+from clinic.db import is_possible_id
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.operations import find_open_times
@@ -21,7 +22,7 @@ from clinic.plans.models import PlannedSession
 from clinic.practice.models import Clinic, Provider, Service
 from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.models import Appointment
-from clinic.web import MAX_DATABASE_ID, is_sane_date
+from clinic.web import is_sane_date
 
 LONGEST_SEARCH = timedelta(days=62)
 CHOOSE_AGAIN = "Choose one of the times shown."
@@ -131,7 +132,7 @@ def read_pick(values: Mapping[str, str]) -> Picked:
         provider_id = int(values.get("provider_id", ""))
     except ValueError as error:
         raise refusal from error
-    if starts_at.tzinfo is None or not 0 < provider_id <= MAX_DATABASE_ID:
+    if starts_at.tzinfo is None or not is_possible_id(provider_id):
         raise refusal
     if not is_sane_date(starts_at.date()):
         raise refusal

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from clinic.audit.service import Actor, record
+from clinic.db import is_possible_id
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -40,14 +41,14 @@ def portal_actor(patient_id: int) -> Actor:
 
 
 def get_own_visit(patient_id: int, appointment_id: int) -> Appointment:
-    visit = db.session.get(Appointment, appointment_id)
+    visit = db.session.get(Appointment, appointment_id) if is_possible_id(appointment_id) else None
     if visit is None or visit.patient_id != patient_id:
         raise NotFound("There is no such visit.")
     return visit
 
 
 def get_own_session(patient_id: int, session_id: int) -> PlannedSession:
-    session = db.session.get(PlannedSession, session_id)
+    session = db.session.get(PlannedSession, session_id) if is_possible_id(session_id) else None
     if session is None or session.plan.patient_id != patient_id:
         raise NotFound("There is no such planned session.")
     return session

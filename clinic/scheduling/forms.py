@@ -32,13 +32,11 @@ from wtforms.validators import (
 )
 
 from clinic.clock import NonexistentLocalTime, to_utc
+from clinic.db import MAX_ID, is_possible_id
 from clinic.scheduling.screening import Contraindication
 from clinic.web import is_sane_date
 
 REASON_MAX = 500
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit in every database we run on
 
 
 def plausible_id(value: object) -> int | None:
@@ -47,7 +45,7 @@ def plausible_id(value: object) -> int | None:
         number = int(str(value))
     except ValueError:
         return None
-    return number if 1 <= number <= MAX_ID else None
+    return number if is_possible_id(number) else None
 
 
 def local_instant(day_field: DateField, time_field: TimeField, tz: ZoneInfo) -> datetime | None:
