@@ -32,7 +32,7 @@ from clinic.portal.timeline import TimelineRow, plan_timeline
 from clinic.portal.todo import book_again, talk_first, things_to_do
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic
-from clinic.scheduling.models import Appointment
+from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.preparation import days_left, preparation_steps
 from clinic.scheduling.screening import Contraindication, screening_allows_check_in
 from clinic.scheduling.screenings import latest_screening, record_screening, screening_policy
@@ -245,12 +245,14 @@ def screening() -> Any:
     upcoming = [
         v for v in upcoming_visits(patient.id, now) if v.service.kind is ServiceKind.MICRONEEDLING
     ]
+    # A link names her visit; one no longer ahead of her (cancelled, past) is not asked about.
     wanted = request.values.get("appointment_id", type=int)
-    visit_for = get_own_visit(patient.id, wanted) if wanted else None
-    if visit_for is None and upcoming:
-        visit_for = upcoming[0]
+    visit_for = next((v for v in upcoming if v.id == wanted), upcoming[0] if upcoming else None)
     codes = list(Contraindication)
     if request.method == "GET":
+        answered = latest_screening(patient.id) if request.args.get("answered") else None
+        if answered is not None:
+            return _screening_done(answered, visit_for, clinic)
         return render_template(
             "portal/screening.html", codes=codes, answers={}, errors={}, visit=visit_for
         )
@@ -270,7 +272,7 @@ def screening() -> Any:
             errors=errors,
             visit=visit_for,
         ), 422
-    taken = record_screening(
+    record_screening(
         patient,
         answers,
         clinic=clinic,
@@ -279,13 +281,20 @@ def screening() -> Any:
         appointment_id=visit_for.id if visit_for else None,
     )
     db.session.commit()
+    # To a page of its own: reloading the thank-you must not send the answers again.
+    return redirect(
+        url_for("portal.screening", answered=1, appointment_id=visit_for.id if visit_for else None)
+    )
+
+
+def _screening_done(screening: Screening, visit: Appointment | None, clinic: Clinic) -> str:
     return render_template(
         "portal/screening_done.html",
-        screening=taken,
-        visit=visit_for,
+        screening=screening,
+        visit=visit,
         # Answered too early for her visit's check-in: she is told she will be asked again.
-        asked_again_from=_check_in_screening_from(visit_for, clinic)
-        if visit_for is not None and not _screened_for(visit_for, clinic, ZoneInfo(clinic.timezone))
+        asked_again_from=_check_in_screening_from(visit, clinic)
+        if visit is not None and not _screened_for(visit, clinic, ZoneInfo(clinic.timezone))
         else None,
     )
 

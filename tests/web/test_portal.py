@@ -15,7 +15,7 @@ import icalendar
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from clinic.clock import utcnow
 from clinic.extensions import db
@@ -583,14 +583,18 @@ def test_screening_yes_asks_her_to_call_and_flags_the_visit(
     from clinic.scheduling.screening import Contraindication
 
     answers = {code.value: "no" for code in Contraindication}
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Screening.id))) or 0
     incomplete = client.post("/portal/screening", data={"appointment_id": booked["maya_visit"]})
     assert incomplete.status_code == 422
     answers["recent_sunburn"] = "yes"
-    done = client.post(
+    sent = client.post(
         "/portal/screening", data={**answers, "appointment_id": booked["maya_visit"]}
     )
-    assert done.status_code == 200
+    assert sent.status_code == 302  # the thank-you is a page of its own: a reload sends nothing
+    done = client.get(sent.headers["Location"])
     assert "Please call the clinic" in done.get_data(as_text=True)
+    assert "Please call the clinic" in client.get(sent.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         screening = db.session.scalars(
             select(Screening).order_by(Screening.id.desc()).limit(1)
@@ -598,6 +602,7 @@ def test_screening_yes_asks_her_to_call_and_flags_the_visit(
         assert screening.patient_id == world.maya
         assert screening.appointment_id == booked["maya_visit"]
         assert not screening.eligible and screening.contraindications == ["recent_sunburn"]
+        assert db.session.scalar(select(func.count(Screening.id))) == before + 1
 
 
 def test_she_changes_her_message_choices(app: Flask, client: FlaskClient, world: World) -> None:

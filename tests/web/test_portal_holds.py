@@ -132,7 +132,9 @@ def test_answers_given_weeks_ahead_say_they_will_be_asked_again(
     portal_sign_in(client, app, world.maya)
     answers = {code.value: "no" for code in Contraindication}
 
-    done = client.post(f"/portal/screening?appointment_id={visit}", data=answers)
+    done = client.post(
+        f"/portal/screening?appointment_id={visit}", data=answers, follow_redirects=True
+    )
 
     assert done.status_code == 200
     page = _said(done.get_data(as_text=True))
