@@ -7,6 +7,7 @@ test-artifacts/."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -14,9 +15,10 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from clinic.clock import utcnow
 from clinic.extensions import db
+from clinic.operations import VisitRequest, book_visit
 from clinic.plans.creation import PlanRequest, create_plan
 from clinic.practice.service import get_clinic
-from tests.web.booking_world import DESK, build_world, local_today
+from tests.web.booking_world import DESK, LA, build_world, local_today, weekday
 from tests.web.test_portal import link_for
 
 pytestmark = pytest.mark.browser
@@ -143,3 +145,39 @@ def test_without_javascript_the_days_and_booking_still_work(
         expect(page.get_by_text("Your visit is booked.")).to_be_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_moving_a_visit_weeks_ahead_keeps_the_page_inside_the_screen(
+    page: Page, live_server: str, app: Flask, csrf_app: Flask, width: int, shot
+) -> None:
+    """Her visit's day, far along the strip, is marked for screen readers with text that
+    is positioned out of sight: it must stay inside the strip, not widen the page."""
+    world = build_world(app)
+    on = weekday(0) + timedelta(weeks=3)
+    with app.test_request_context():
+        visit = book_visit(
+            VisitRequest(
+                world.maya,
+                world.face,
+                datetime(on.year, on.month, on.day, 10, tzinfo=LA),
+                world.ana,
+            ),
+            clinic=get_clinic(),
+            actor=DESK,
+            now=utcnow(),
+        )
+        db.session.commit()
+        visit_id = visit.id
+    page.set_viewport_size({"width": width, "height": 844})
+    _sign_in(page, live_server, csrf_app, world.maya)
+
+    page.goto(f"{live_server}/portal/appointments/{visit_id}/reschedule")
+    page.wait_for_load_state("load")
+    current = page.locator(".pt-days a", has_text="Now")
+    expect(current).to_be_visible()
+    assert page.locator(".pt-days a").count() >= 12, "her day should lie far along the strip"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.eval_on_selector(".pt-days ul", "e => { e.scrollLeft = 0; }")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(f"{width}-move-far-day")
