@@ -7,7 +7,7 @@ test-artifacts/."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -15,11 +15,11 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from clinic.clock import utcnow
 from clinic.extensions import db
-from clinic.operations import VisitRequest, book_visit
 from clinic.plans.creation import PlanRequest, create_plan
 from clinic.practice.service import get_clinic
-from tests.web.booking_world import DESK, LA, build_world, local_today, weekday
+from tests.web.booking_world import DESK, build_world, local_today, weekday
 from tests.web.test_portal import link_for
+from tests.web.test_portal_walkthrough import _book
 
 pytestmark = pytest.mark.browser
 
@@ -154,21 +154,7 @@ def test_moving_a_visit_weeks_ahead_keeps_the_page_inside_the_screen(
     """Her visit's day, far along the strip, is marked for screen readers with text that
     is positioned out of sight: it must stay inside the strip, not widen the page."""
     world = build_world(app)
-    on = weekday(0) + timedelta(weeks=3)
-    with app.test_request_context():
-        visit = book_visit(
-            VisitRequest(
-                world.maya,
-                world.face,
-                datetime(on.year, on.month, on.day, 10, tzinfo=LA),
-                world.ana,
-            ),
-            clinic=get_clinic(),
-            actor=DESK,
-            now=utcnow(),
-        )
-        db.session.commit()
-        visit_id = visit.id
+    visit_id = _book(app, world, weekday(0) + timedelta(weeks=3), 10)
     page.set_viewport_size({"width": width, "height": 844})
     _sign_in(page, live_server, csrf_app, world.maya)
 
