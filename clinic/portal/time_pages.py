@@ -133,6 +133,8 @@ def _confirm(target: Target, *, action: str) -> Any:
         _within_window(target, picked, tz)
     except RuleBroken as refusal:
         return _picker(target, action=action, error=refusal.message, status=refusal.status)
+    if _is_her_time(target, picked):
+        return _already_there(target)
     day = picked.starts_at.astimezone(tz).date()
     choices = open_choices(target, current_patient(), clinic=clinic, now=utcnow(), on=day)
     choice = find_choice(choices, picked, tz)
@@ -163,6 +165,23 @@ def _refused(target: Target, action: str, refusal: ClinicError, picked: Picked |
     return _picker(target, action=action, error=message, status=refusal.status, day_asked=day)
 
 
+def _is_her_time(target: Target, picked: Picked) -> bool:
+    """Whether a move would leave the visit where it is (Back to a confirm page after the
+    move, or the form sent again)."""
+    current = target.current
+    return (
+        current is not None
+        and current.starts_at == picked.starts_at
+        and current.provider_id == picked.provider_id
+    )
+
+
+def _already_there(target: Target) -> Any:
+    assert target.current is not None
+    flash("Your visit is at this time already: nothing has changed.", "info")
+    return redirect(url_for("portal.visit", appointment_id=target.current.id))
+
+
 def take_time(
     target: Target, action: str, take: Callable[[Picked, Clinic], Appointment], *, moved: bool
 ) -> Any:
@@ -173,6 +192,8 @@ def take_time(
     picked = None
     try:
         picked = read_pick(request.form)
+        if _is_her_time(target, picked):
+            return _already_there(target)
         _check_pick(target, picked, clinic)
         visit = take(picked, clinic)
     except ClinicError as refusal:

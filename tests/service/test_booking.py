@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from clinic.audit.models import AuditEntry
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
+from clinic.operations import move_visit
+from clinic.reminders.models import Message
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.service import (
@@ -181,6 +183,24 @@ def test_a_visit_can_move_onto_its_own_time(world: World) -> None:
         visit, local("2027-03-11", "10:15"), None, clinic=world.clinic, actor=STAFF, now=world.now
     )
     assert visit.starts_at == local("2027-03-11", "10:15")
+
+
+def test_a_move_to_the_time_it_has_changes_nothing(world: World) -> None:
+    visit = book(world, world.maya.id, local("2027-03-11", "10:00"), world.ana.id)
+    db.session.commit()
+    planned = db.session.scalar(sa.select(sa.func.count(Message.id)))
+    for provider_id in (None, world.ana.id):
+        move_visit(
+            visit,
+            local("2027-03-11", "10:00"),
+            provider_id,
+            clinic=world.clinic,
+            actor=STAFF,
+            now=world.now,
+        )
+    db.session.commit()
+    assert [event.kind for event in visit.events] == ["booked"]
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == planned
 
 
 def test_cancel_frees_the_time_and_flags_late_cancellations(world: World) -> None:

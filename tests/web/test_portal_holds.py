@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from clinic.extensions import db
+from clinic.reminders.models import Message
 from clinic.scheduling.models import Appointment
 from tests.web.booking_world import LA, World, build_world, local_today, weekday
 from tests.web.test_portal import portal_sign_in, time_links
@@ -120,6 +121,45 @@ def test_back_after_booking_or_cancelling_shows_where_things_stand(
     again = client.get(f"/portal/appointments/{visit}/cancel")
     assert again.status_code == 302
     assert "is cancelled." in _said(_page(client, again.headers["Location"]))
+
+
+def test_back_to_the_confirm_page_after_moving_changes_nothing(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """After a move, Back shows the confirm page for the time the visit now has: opening it
+    or sending it again says so, and no second move, history entry or message follows."""
+    visit = _book(app, world, weekday(3), 10)
+    with app.app_context():
+        moved_to = datetime.combine(weekday(3), time(14), tzinfo=LA)
+        ana = db.session.get(Appointment, visit).provider_id
+    portal_sign_in(client, app, world.maya)
+    path = f"/portal/appointments/{visit}/reschedule"
+    pick = {"start": moved_to.isoformat(), "provider_id": ana}
+    assert client.post(path, data=pick).status_code == 302
+    with app.app_context():
+        events, messages = _history(visit)
+
+    _page(client, f"/portal/appointments/{visit}")  # where the move took her
+    for method in ("GET", "POST"):
+        answer = client.open(
+            path, method=method, **{"query_string" if method == "GET" else "data": pick}
+        )
+        assert answer.status_code == 302
+        assert answer.headers["Location"] == f"/portal/appointments/{visit}"
+        page = _said(_page(client, answer.headers["Location"]))
+        assert "Your visit is at this time already: nothing has changed." in page
+    with app.app_context():
+        assert _history(visit) == (events, messages)
+
+
+def _history(visit_id: int) -> tuple[list[str], int]:
+    """The visit's history entries and how many messages were made for it."""
+    visit = db.session.get(Appointment, visit_id)
+    assert visit is not None
+    made = db.session.scalar(
+        select(func.count(Message.id)).where(Message.appointment_id == visit_id)
+    )
+    return [event.kind for event in visit.events], made or 0
 
 
 def test_answers_given_weeks_ahead_say_they_will_be_asked_again(
