@@ -93,6 +93,7 @@ def _picker(
     tz = ZoneInfo(clinic.timezone)
     now = utcnow()
     choices = open_choices(target, current_patient(), clinic=clinic, now=now)
+    nothing_free = not any(choices.values())  # before her own visit's day joins the strip
     current_on = None
     if target.current is not None:
         current_on = target.current.starts_at.astimezone(tz).date()
@@ -104,7 +105,7 @@ def _picker(
             choices.setdefault(current_on, [])
     days = sorted(choices)
     hold = None
-    if not days and target.service.kind is ServiceKind.MICRONEEDLING:
+    if nothing_free and target.service.kind is ServiceKind.MICRONEEDLING:
         # Nothing free may be her screening or age, not the diary: say so, and what helps.
         first_on = max(target.window_start, local_today(tz, now))
         hold = microneedling_hold(current_patient(), clinic=clinic, on=first_on)
@@ -120,6 +121,7 @@ def _picker(
         action=action,
         error=error,
         hold=hold,
+        nothing_free=nothing_free,
     ), status
 
 

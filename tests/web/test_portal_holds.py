@@ -64,6 +64,22 @@ def test_a_yes_on_the_screening_or_her_age_asks_her_to_call(
     assert "no free times" not in booking
 
 
+def test_after_a_yes_moving_her_visit_asks_her_to_call_not_to_choose_another_day(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    from clinic.scheduling.screening import Contraindication
+
+    visit = _book(app, world, weekday(2), 10)
+    portal_sign_in(client, app, world.maya)
+    answers = {code.value: "no" for code in Contraindication} | {"recent_sunburn": "yes"}
+    assert client.post("/portal/screening", data=answers).status_code == 302
+
+    moving = _said(_page(client, f"/portal/appointments/{visit}/reschedule"))
+
+    assert "we would like to talk with you about your treatment. Please call us." in moving
+    assert "Please choose another day" not in moving and "Choose a day" not in moving
+
+
 def test_a_session_whose_days_passed_asks_her_to_call(
     app: Flask, client: FlaskClient, world: World
 ) -> None:
