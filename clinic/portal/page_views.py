@@ -7,7 +7,16 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from clinic.clock import local_today, utcnow
 from clinic.errors import NotFound, RuleBroken
@@ -46,6 +55,8 @@ STATE_WORDS = {
     SessionStatus.MISSED: "Missed",
     SessionStatus.CANCELLED: "Cancelled",
 }
+
+NEW_FEED_KEY = "portal_new_feed_url"  # the new address, until the page shows it once
 
 
 @dataclass(frozen=True)
@@ -219,8 +230,9 @@ def calendar_feed() -> Any:
 
 @bp.route("/calendar", methods=["GET", "POST"])
 def calendar_page() -> Any:
+    """Get, replace or stop her calendar address. A new address is shown once, on the page
+    the form redirects to: reloading that page must not make another (and end this one)."""
     patient = current_patient()
-    feed_url = None
     if request.method == "POST":
         now = utcnow()
         if request.form.get("action") == "stop":
@@ -231,9 +243,12 @@ def calendar_page() -> Any:
         token = create_feed(patient.id, now=now)
         db.session.commit()
         base = str(current_app.config["CLINIC_BASE_URL"]).rstrip("/")
-        feed_url = base + url_for("portal.calendar_feed", token=token)
+        session[NEW_FEED_KEY] = base + url_for("portal.calendar_feed", token=token)
+        return redirect(url_for("portal.calendar_page"))
     return render_template(
-        "portal/calendar.html", feed_url=feed_url, has_feed=active_feed(patient.id) is not None
+        "portal/calendar.html",
+        feed_url=session.pop(NEW_FEED_KEY, None),
+        has_feed=active_feed(patient.id) is not None,
     )
 
 

@@ -6,6 +6,7 @@ with the Move button in view. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -18,6 +19,7 @@ from clinic.operations import VisitRequest, book_visit
 from clinic.plans.creation import PlanRequest, create_plan
 from clinic.practice.models import Closure
 from clinic.practice.service import get_clinic
+from tests.browser.conftest import ARTIFACTS
 from tests.web.booking_world import DESK, LA, World, build_world, local_today, weekday
 from tests.web.test_portal import link_for
 
@@ -169,3 +171,30 @@ def test_a_visit_on_a_closed_day_says_so_with_the_move_button_in_view(
     page.get_by_role("link", name="Move this visit").first.click()
     expect(page.get_by_role("heading", name="Move your visit")).to_be_visible()
     expect(page.locator("a.pt-time").first).to_be_visible()
+
+
+def test_the_calendar_address_copies_with_one_tap(
+    browser: Browser, live_server: str, app: Flask, csrf_app: Flask
+) -> None:
+    world = build_world(app)
+    context = browser.new_context(viewport=PHONE)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page = context.new_page()
+    try:
+        _sign_in(page, live_server, csrf_app, world.maya)
+        page.goto(f"{live_server}/portal/calendar")
+        page.get_by_role("button", name="Get my calendar address").click()
+        address = page.get_by_role("textbox", name="Your private calendar address")
+        expect(address).to_have_value(re.compile(r"/portal/calendar\.ics\?token=\S+$"))
+        page.get_by_role("button", name="Copy").click()
+        expect(page.locator("#feed-url-copied")).to_have_text(
+            "Copied. Paste it into your calendar app."
+        )
+        assert page.evaluate("navigator.clipboard.readText()") == address.input_value()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(ARTIFACTS / "portal-calendar-address-copied.png"), full_page=True)
+        page.reload()  # the address is shown once; reloading makes no new one
+        expect(address).to_have_count(0)
+        expect(page.get_by_text("You have a calendar address.")).to_be_visible()
+    finally:
+        context.close()

@@ -434,10 +434,14 @@ def test_calendar_feed_and_visit_ics_match_her_visits(
     app: Flask, client: FlaskClient, world: World, booked: dict[str, int]
 ) -> None:
     portal_sign_in(client, app, world.maya)
-    page = client.post("/portal/calendar", data={"action": "new"}).get_data(as_text=True)
+    made = client.post("/portal/calendar", data={"action": "new"})
+    assert made.status_code == 302  # shown on the page it goes to: a reload makes no other
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
     url = re.search(r'value="[^"]*(/portal/calendar\.ics\?token=[^"]+)"', page)
     assert url is not None
     feed_path = url.group(1).replace("&amp;", "&")
+    reloaded = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "calendar.ics?token=" not in reloaded and "You have a calendar address" in reloaded
     anonymous = app.test_client()
     response = anonymous.get(feed_path)
     assert response.status_code == 200
