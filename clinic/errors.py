@@ -14,6 +14,8 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from clinic.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -102,9 +104,11 @@ _HTTP_SENTENCES = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ClinicError)
     def clinic_error(error: ClinicError) -> Any:
+        # Nothing half-saved, and the page below may read the database (the clinic's name).
+        db.session.rollback()
         if wants_json():
             return json_error(error)
-        return render_template("error.html", message=error.message), error.status
+        return _error_page(error.message, error.status)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
@@ -116,7 +120,7 @@ def register_error_handlers(app: Flask) -> None:
             response = json_error(_status_error(code, sentence))
             response.headers.extend(headers)
             return response
-        return render_template("error.html", message=sentence), code, headers
+        return _error_page(sentence, code, headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
@@ -124,7 +128,18 @@ def register_error_handlers(app: Flask) -> None:
         sentence = "Something went wrong on our side; nothing was saved."
         if wants_json():
             return jsonify({"error": sentence}), 500
-        return render_template("error.html", message=sentence), 500
+        return _error_page(sentence, 500)
+
+
+def _error_page(message: str, status: int, headers: Any = None) -> Any:
+    """The error page in the part of the site it happened in: a patient who mistypes a
+    portal address (or whose form expired) stays in the portal, with its way back, and is
+    never shown the staff pages' sign-in."""
+    portal = request.path == "/portal" or request.path.startswith("/portal/")
+    page = render_template(
+        "portal/error.html" if portal else "error.html", message=message, status=status
+    )
+    return page, status, headers or []
 
 
 def _status_error(code: int, sentence: str) -> ClinicError:

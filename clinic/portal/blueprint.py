@@ -15,14 +15,12 @@ from flask import (
     flash,
     g,
     redirect,
-    render_template,
     request,
     session,
     url_for,
 )
 
 from clinic.clock import utcnow
-from clinic.errors import ClinicError
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.portal.dates import portal_date
@@ -118,11 +116,3 @@ def require_patient() -> Any:
 @bp.context_processor
 def portal_context() -> dict[str, Any]:
     return {"patient": g.get("portal_patient")}
-
-
-@bp.errorhandler(ClinicError)
-def portal_error(error: ClinicError) -> Any:
-    db.session.rollback()
-    return render_template(
-        "portal/error.html", message=error.message, status=error.status
-    ), error.status

@@ -95,3 +95,17 @@ def test_a_form_sent_after_the_session_ended_goes_to_sign_in_without_a_destinati
     answer = client.post("/portal/screening", data={})
     assert answer.status_code == 302
     assert answer.headers["Location"] == "/portal/sign-in"
+
+
+def test_a_mistyped_portal_address_stays_in_the_portal(client: FlaskClient, world: World) -> None:
+    for path, status in (
+        ("/portal/nope", 404),
+        ("/portal/appointments/abc", 404),
+        ("/portal/sign-out", 405),  # a link to the sign-out button's address
+    ):
+        answer = client.get(path)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == status, path
+        assert 'href="/portal/"' in page and "Back to your page" in page, path
+        assert "/sign-in?next" not in page and 'href="/"' not in page, path
+    assert "<title>Not found" in client.get("/portal/nope").get_data(as_text=True)
