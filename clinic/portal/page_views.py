@@ -26,7 +26,7 @@ from clinic.plans.rules import SessionStatus
 from clinic.portal.access import active_feed, create_feed, patient_for_feed, revoke_feeds
 from clinic.portal.blueprint import bp, current_patient
 from clinic.portal.calendar import visits_calendar
-from clinic.portal.rules import AFTERCARE, may_change, preparation_is_near
+from clinic.portal.rules import AFTERCARE, may_change, preparation_is_near, what_reaches_her
 from clinic.portal.service import (
     current_plan,
     get_own_visit,
@@ -333,7 +333,12 @@ def messages() -> Any:
             error, status = refusal.message, 422
         else:
             db.session.commit()
-            flash("Your choices are saved.", "success")
+            means = what_reaches_her(
+                by_email=bool(patient.email and patient.email_consent),
+                by_text=bool(patient.phone and patient.sms_consent),
+                reminders=patient.unsubscribed_at is None,
+            )
+            flash(f"Your choices are saved. {means}", "success")
             return redirect(url_for("portal.messages"))
     return render_template(
         "portal/messages.html", rows=sent_messages(patient.id), error=error

@@ -149,3 +149,19 @@ def confirmation_note(*, by_email: bool, by_text: bool, moved: bool) -> str:
         "You chose not to get emails or texts from us, so none will come about it: "
         "you can always see it here, under Visits."
     )
+
+
+def what_reaches_her(*, by_email: bool, by_text: bool, reminders: bool) -> str:
+    """What her message choices mean, in one sentence: a notice about a visit goes by the
+    channels she allows (`by_email`, `by_text`: an address and consent), reminders only when
+    she wants them too, and with no channel allowed nothing comes at all."""
+    channels = [name for name, allowed in (("email", by_email), ("text", by_text)) if allowed]
+    if not channels:
+        return (
+            "With email and texts both off, nothing will reach you from us: your visits "
+            "and plan are always here."
+        )
+    by = " and ".join(channels)
+    if not reminders:
+        return f"We will only tell you about your visits (bookings and changes), by {by}."
+    return f"We will tell you about your visits and send reminders and tips, by {by}."

@@ -613,6 +613,8 @@ def test_she_changes_her_message_choices(app: Flask, client: FlaskClient, world:
     portal_sign_in(client, app, world.maya)
     response = client.post("/portal/messages", data={"email_consent": "on"})
     assert response.status_code == 302
+    said = shown_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "We will only tell you about your visits (bookings and changes), by email." in said
     with app.app_context():
         maya = db.session.get(Patient, world.maya)
         assert maya is not None and maya.email_consent and maya.unsubscribed_at is not None
@@ -620,5 +622,10 @@ def test_she_changes_her_message_choices(app: Flask, client: FlaskClient, world:
     with app.app_context():
         maya = db.session.get(Patient, world.maya)
         assert maya is not None and maya.unsubscribed_at is None
+    # Reminders wanted, but no way to send them: she is told nothing will come.
+    silent = client.post("/portal/messages", data={"reminders": "on"}, follow_redirects=True)
+    assert "With email and texts both off, nothing will reach you from us" in shown_text(
+        silent.get_data(as_text=True)
+    )
     refused = client.post("/portal/messages", data={"sms_consent": "on"})
     assert refused.status_code == 422  # no mobile number on file
