@@ -8,6 +8,7 @@ no patient's. It ends after `PORTAL_IDLE_MINUTES` without a request.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -86,9 +87,17 @@ def portal_destination(target: str | None) -> str | None:
 
 
 def _to_sign_in() -> Any:
-    """The sign-in page, keeping the page she asked for (a page read, not a form sent: a
-    form sent without a session is not sent again)."""
-    wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+    """The sign-in page, keeping the page she was on. A form sent without a session is not
+    saved (nor sent again after signing in): she is told so, and comes back to the page the
+    form was on."""
+    if request.method == "GET":
+        wanted: str | None = request.full_path.rstrip("?")
+    else:
+        flash("What you sent was not saved: sign in, then send it again.", "info")
+        came_from = urlsplit(request.referrer or "")
+        same_site = came_from.netloc in ("", request.host)
+        wanted = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+        wanted = wanted if same_site else None
     return redirect(url_for("portal.sign_in", next=portal_destination(wanted)))
 
 

@@ -89,12 +89,24 @@ def test_a_destination_elsewhere_is_dropped(
     assert signed_in.headers["Location"] == "/portal/"
 
 
-def test_a_form_sent_after_the_session_ended_goes_to_sign_in_without_a_destination(
+def test_a_form_sent_after_the_session_ended_says_it_was_not_saved_and_comes_back(
     client: FlaskClient, world: World
 ) -> None:
-    answer = client.post("/portal/screening", data={})
+    answer = client.post(
+        "/portal/appointments/7/cancel",
+        data={"reason": "I am unwell"},
+        headers={"Referer": "http://localhost/portal/appointments/7/cancel"},
+    )
     assert answer.status_code == 302
-    assert answer.headers["Location"] == "/portal/sign-in"
+    assert _next_of(answer.headers["Location"]) == "/portal/appointments/7/cancel"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "What you sent was not saved: sign in, then send it again." in page
+
+    elsewhere = client.post(
+        "/portal/screening", headers={"Referer": "https://evil.example/portal/screening"}
+    )
+    assert elsewhere.headers["Location"] == "/portal/sign-in"
+    assert client.post("/portal/screening").headers["Location"] == "/portal/sign-in"
 
 
 def test_a_mistyped_portal_address_stays_in_the_portal(client: FlaskClient, world: World) -> None:
