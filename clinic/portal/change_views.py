@@ -111,6 +111,8 @@ def cancel(appointment_id: int) -> Any:
             reason = details if reason in ("", "Something else") else f"{reason}: {details}"
         if not reason:
             error = "Please choose why, or tell us in your own words."
+        elif reason == "Something else":
+            error = "Please tell us in a few words: it helps us find you another time."
         else:
             clinic = get_clinic()
             try:

@@ -125,6 +125,9 @@ def test_back_after_booking_or_cancelling_shows_where_things_stand(
 
     form = _page(client, f"/portal/appointments/{visit}/cancel")
     assert " checked" not in form  # no reason chosen for her
+    vague = client.post(f"/portal/appointments/{visit}/cancel", data={"reason": "Something else"})
+    assert vague.status_code == 422
+    assert "Please tell us in a few words" in vague.get_data(as_text=True)
     done = client.post(
         f"/portal/appointments/{visit}/cancel",
         data={"reason": "I am unwell", "details": "Fever since Friday, please call me"},
