@@ -21,7 +21,7 @@ from clinic.operations import VisitRequest, book_visit, find_open_times
 from clinic.plans.forms import ReopenForm, SessionSearchForm, SlotForm
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import get_plan, reopen_session, status_of
+from clinic.plans.service import get_plan, reopen_session, services_for_patient, status_of
 from clinic.plans.views_base import Moment, bp, check_in_of, moment, session_by_number
 from clinic.practice.models import Service, ServiceKind
 from clinic.practice.service import list_providers, list_services
@@ -76,9 +76,10 @@ def check_in_offer(plan: Plan, now: Moment) -> Offer:
 
 
 def services_of(kind: ServiceKind, plan: Plan) -> list[Service]:
-    """Active services of this kind; those treating the plan's indications first."""
-    services = [s for s in list_services() if s.kind is kind]
-    return sorted(services, key=lambda s: not set(s.indications or []) & set(plan.indications))
+    """Active services of this kind fit for the plan, the likeliest first (the finder's
+    order: her latest visit's service, then the one treating most of the plan's
+    indications), so that the preselected one is the one to book."""
+    return services_for_patient(plan.patient_id, [s for s in list_services() if s.kind is kind])
 
 
 def render_offer(

@@ -21,7 +21,7 @@ from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import get_plan, status_of
-from clinic.practice.models import Clinic
+from clinic.practice.models import Clinic, Service, ServiceKind
 from tests.clinics import DESK, LA, NO, build_clinic
 from tests.conftest import sign_in
 
@@ -185,6 +185,35 @@ def test_plan_page_draws_the_year(
     assert "tl-row tl-row--missed" in svg  # session 1's window closed unbooked
     assert page.count("Book this session") == 4 and page.count(">Rebook<") == 1
     assert "Book check-in" in page
+
+
+def test_a_sessions_page_preselects_the_service_treating_most_of_the_plan(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """ "Body" sorts first by name and shares stretch marks with the plan, but "Face" treats
+    both of its indications: one click on a time must book the face."""
+    with app.app_context():
+        db.session.add(
+            Service(
+                name="Body",
+                kind=ServiceKind.MICRONEEDLING,
+                procedure_minutes=45,
+                numbing_minutes=45,
+                buffer_minutes=20,
+                provider_free_while_numbing=True,
+                price_cents=50000,
+                indications=["stretch_marks"],
+            )
+        )
+        db.session.commit()
+    plan_id = make_plan(app, spa.maya, start=today(), indications=("fine_lines", "stretch_marks"))
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/plans/{plan_id}/sessions/1/book").get_data(as_text=True)
+
+    assert re.search(
+        rf'<option selected value="{spa.face}">|<option value="{spa.face}" selected', page
+    )
 
 
 def test_booking_a_session_from_its_page_links_it(
