@@ -86,6 +86,7 @@ def open_choices(
             days[1],
             patient=patient,
             ignore_appointment_id=target.ignore_appointment_id,
+            is_cleared=target.current is not None and target.current.clearance_reason is not None,
         ),
         clinic=clinic,
         now=now,

@@ -248,6 +248,8 @@ class AvailabilityQuery:
     provider_id: int | None = None
     patient: Patient | None = None
     ignore_appointment_id: int | None = None
+    # Moving a visit a clinician cleared: her sign-off goes with it (scheduling.service).
+    is_cleared: bool = False
 
 
 def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime) -> list[Slot]:
@@ -294,7 +296,7 @@ def find_availability(query: AvailabilityQuery, *, clinic: Clinic, now: datetime
                 screening=facts,
                 born_on=patient.date_of_birth,
                 visit_on=day,
-                is_cleared=False,
+                is_cleared=query.is_cleared,
                 policy=screening_rules,
             ).allowed
         return allowed_days[day]

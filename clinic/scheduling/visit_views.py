@@ -260,6 +260,7 @@ def move_visit(appointment_id: int) -> Any:
                 search_provider,
                 appointment.patient,
                 ignore_appointment_id=appointment.id,
+                is_cleared=appointment.clearance_reason is not None,
             ),
             clinic=clinic,
             now=now,

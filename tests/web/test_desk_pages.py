@@ -312,6 +312,9 @@ def test_only_a_clinician_may_sign_off(
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Discussed risks" in page
+    # Her sign-off goes with the visit when it moves: the move page offers free times.
+    moving = client.get(response.headers["Location"] + "/move").get_data(as_text=True)
+    assert 'class="slot-day"' in moving and "No free times" not in moving
 
 
 def test_screening_form_needs_every_answer(
