@@ -268,10 +268,14 @@ def test_status_buttons_and_their_refusals(
     today_visit = insert_visit(app, desk, now - timedelta(minutes=1), service="check_in")
     day = client.get("/calendar").get_data(as_text=True)
     assert 'name="target" value="checked_in"' in day
+    # The list's buttons come back to their visit in the list, for the keyboard's sake.
+    back = f"/calendar?#visit-{today_visit}"
+    assert f'name="next" value="{back}"' in day and f'id="visit-{today_visit}"' in day
     response = client.post(
-        f"/visits/{today_visit}/status", data={"target": "checked_in", "next": "/calendar"}
+        f"/visits/{today_visit}/status", data={"target": "checked_in", "next": back}
     )
-    assert response.status_code == 302 and response.headers["Location"] == "/calendar"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/calendar#visit-{today_visit}"
     assert "is checked in" in client.get("/calendar").get_data(as_text=True)
     client.post(f"/visits/{today_visit}/status", data={"target": "completed"})
     with app.app_context():
