@@ -97,7 +97,7 @@ def new() -> Any:
         if not matches and (patient := _save(form, None)) is not None:
             flash(f"{patient.full_name} is registered.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
-    status = 422 if form.is_submitted() and not matches else 200
+    status = 422 if form.is_submitted() else 200
     return render_template("patients/form.html", form=form, patient=None, matches=matches), status
 
 
@@ -105,12 +105,17 @@ def _unconfirmed_matches(form: PatientForm, editing: Patient | None) -> list[Pat
     """The patients these details may duplicate, unless staff confirmed a different person."""
     if form.not_a_duplicate.data:
         return []
-    return service.list_possible_duplicates(
+    matches = service.list_possible_duplicates(
         _input(form),
         today=local_today(clinic_zone(), utcnow()),
         phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
         editing=editing,
     )
+    if matches:  # the page comes back as a form to fix: "Error:" in its title, focus on it
+        form.not_a_duplicate.errors = [
+            "Tick this if she is a different person, or open her page instead."
+        ]
+    return matches
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -148,7 +153,7 @@ def edit(patient_id: int) -> Any:
         if not matches and _save(form, patient) is not None:
             flash("Changes saved.", "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
-    status = 422 if form.is_submitted() and not matches else 200
+    status = 422 if form.is_submitted() else 200
     return render_template(
         "patients/form.html", form=form, patient=patient, matches=matches
     ), status

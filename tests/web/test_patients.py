@@ -196,8 +196,10 @@ def test_details_matching_a_registered_patient_are_confirmed_before_saving(
     again = client.post("/patients/new", data=GOOD)
 
     page = again.get_data(as_text=True)
-    assert again.status_code == 200
-    assert "Is this someone already registered?" in page
+    assert again.status_code == 422  # nothing saved: a form to fix, first on the page
+    assert "<title>Error: New patient" in page
+    assert page.index("Is this someone already registered?") < page.index('name="first_name"')
+    assert "Tick this if she is a different person" in page
     assert f'href="/patients/{first_id}">Maya Lindqvist</a>' in page
     assert 'value="Maya"' in page  # what was typed is kept
     with app.app_context():
@@ -236,7 +238,7 @@ def test_a_change_that_makes_her_match_another_patient_is_confirmed_first(
     same_mobile = {**daughter, "phone": GOOD["phone"], "notes": "Prefers Ana"}
     warned = client.post(edit, data=same_mobile)
     page = warned.get_data(as_text=True)
-    assert warned.status_code == 200
+    assert warned.status_code == 422
     assert "Is this someone already registered?" in page
     assert f'href="/patients/{mother_id}">Maya Lindqvist</a>' in page
     assert "This is a different person: save anyway" in page
