@@ -239,7 +239,8 @@ def time_unless_whole_days(form: Form, field: TimeField) -> None:
         field.errors[:] = []
         raise StopValidation()
     if field.data is None:
-        raise StopValidation(A_TIME)
+        # An unreadable time has said so already (the field's own message): once is enough.
+        raise StopValidation(None if field.errors else A_TIME)
 
 
 class TimeOffForm(FlaskForm):

@@ -661,3 +661,14 @@ def test_time_off_overlapping_another_names_the_other_in_words(
         f"This overlaps time off from {day:%a %-d %b %Y}, 09:00 to {day:%a %-d %b %Y}, 13:00."
         in clash.get_data(as_text=True)
     )
+
+
+def test_time_off_without_times_says_so_once_per_field(admin: FlaskClient, app: Flask) -> None:
+    provider_id = _first_id(app, Provider)
+    day = (date.today() + timedelta(days=30)).isoformat()
+    for times in ({"starts_at": "", "ends_at": ""}, {"starts_at": "9am", "ends_at": "25:00"}):
+        form = {"starts_on": day, "ends_on": day, **times}
+        response = admin.post(f"/admin/providers/{provider_id}/time-off", data=form)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert page.count("Enter a time as HH:MM, for example 09:30.") == 2, times  # one each
