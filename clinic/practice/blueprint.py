@@ -13,7 +13,7 @@ from wtforms import Field, FieldList, FormField
 
 from clinic.errors import RuleBroken
 from clinic.extensions import db
-from clinic.reminders.new_times import when_asked
+from clinic.reminders.new_times import may_be_messaged, when_asked
 
 bp = Blueprint("practice", __name__, url_prefix="/admin")
 
@@ -94,6 +94,8 @@ def flash_saved(saved: str, warning: str | None) -> None:
 
 
 bp.add_app_template_global(booked_sentence, "booked_sentence")
-bp.add_app_template_global(when_asked, "when_asked")  # the booked-visits list says who was asked
+# The booked-visits list says who was asked, and whom the desk must call instead.
+bp.add_app_template_global(when_asked, "when_asked")
+bp.add_app_template_test(may_be_messaged, "messageable")
 bp.add_app_template_global(inactive_sentence, "inactive_sentence")
 bp.add_app_template_global(outside_sentence, "outside_sentence")

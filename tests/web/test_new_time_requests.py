@@ -141,6 +141,12 @@ def test_a_patient_without_consent_is_named_to_call(
 
     assert "Call them: no email or text may be sent to Maya Test ((415) 555-0123)." in page
     assert _requests(app) == []
+    # The closure's warning names her to call instead of offering a button that cannot ask.
+    admin = app.test_client()
+    sign_in(admin, staff["admin"])
+    closures = admin.get("/admin/closures").get_data(as_text=True)
+    assert "Call Maya Test ((415) 555-0123):</strong> no email or text she allows." in closures
+    assert 'class="ask-new-times"' not in closures
 
 
 def test_a_visit_that_still_fits_is_not_asked_about(
