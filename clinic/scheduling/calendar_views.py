@@ -64,8 +64,6 @@ def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
             starts_at=appointment.starts_at,
             now=now,
             tz=tz,
-            is_microneedling=False,  # the screening is judged when the button is pressed
-            has_recent_screening=True,
         )
         is None
     ]
@@ -262,8 +260,6 @@ def _screening_refused(
             starts_at=appointment.starts_at,
             now=now,
             tz=tz,
-            is_microneedling=True,
-            has_recent_screening=True,
         )
         is None
     )

@@ -319,3 +319,18 @@ def screening_allows_check_in(
     if taken_on is None:
         return False
     return visit_on - timedelta(days=policy.check_in_days) <= taken_on <= visit_on
+
+
+def check_in_screening_sentence(taken_on: date | None, check_in_days: int) -> str:
+    """Why a microneedling visit cannot be checked in for want of a fresh screening. A
+    screening that allows booking (months) may still be too old for the visit (days): the
+    sentence says which rule, and when she last answered."""
+    last = (
+        f"she last answered them on {taken_on:%A} {taken_on.day} {taken_on:%B %Y}"
+        if taken_on is not None
+        else "she has not answered them yet"
+    )
+    return (
+        "Before microneedling the patient answers the screening questions again in the "
+        f"{check_in_days} days before the visit; {last}."
+    )

@@ -21,6 +21,7 @@ from clinic.scheduling.screening import (
     Contraindication,
     IncompleteAnswers,
     ScreeningPolicy,
+    check_in_screening_sentence,
     judge_answers,
     judge_microneedling,
     screening_allows_check_in,
@@ -129,11 +130,9 @@ def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str 
     screening = latest_screening(appointment.patient_id)
     visit_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
     policy = screening_policy(clinic)
-    if not screening_allows_check_in(screening.taken_on if screening else None, visit_on, policy):
-        return (
-            "The patient must answer the screening questions again before microneedling; "
-            "the last screening is too old or missing."
-        )
+    taken_on = screening.taken_on if screening else None
+    if not screening_allows_check_in(taken_on, visit_on, policy):
+        return check_in_screening_sentence(taken_on, policy.check_in_days)
     verdict = judge_microneedling(
         screening=screening_facts(screening),
         born_on=appointment.patient.date_of_birth,

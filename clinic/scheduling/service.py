@@ -344,8 +344,6 @@ def _refuse_transition(
         starts_at=appointment.starts_at,
         now=now,
         tz=ZoneInfo(clinic.timezone),
-        is_microneedling=is_microneedling,
-        has_recent_screening=True,  # judged below, with the screening's answers
     )
     if refusal is None and target is AppointmentStatus.CHECKED_IN and is_microneedling:
         refusal = check_in_screening_problem(appointment, clinic)

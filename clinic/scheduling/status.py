@@ -77,14 +77,10 @@ def transition_refusal(
     starts_at: datetime,
     now: datetime,
     tz: ZoneInfo,
-    is_microneedling: bool,
-    has_recent_screening: bool,
 ) -> str | None:
-    """None when the change is allowed now, else one sentence saying why not.
-
-    `has_recent_screening`: the patient has a screening that allows check-in for this
-    visit (see screening.screening_allows_check_in); only microneedling needs one.
-    """
+    """None when the change is allowed now (by status and time), else one sentence saying
+    why not. A microneedling check-in also needs a fresh screening: that is judged with
+    the screening's answers (scheduling.screenings.check_in_screening_problem)."""
     if target not in TRANSITIONS[current]:
         if current == target:
             return f"The visit is already {_STATES[current]}."
@@ -93,11 +89,6 @@ def transition_refusal(
         visit_day = starts_at.astimezone(tz).date()
         if now.astimezone(tz).date() != visit_day:
             return f"A visit can be checked in only on its day, {visit_day.isoformat()}."
-        if is_microneedling and not has_recent_screening:
-            return (
-                "The patient must answer the screening questions again before microneedling; "
-                "the last screening is too old or missing."
-            )
     if target in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW) and now < starts_at:
         return f"A visit cannot be {_VERBS[target]} before it starts."
     return None

@@ -16,6 +16,7 @@ from clinic.scheduling.screening import (
     Screening,
     ScreeningPolicy,
     Severity,
+    check_in_screening_sentence,
     judge_answers,
     judge_microneedling,
     screening_allows_check_in,
@@ -241,3 +242,16 @@ def test_what_may_help_a_patient_held_off_microneedling() -> None:
     assert unscreened.screening_may_help and unscreened.only_needs_new_screening
     young = verdict(date(2006, 1, 1), None)  # 21, no screening: a new one and a sign-off
     assert young.screening_may_help and not young.only_needs_new_screening
+
+
+def test_the_check_in_refusal_says_the_rule_and_when_she_last_answered() -> None:
+    """A screening good for booking (12 months) may be too old to check in (7 days): the
+    desk is told which rule, not that the screening is "too old or missing"."""
+    old = check_in_screening_sentence(date(2027, 3, 1), 7)
+    assert old == (
+        "Before microneedling the patient answers the screening questions again in the "
+        "7 days before the visit; she last answered them on Monday 1 March 2027."
+    )
+    assert check_in_screening_sentence(None, 3).endswith(
+        "in the 3 days before the visit; she has not answered them yet."
+    )

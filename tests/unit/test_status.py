@@ -32,18 +32,8 @@ def refusal(
     target: AppointmentStatus,
     *,
     now: datetime = AFTER,
-    microneedling: bool = True,
-    screened: bool = True,
 ) -> str | None:
-    return transition_refusal(
-        current,
-        target,
-        starts_at=START,
-        now=now,
-        tz=LA,
-        is_microneedling=microneedling,
-        has_recent_screening=screened,
-    )
+    return transition_refusal(current, target, starts_at=START, now=now, tz=LA)
 
 
 @pytest.mark.parametrize("current", list(AppointmentStatus))
@@ -80,11 +70,6 @@ def test_timing(
     current: AppointmentStatus, target: AppointmentStatus, now: datetime, refused: bool
 ) -> None:
     assert (refusal(current, target, now=now) is not None) is refused
-
-
-def test_check_in_of_microneedling_needs_a_recent_screening() -> None:
-    assert refusal(S.BOOKED, S.CHECKED_IN, screened=False) is not None
-    assert refusal(S.BOOKED, S.CHECKED_IN, screened=False, microneedling=False) is None
 
 
 def test_repeating_a_status_says_so() -> None:

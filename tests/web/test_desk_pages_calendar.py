@@ -150,7 +150,8 @@ def test_a_check_in_refused_for_an_old_screening_links_to_the_screening_form(
     flash = re.search(r'<p class="flash flash--error">(.*?)</p>', page, re.S)
     assert flash, page
     message = flash.group(1)
-    assert "was not changed" in message and "the last screening is too old" in message
+    assert "was not changed" in message
+    assert "answers the screening questions again in the 7 days before the visit" in message
     form = f"/patients/{desk.maya}/screening?appointment_id={visit}"
     assert f'<a href="{form}">Fill the screening for Maya &lt;b&gt;&amp; Test</a>' in message
     assert "then try the check-in again" in message
@@ -159,6 +160,15 @@ def test_a_check_in_refused_for_an_old_screening_links_to_the_screening_form(
     screening_form = client.get(form)
     assert screening_form.status_code == 200
     assert "Maya &lt;b&gt;&amp; Test" in screening_form.get_data(as_text=True)
+    assert "Fill the screening on arrival" in client.get(f"/visits/{visit}").get_data(as_text=True)
+    with app.app_context():
+        screening = db.session.scalar(db.select(Screening).where(Screening.patient_id == desk.maya))
+        screening.taken_at += timedelta(days=10)  # answered again today
+        screening.taken_on += timedelta(days=10)
+        db.session.commit()
+    current = client.get(f"/visits/{visit}").get_data(as_text=True)
+    assert "Current for check-in" in current and "Fill the screening on arrival" not in current
+    assert "Ask the questions again" in current
 
     # A check-in refused for another reason (not its day) has no such link.
     later = insert_visit(app, desk, at(desk.next_week, 10))
