@@ -235,7 +235,11 @@ def change_visit_status(appointment_id: int) -> Any:
         operations.change_visit_status(appointment, target, clinic=clinic, actor=actor(), now=now)
     except RuleBroken as refusal:
         db.session.rollback()
-        message = f"Visit #{appointment_id} was not changed: {refusal.message}"
+        at = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone))
+        message = (
+            f"{appointment.patient.full_name}'s visit at {at:%H:%M} was not changed: "
+            f"{refusal.message}"
+        )
         if _screening_refused(appointment, target, now, ZoneInfo(clinic.timezone)):
             flash(_with_screening_link(message, appointment), "error")
         else:

@@ -98,7 +98,7 @@ def conflict_notes(conflict: Conflict) -> list[ConflictNote]:
         except NotFound:
             appointment = None
         busy = " and ".join(CONFLICT_LABELS.get(kind, kind) for kind in held)
-        notes.append(
-            ConflictNote(", ".join(held), f"visit #{appointment_id} holds {busy}", appointment)
-        )
+        # Named by the link that follows (patient, service, time), not by its row id.
+        who = "This visit" if appointment is not None else "Another visit"
+        notes.append(ConflictNote(", ".join(held), f"{who} holds {busy}", appointment))
     return notes
