@@ -194,6 +194,31 @@ def screening_hold(
     return None if verdict.allowed else verdict
 
 
+@dataclass(frozen=True)
+class PlanNote:
+    """Her plan's next session to book, shown when the desk books microneedling outside
+    it: a visit counts as a session only when booked as one (or inside a due window)."""
+
+    plan_id: int
+    number: int
+    status: SessionStatus
+    window_start: date
+    window_end: date
+
+
+def plan_note(patient: Patient, today: date) -> PlanNote | None:
+    plan = find_open_plan(patient.id)
+    if plan is None or plan.status is not PlanStatus.ACTIVE:
+        return None
+    for session in plan.sessions:
+        status = status_of(session, today)
+        if status in (SessionStatus.DUE, SessionStatus.MISSED, SessionStatus.CANCELLED):
+            return PlanNote(
+                plan.id, session.number, status, session.window_start, session.window_end
+            )
+    return None
+
+
 @bp.get("/book")
 @login_required
 @require_role(*ALL_STAFF)
@@ -249,12 +274,21 @@ def find_slot() -> Any:
                     session=session,
                     provider_id=provider_id,
                 )
+    booking_outside_plan = (
+        patient is not None
+        and session is None
+        and service is not None
+        and service.kind is ServiceKind.MICRONEEDLING
+    )
     return render_template(
         "desk/find.html",
         form=form,
         service=service,
         patient=patient,
         session=session,
+        plan_note=plan_note(patient, local_today(tz, now))
+        if booking_outside_plan and patient is not None
+        else None,
         info=patient_visits(patient) if patient is not None else None,
         query=query,
         matches=matches,

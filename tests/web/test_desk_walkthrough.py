@@ -197,6 +197,21 @@ def test_with_a_plan_no_plan_is_offered(
     assert "/plans/new" not in page
 
 
+def test_booking_outside_her_plan_points_to_the_plans_session(
+    app: Flask, client: FlaskClient, spa: Spa, staff: dict[str, str]
+) -> None:
+    """A visit booked from "Book a visit" counts as a session only inside a due session's
+    days: the finder says which session is next and links to booking it as that session."""
+    plan_id = make_plan(app, spa.maya, start=first_bookable_day())
+    sign_in(client, staff["front_desk"])
+
+    page = finder(client, spa, spa.next_week, spa.next_week + timedelta(days=7))
+
+    assert f'a <a href="/plans/{plan_id}">treatment plan</a>' in page
+    assert "session 1 is due from" in page
+    assert f'href="/plans/{plan_id}/sessions/1/book">Book session 1</a>' in page
+
+
 def test_a_search_the_plan_allows_still_suggests_other_dates(
     client: FlaskClient, spa: Spa, staff: dict[str, str]
 ) -> None:
