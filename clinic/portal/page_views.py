@@ -170,6 +170,8 @@ def visit(appointment_id: int) -> Any:
         talk_first=talk_first(found, clinic=clinic, now=now) if is_upcoming else None,
         preparation=preparation_steps(days_left(found.starts_at, today, tz)),
         screened_for_it=_screened_for(found, clinic, tz),
+        screening_from=_check_in_screening_from(found, clinic),
+        today=today,
         aftercare=AFTERCARE,
     )
 

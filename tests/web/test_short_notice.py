@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from clinic.extensions import db
+from clinic.scheduling.models import Screening
 from tests.conftest import sign_in
 from tests.web.booking_world import World, build_world, weekday
 from tests.web.test_portal import portal_sign_in
@@ -40,4 +43,15 @@ def test_the_desk_and_the_portal_give_what_can_still_be_done(
     assert "Stop retinoids, acids (AHA/BHA) and exfoliants five to seven days before." in far
     # She answered the health questions today: in time for the near visit, not the far one.
     assert "your answers to the health questions are in for this visit" in portal
-    assert "Please answer the health questions in the week before your visit." in far
+    asked_from = weekday(0) + timedelta(weeks=5) - timedelta(days=7)
+    assert (
+        f"Please answer the health questions from {asked_from:%A} {asked_from.day} {asked_from:%B}"
+    ) in far
+    assert "answers given earlier are asked again then." in far
+    # Her answers ten days old: for the near visit she is asked now, not "in the week before".
+    with app.app_context():
+        for screening in db.session.scalars(sa.select(Screening)):
+            screening.taken_on -= timedelta(days=10)
+        db.session.commit()
+    soon_again = _said(_page(client, f"/portal/appointments/{soon}"))
+    assert "Please answer the health questions now: they take a minute" in soon_again
