@@ -127,8 +127,13 @@ def local_datetime(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M") -> 
 @pass_context
 def page_has_form_errors(context: Context) -> bool:
     """Whether a form on the page came back with errors: the page's title then starts with
-    "Error: ", so that a screen reader says so first (templates/base.html)."""
-    return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
+    "Error: ", so that a screen reader says so first (templates/base.html). Staff pages use
+    WTForms; the portal's small forms pass their message as `error` (or `errors`, one per
+    question)."""
+    values = context.get_all()
+    if values.get("error") or values.get("errors"):
+        return True
+    return any(isinstance(value, Form) and value.errors for value in values.values())
 
 
 def long_day(value: date | None) -> str:

@@ -63,3 +63,20 @@ def test_with_no_visit_ahead_the_questions_do_not_speak_of_one(
     )
     done = _said(_page(client, sent.headers["Location"]))
     assert "Thank you, all done" in done and "See you on" not in done
+
+
+def test_a_portal_form_sent_back_says_error_first_and_takes_focus(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """As on the staff pages: the title starts with "Error: " (a screen reader says it
+    first) and the message is marked for error-summary.js to move focus to."""
+    refused = client.post("/portal/sign-in", data={"email": "not an address"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "<title>Error: Sign in" in page
+    assert 'tabindex="-1" data-error-summary' in page and "js/error-summary.js" in page
+
+    portal_sign_in(client, app, world.maya)
+    unanswered = client.post("/portal/screening", data={})
+    assert "<title>Error: Health questions" in unanswered.get_data(as_text=True)
+    assert "<title>Health questions" in client.get("/portal/screening").get_data(as_text=True)
