@@ -26,7 +26,7 @@ from clinic.scheduling.models import Appointment
 from clinic.scheduling.schedule import ClinicSetup
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits, needs_attention
-from clinic.scheduling.status import AppointmentStatus, transition_refusal
+from clinic.scheduling.status import AppointmentStatus, no_show_offered_from, transition_refusal
 from clinic.scheduling.timetable_views import (
     ColumnInput,
     Span,
@@ -51,9 +51,9 @@ DONE = {
 
 def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
     """The status changes that can be made to a visit now, as (target, button label): its
-    status allows them and the time is right (check in on its day, complete or mark a
-    no-show once it has begun). Whether the screening allows a check-in is left to the
-    check-in itself, which says what to do about it."""
+    status allows them and the time is right (check in on its day, complete once it has
+    begun, no-show a grace after its start: status.NO_SHOW_GRACE). Whether the screening
+    allows a check-in is left to the check-in itself, which says what to do about it."""
     now, tz = utcnow(), clinic_zone()
     return [
         (target.value, label)
@@ -66,6 +66,10 @@ def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
             tz=tz,
         )
         is None
+        and (
+            target is not AppointmentStatus.NO_SHOW
+            or now >= no_show_offered_from(appointment.starts_at)
+        )
     ]
 
 

@@ -100,3 +100,12 @@ def is_late_cancellation(starts_at: datetime, now: datetime, late_hours: int) ->
     Late cancellations are flagged because a slot freed at short notice is rarely filled.
     """
     return starts_at - now < timedelta(hours=late_hours)
+
+
+# A patient a few minutes late is not a no-show yet, and a no-show cannot be undone: the
+# desk's button waits this long after the start (the API, as API.md, allows it at the start).
+NO_SHOW_GRACE = timedelta(minutes=15)
+
+
+def no_show_offered_from(starts_at: datetime) -> datetime:
+    return starts_at + NO_SHOW_GRACE

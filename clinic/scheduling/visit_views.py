@@ -45,7 +45,7 @@ from clinic.scheduling.preparation import days_left, is_short_notice, preparatio
 from clinic.scheduling.screenings import check_in_screening_problem, latest_screening
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits
-from clinic.scheduling.status import AppointmentStatus
+from clinic.scheduling.status import AppointmentStatus, no_show_offered_from
 
 MOVE_DAYS = 14
 
@@ -111,7 +111,19 @@ def _render_visit(
         asked_on=when_asked([appointment]).get(appointment.id) if misfit else None,
         book_again_url=_book_again_url(appointment, clinic, utcnow()),
         short_notice=_short_notice_steps(appointment, clinic, utcnow()),
+        no_show_later=_no_show_later(appointment, clinic, utcnow()),
     ), status
+
+
+def _no_show_later(appointment: Appointment, clinic: Clinic, now: datetime) -> datetime | None:
+    """When "No-show" will be offered, for a booked visit of today whose start has not
+    passed by the grace yet (the page says so instead of leaving the desk to wonder)."""
+    tz = ZoneInfo(clinic.timezone)
+    offered_at = no_show_offered_from(appointment.starts_at)
+    today = local_today(tz, now)
+    if appointment.status is not AppointmentStatus.BOOKED or now >= offered_at:
+        return None
+    return offered_at if appointment.starts_at.astimezone(tz).date() == today else None
 
 
 def _short_notice_steps(appointment: Appointment, clinic: Clinic, now: datetime) -> list[str]:

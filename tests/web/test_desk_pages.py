@@ -293,6 +293,27 @@ def test_status_buttons_and_their_refusals(
     assert 'name="target"' not in page
 
 
+def test_no_show_is_offered_a_quarter_of_an_hour_after_the_start(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """A patient five minutes late is not a no-show, and a no-show cannot be undone."""
+    sign_in(client, staff["front_desk"])
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    late = insert_visit(app, desk, now - timedelta(minutes=5), service="check_in")
+    gone = insert_visit(
+        app, desk, now - timedelta(minutes=20), service="check_in", patient=desk.noor
+    )
+
+    day = client.get("/calendar").get_data(as_text=True)
+    late_item = day[day.index(f'id="visit-{late}"') :].split("</li>")[0]
+    gone_item = day[day.index(f'id="visit-{gone}"') :].split("</li>")[0]
+    assert 'value="checked_in"' in late_item and 'value="no_show"' not in late_item
+    assert 'value="no_show"' in gone_item
+    offered = (now + timedelta(minutes=10)).astimezone(LA)
+    page = client.get(f"/visits/{late}").get_data(as_text=True)
+    assert f"“No-show” is offered from {offered:%H:%M}" in page
+
+
 def test_only_a_clinician_may_sign_off(
     app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
 ) -> None:
