@@ -9,6 +9,7 @@ importing them here registers their pages, so `bp` is complete wherever it is im
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -36,7 +37,13 @@ from clinic.practice.forms import (
     period_rows,
     read_periods,
 )
-from clinic.practice.rules import WEEKDAY_NAMES, ClinicSettings, known_time_zones
+from clinic.practice.models import Clinic
+from clinic.practice.rules import (
+    WEEKDAY_NAMES,
+    ClinicSettings,
+    check_clinic_settings,
+    known_time_zones,
+)
 from clinic.scheduling.booked_visits import (
     list_booked_in_closures,
     list_booked_on,
@@ -72,9 +79,27 @@ def settings() -> Any:
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for("practice.settings"))
+    elif form.is_submitted():
+        _add_rule_problems(form, clinic, region)
     status = 422 if form.is_submitted() else 200
     zones = sorted(known_time_zones())
     return render_template("practice/settings.html", form=form, zones=zones), status
+
+
+def _add_rule_problems(form: SettingsForm, clinic: Clinic, region: str) -> None:
+    """A form with unreadable fields also shows what the rules say of the fields it could
+    read (a range, an order), so it is put right in one round, not two. An unreadable
+    field is judged at its saved value, so that it adds no second message."""
+    readable = _settings_input(form)
+    saved = {name: getattr(clinic, name) for name in ClinicSettings.__dataclass_fields__}
+    judged = replace(
+        readable,
+        **{name: saved[name] for name in saved if form[name].errors or form[name].data is None},
+    )
+    _, problems = check_clinic_settings(judged, phone_region=region)
+    for name, sentence in problems.items():
+        if not form[name].errors:
+            form[name].errors = [*form[name].errors, sentence]
 
 
 def _settings_input(form: SettingsForm) -> ClinicSettings:

@@ -672,3 +672,21 @@ def test_time_off_without_times_says_so_once_per_field(admin: FlaskClient, app: 
         page = response.get_data(as_text=True)
         assert response.status_code == 422
         assert page.count("Enter a time as HH:MM, for example 09:30.") == 2, times  # one each
+
+
+def test_settings_show_every_problem_in_one_round(admin: FlaskClient, app: Flask) -> None:
+    """An empty name (the form's own check) and an out-of-range horizon with a results
+    window that ends before it starts (the rules' checks) are all shown at once."""
+    form = _settings_form(
+        app,
+        name="",
+        booking_horizon_months=30,
+        results_window_start_weeks=9,
+        results_window_end_weeks=8,
+    )
+    response = admin.post("/admin/settings", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter the clinic&#39;s name." in page
+    assert "Use a number from" in page
+    assert "The results window must end later than it starts." in page
