@@ -9,7 +9,7 @@ whose form POSTs the booking or the move. Nothing changes on a tap alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -122,6 +122,11 @@ def _picker(
         error=error,
         hold=hold,
         nothing_free=nothing_free,
+        # The window as she can still use it: not from a day already past, or too soon.
+        from_day=max(
+            target.window_start,
+            (now + timedelta(minutes=clinic.lead_time_minutes)).astimezone(tz).date(),
+        ),
     ), status
 
 

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from clinic.clock import utcnow
 from clinic.extensions import db
 from clinic.reminders.models import Message
 from clinic.scheduling.models import Appointment
@@ -78,6 +79,20 @@ def test_after_a_yes_moving_her_visit_asks_her_to_call_not_to_choose_another_day
 
     assert "we would like to talk with you about your treatment. Please call us." in moving
     assert "Please choose another day" not in moving and "Choose a day" not in moving
+
+
+def test_a_window_that_opened_days_ago_is_offered_from_the_first_day_she_can_book(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    began = local_today() - timedelta(days=5)
+    [first, _] = _plan(app, world.maya, ("fine_lines",), began)
+    portal_sign_in(client, app, world.maya)
+
+    page = _said(_page(client, f"/portal/book/session/{first}"))
+
+    first = (utcnow() + timedelta(hours=2)).astimezone(LA).date()  # the 2-hour lead time
+    assert f"Any day from {began:%A} {began.day} {began:%B}" not in page
+    assert f"Any day from {first:%A} {first.day} {first:%B}" in page
 
 
 def test_a_session_whose_days_passed_asks_her_to_call(
