@@ -5,7 +5,7 @@ visit offers booking again instead of a calendar file."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -255,6 +255,26 @@ def test_the_move_page_shows_her_visit_now_and_opens_on_its_day(
 
 
 # -- 1. a cancelled or missed visit offers booking again, not a calendar file --------------
+
+
+def test_a_done_visit_offers_no_calendar_entry_and_later_visits_say_what_they_are(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    first = _book(app, world, world.maya, _at(weekday(1), 10), world.ana)
+    second = _book(app, world, world.maya, _at(weekday(1) + timedelta(weeks=5), 10), world.ana)
+    portal_sign_in(client, app, world.maya)
+    home = client.get("/portal/").get_data(as_text=True)
+    assert f'href="/portal/appointments/{second}">treatment, ' in home  # "Also booked: …"
+
+    with app.app_context():
+        db.session.execute(
+            update(Appointment)
+            .where(Appointment.id == first)
+            .values(status=AppointmentStatus.COMPLETED)
+        )
+        db.session.commit()
+    page = client.get(f"/portal/appointments/{first}").get_data(as_text=True)
+    assert "Add to my calendar" not in page
 
 
 @pytest.mark.parametrize("ending", ["cancelled", "no_show"])
