@@ -257,6 +257,15 @@ def test_the_move_page_shows_her_visit_now_and_opens_on_its_day(
 # -- 1. a cancelled or missed visit offers booking again, not a calendar file --------------
 
 
+def _set_status(app: Flask, visit_id: int, status: AppointmentStatus) -> None:
+    """Written directly: the visit's time has not come, so the rules would refuse it."""
+    with app.app_context():
+        db.session.execute(
+            update(Appointment).where(Appointment.id == visit_id).values(status=status)
+        )
+        db.session.commit()
+
+
 def test_a_done_visit_offers_no_calendar_entry_and_later_visits_say_what_they_are(
     app: Flask, client: FlaskClient, world: World
 ) -> None:
@@ -266,13 +275,7 @@ def test_a_done_visit_offers_no_calendar_entry_and_later_visits_say_what_they_ar
     home = client.get("/portal/").get_data(as_text=True)
     assert f'href="/portal/appointments/{second}">treatment, ' in home  # "Also booked: …"
 
-    with app.app_context():
-        db.session.execute(
-            update(Appointment)
-            .where(Appointment.id == first)
-            .values(status=AppointmentStatus.COMPLETED)
-        )
-        db.session.commit()
+    _set_status(app, first, AppointmentStatus.COMPLETED)
     page = client.get(f"/portal/appointments/{first}").get_data(as_text=True)
     assert "Add to my calendar" not in page
 
@@ -291,13 +294,7 @@ def test_a_visit_that_did_not_happen_offers_booking_again(
         cancel = f"/portal/appointments/{visit_id}/cancel"
         assert client.post(cancel, data={"reason": "I am unwell"}).status_code == 302
     else:
-        with app.app_context():
-            db.session.execute(
-                update(Appointment)
-                .where(Appointment.id == visit_id)
-                .values(status=AppointmentStatus.NO_SHOW)
-            )
-            db.session.commit()
+        _set_status(app, visit_id, AppointmentStatus.NO_SHOW)
     page = client.get(f"/portal/appointments/{visit_id}").get_data(as_text=True)
     assert "Add to my calendar" not in page and f"/portal/appointments/{visit_id}.ics" not in page
     heading = "This visit was cancelled" if ending == "cancelled" else "You missed this visit"
