@@ -21,6 +21,7 @@ class Patient(Model):
         Index("ix_patients_search_last", "search_last"),
         Index("ix_patients_email_key", "email_key"),
         Index("ix_patients_phone_digits", "phone_digits"),
+        Index("ix_patients_date_of_birth", "date_of_birth"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 import phonenumbers
@@ -143,16 +143,35 @@ class SearchTerms(NamedTuple):
     name: str  # folded
     email: str  # lower case, as typed
     digits: str
+    born: date | None  # the query read as a date of birth
+
+
+# A date of birth as the desk types it: as the lists show it (ISO), or as Americans write it.
+BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 
 def search_terms(query: str) -> SearchTerms:
     """What a search query may match: a name ("Rivera, Elena", as lists show names, is read
-    as "elena rivera"), the start of an email address, or phone digits."""
+    as "elena rivera"), the start of an email address, phone digits, or a date of birth."""
     name = query
     if name.count(",") == 1:
         last, first = (part.strip() for part in name.split(","))
         name = f"{first} {last}"
-    return SearchTerms(folded(name), "".join(query.lower().split()), re.sub(r"\D", "", query))
+    return SearchTerms(
+        folded(name),
+        "".join(query.lower().split()),
+        re.sub(r"\D", "", query),
+        _birth_date(query.strip()),
+    )
+
+
+def _birth_date(text: str) -> date | None:
+    for pattern in BIRTH_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def age_on(born: date, day: date) -> int:

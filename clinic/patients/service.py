@@ -149,12 +149,21 @@ def get_patient(patient_id: int) -> Patient:
 
 
 def search_patients(query: str, *, limit: int = SEARCH_LIMIT) -> list[Patient]:
-    """Patients matching a name, email or phone digits, best first.
+    """Patients matching a name, email, phone digits or date of birth, best first.
 
     Prefix matches (served by the indexes) rank before matches inside a word; within a
     rank, alphabetical by last name.
     """
     terms = search_terms(query)
+    if terms.born is not None:  # a date: those born that day, not phone digits in it
+        return list(
+            db.session.scalars(
+                select(Patient)
+                .where(Patient.date_of_birth == terms.born)
+                .order_by(Patient.search_last, Patient.first_name, Patient.id)
+                .limit(limit)
+            )
+        )
     if len(terms.email) < 2:
         return []
     name, email = _escape(terms.name), _escape(terms.email)

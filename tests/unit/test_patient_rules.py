@@ -21,7 +21,22 @@ from clinic.patients.rules import age_on, folded, search_terms
     ],
 )
 def test_search_terms(typed: str, name: str, email: str, digits: str) -> None:
-    assert search_terms(typed) == (name, email, digits)
+    assert search_terms(typed) == (name, email, digits, None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "born"),
+    [
+        ("1990-05-01", date(1990, 5, 1)),  # as the lists show it
+        (" 05/01/1990 ", date(1990, 5, 1)),  # as Americans write it
+        ("2008-02-29", date(2008, 2, 29)),
+        ("2007-02-29", None),  # no such day: searched as digits
+        ("1990", None),
+        ("415-555-0134", None),
+    ],
+)
+def test_a_date_of_birth_is_read_from_the_search(typed: str, born: date | None) -> None:
+    assert search_terms(typed).born == born
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,9 @@ def test_change_details(app: Flask, client: FlaskClient, staff: dict[str, str]) 
     assert "Maya Lindqvist-Berg" in page
 
 
-def test_search_by_name_email_and_phone(client: FlaskClient, staff: dict[str, str]) -> None:
+def test_search_by_name_email_phone_and_birth_date(
+    client: FlaskClient, staff: dict[str, str]
+) -> None:
     sign_in(client, staff["front_desk"])
     client.post("/patients/new", data=GOOD, follow_redirects=True)
     client.post(
@@ -88,6 +90,7 @@ def test_search_by_name_email_and_phone(client: FlaskClient, staff: dict[str, st
             **GOOD,
             "first_name": "Noor",
             "last_name": "Amin",
+            "date_of_birth": "1985-08-09",
             "email": "noor@example.com",
             "phone": "+1 510 555 0199",
         },
@@ -113,10 +116,14 @@ def test_search_by_name_email_and_phone(client: FlaskClient, staff: dict[str, st
         ("lan thompson nguyen", "Thompson-Nguyễn, Lan", "Amin"),
         ("thompson-nguyen, lan", "Thompson-Nguyễn, Lan", "Amin"),  # as the list shows it
         ("nguyen lan", "Thompson-Nguyễn, Lan", "Amin"),  # last name first, no comma
+        ("1985-08-09", "Amin, Noor", "Lindqvist"),  # her date of birth, as lists show it
+        ("08/09/1985", "Amin, Noor", "Lindqvist"),  # and as Americans write it
     ]:
         page = client.get("/", query_string={"q": query}).get_data(as_text=True)
         assert expected in page, query
         assert absent not in page, query
+    one_letter = client.get("/", query_string={"q": "l"}).get_data(as_text=True)
+    assert "Type at least two letters or digits to search." in one_letter
 
 
 def test_unknown_patient_is_a_404_page(client: FlaskClient, staff: dict[str, str]) -> None:
