@@ -7,8 +7,10 @@ from clinic.accounts.models import Role
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=200)]
+    )
 
 
 class StaffForm(FlaskForm):

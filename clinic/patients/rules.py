@@ -51,9 +51,9 @@ def check_patient(
     problems: dict[str, str] = {}
     first = " ".join(raw.first_name.split())
     last = " ".join(raw.last_name.split())
-    for field, value in (("first_name", first), ("last_name", last)):
+    for field, value, which in (("first_name", first, "first"), ("last_name", last, "last")):
         if not value:
-            problems[field] = "Enter a name."
+            problems[field] = f"Enter the {which} name."
         elif len(value) > 80:
             problems[field] = "Use at most 80 characters."
 

@@ -46,7 +46,7 @@ def test_each_bad_field_is_named_and_nothing_is_saved(
     response = client.post("/patients/new", data=bad)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="first_name-error"' in page
+    assert 'id="first_name-error">Enter the first name.' in page
     assert 'id="date_of_birth-error"' in page or "future" in page
     assert 'id="email-error"' in page
     assert 'id="phone-error"' in page

@@ -18,6 +18,8 @@ def test_wrong_password_is_refused(client: FlaskClient, staff: dict[str, str]) -
     assert response.status_code == 401
     assert "The email or password is wrong." in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
+    empty = client.post("/sign-in", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert "Enter your email." in empty and "Enter your password." in empty
 
 
 def test_signing_in_opens_the_days_calendar_or_the_page_asked_for(
