@@ -12,8 +12,10 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-WIDTH = 360
-LABEL = 78  # the row labels' column
+# Drawn about as wide as a phone shows it (a 390 px screen gives the card some 330 px), so
+# that its text reads at the size the stylesheet gives, not scaled down.
+WIDTH = 300
+LABEL = 74  # the row labels' column
 RIGHT = 12
 ROW = 34
 TOP = 30
@@ -84,7 +86,7 @@ def plan_timeline(rows: list[TimelineRow], *, today: date, title: str) -> Markup
     tx = x(today)
     parts.append(f'<line class="ptl__today" x1="{tx}" y1="{TOP - 6}" x2="{tx}" y2="{height - 4}"/>')
     parts.append(
-        f'<text class="ptl__today-label" x="{min(tx + 3, WIDTH - 34)}" y="{TOP - 1}">today</text>'
+        f'<text class="ptl__today-label" x="{min(tx + 3, WIDTH - 36)}" y="{TOP - 1}">today</text>'
     )
     parts.append("</svg>")
     return Markup("".join(parts))
