@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
 
 from clinic.clock import utcnow
 from clinic.extensions import db
@@ -33,7 +34,10 @@ bp.add_app_template_filter(portal_date, "portal_date")
 
 PATIENT_KEY = "portal_patient_id"
 SEEN_KEY = "portal_seen_at"
-OPEN_ENDPOINTS = frozenset({"portal.sign_in", "portal.landing", "portal.calendar_feed"})
+# Signing out needs no session: a stale "Sign out" just lands on the sign-in page.
+OPEN_ENDPOINTS = frozenset(
+    {"portal.sign_in", "portal.landing", "portal.calendar_feed", "portal.sign_out"}
+)
 # A destination rides in the emailed link: a longer one is not a page of ours.
 LONGEST_DESTINATION = 300
 
@@ -76,21 +80,29 @@ def current_patient() -> Patient:
 
 def portal_destination(target: str | None) -> str | None:
     """The portal page to open once signed in (a reminder's link to the screening, say):
-    only a path under /portal/ on this site, not a sign-in page and not the home page
-    (where signing in goes anyway); else None."""
+    a path on this site that names a page of the portal she reads signed in; not a sign-in
+    page, not the home page (where signing in goes anyway); else None. It is matched against
+    the routes themselves, so "/portal/./sign-in/<token>" or "/portal/../patients" (which a
+    browser tidies into another page) names nothing."""
     path = safe_next(target, "")
     if not path.startswith("/portal/") or len(path) > LONGEST_DESTINATION:
         return None
-    if path == "/portal/" or path.startswith("/portal/sign-in"):
+    try:
+        endpoint, _ = current_app.url_map.bind(request.host).match(
+            urlsplit(path).path, method="GET"
+        )
+    except HTTPException:  # no such page, or one only reached by another path
         return None
-    return path
+    if not endpoint.startswith("portal.") or endpoint in OPEN_ENDPOINTS:
+        return None
+    return None if endpoint == "portal.home" else path
 
 
 def _to_sign_in() -> Any:
     """The sign-in page, keeping the page she was on. A form sent without a session is not
     saved (nor sent again after signing in): she is told so, and comes back to the page the
     form was on."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         wanted: str | None = request.full_path.rstrip("?")
     else:
         flash("What you sent was not saved: sign in, then send it again.", "info")

@@ -77,6 +77,11 @@ def test_a_visit_page_with_its_query_is_kept_and_home_needs_no_destination(
         "/portal/sign-in/abc",
         "/portal/\\evil",
         "/portal/" + "x" * 400,
+        "/portal/./sign-in/someone-elses-token",  # a browser tidies the dot away
+        "/portal/../patients",
+        "/portal/%2e%2e/patients",
+        "/portal//sign-in/abc",
+        "/portal/no-such-page",
     ],
 )
 def test_a_destination_elsewhere_is_dropped(
@@ -121,3 +126,12 @@ def test_a_mistyped_portal_address_stays_in_the_portal(client: FlaskClient, worl
         assert 'href="/portal/"' in page and "Back to your page" in page, path
         assert "/sign-in?next" not in page and 'href="/"' not in page, path
     assert "<title>Not found" in client.get("/portal/nope").get_data(as_text=True)
+
+
+def test_signing_out_after_the_session_ended_just_signs_out(
+    client: FlaskClient, world: World
+) -> None:
+    answer = client.post("/portal/sign-out", headers={"Referer": "http://localhost/portal/plan"})
+    assert answer.headers["Location"] == "/portal/sign-in"
+    page = client.get("/portal/sign-in").get_data(as_text=True)
+    assert "You are signed out." in page and "not saved" not in page
