@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from clinic.extensions import db
@@ -122,9 +123,17 @@ def register_error_handlers(app: Flask) -> None:
             return response
         return _error_page(sentence, code, headers)
 
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Any:
+        message = "The form expired or did not come from this site. Reload the page and try again."
+        if wants_json():
+            return json_error(_status_error(400, message))
+        return _error_page(message, 400)
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()  # the page reads the database (the clinic's name) after this
         sentence = "Something went wrong on our side; nothing was saved."
         if wants_json():
             return jsonify({"error": sentence}), 500

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
-from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from werkzeug.routing import IntegerConverter
@@ -80,13 +79,6 @@ def install_web(app: Flask) -> None:
 
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.is_active_account else None
-
-    @app.errorhandler(CSRFError)
-    def csrf_refused(error: CSRFError) -> Any:
-        from flask import render_template
-
-        message = "The form expired or did not come from this site. Reload the page and try again."
-        return render_template("error.html", message=message), 400
 
     @app.after_request
     def security_headers(response: Response) -> Response:

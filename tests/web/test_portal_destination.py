@@ -135,3 +135,11 @@ def test_signing_out_after_the_session_ended_just_signs_out(
     assert answer.headers["Location"] == "/portal/sign-in"
     page = client.get("/portal/sign-in").get_data(as_text=True)
     assert "You are signed out." in page and "not saved" not in page
+
+
+def test_an_expired_portal_form_is_answered_in_the_portal(csrf_app: Flask) -> None:
+    answer = csrf_app.test_client().post("/portal/messages", data={"email_consent": "on"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "The form expired" in page and "Back to your page" in page
+    assert "Back to the start page" not in page  # the staff pages' way back
