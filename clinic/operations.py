@@ -101,14 +101,6 @@ def move_visit(
     actor: Actor,
     now: datetime,
 ) -> Appointment:
-    """Move a booked visit by every rule of a booking. A move to the time and provider it
-    has already changes nothing: no history entry, no message to the patient."""
-    if (
-        appointment.status is AppointmentStatus.BOOKED
-        and starts_at == appointment.starts_at
-        and provider_id in (None, appointment.provider_id)
-    ):
-        return appointment
     tz = ZoneInfo(clinic.timezone)
     _refuse_past(starts_at, now)
     visit_on = starts_at.astimezone(tz).date()

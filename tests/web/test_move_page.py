@@ -6,9 +6,13 @@ from datetime import date
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from clinic.extensions import db
 from clinic.practice.models import Provider
+from clinic.reminders.models import Message
+from clinic.reminders.rules import MessageKind
+from clinic.scheduling.models import Appointment
 from tests.conftest import sign_in
 from tests.web.booking_world import World, at, build_world, weekday
 from tests.web.test_api_booking import token_for
@@ -67,3 +71,35 @@ def test_the_day_view_marks_the_column_of_a_provider_who_left(
     sign_in(client, staff["front_desk"])
     page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
     assert '<text class="tt__subheading" x="' in page and ">Inactive</text>" in page
+
+
+def test_moving_a_visit_to_the_time_it_has_changes_nothing(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    """The move form sent again (or her own time typed): no history entry, no message."""
+    world: World = build_world(app)
+    day = weekday(1)
+    fields = {"patient_id": world.maya, "service_id": world.face, "provider_id": world.ana}
+    booked = client.post(
+        f"{API}/appointments",
+        json={**fields, "start": at(day, 10)},
+        headers=token_for(app, staff["front_desk"]),
+    )
+    visit = int(booked.json["id"])
+    sign_in(client, staff["front_desk"])
+
+    for provider in ("0", str(world.ana)):  # "the same provider" or her by name
+        same = client.post(
+            f"/visits/{visit}/move",
+            data={"provider_id": provider, "on_date": day.isoformat(), "at_time": "10:00"},
+        )
+        assert same.status_code == 302
+        page = client.get(same.headers["Location"]).get_data(as_text=True)
+        assert "The visit is at that time already: nothing changed." in page
+    with app.app_context():
+        visit_row = db.session.get(Appointment, visit)
+        assert visit_row is not None and [e.kind for e in visit_row.events] == ["booked"]
+        messages = db.session.scalar(
+            select(func.count(Message.id)).where(Message.kind == MessageKind.RESCHEDULED)
+        )
+        assert messages == 0
