@@ -196,26 +196,32 @@ def screening_hold(
 
 @dataclass(frozen=True)
 class PlanNote:
-    """Her plan's next session to book, shown when the desk books microneedling outside
-    it: a visit counts as a session only when booked as one (or inside a due window)."""
+    """Her plan's session to book, shown when the desk books microneedling outside it: a
+    visit counts as a session only when booked as one (or inside a due session's days)."""
 
     plan_id: int
     number: int
-    status: SessionStatus
+    missed: bool  # its days passed unbooked (no session is due)
     window_start: date
     window_end: date
 
 
 def plan_note(patient: Patient, today: date) -> PlanNote | None:
+    """The first due session of her active plan, else the first missed one."""
     plan = find_open_plan(patient.id)
     if plan is None or plan.status is not PlanStatus.ACTIVE:
         return None
-    for session in plan.sessions:
-        status = status_of(session, today)
-        if status in (SessionStatus.DUE, SessionStatus.MISSED, SessionStatus.CANCELLED):
-            return PlanNote(
-                plan.id, session.number, status, session.window_start, session.window_end
-            )
+    statuses = [(session, status_of(session, today)) for session in plan.sessions]
+    for wanted in (SessionStatus.DUE, SessionStatus.MISSED):
+        for session, status in statuses:
+            if status is wanted:
+                return PlanNote(
+                    plan.id,
+                    session.number,
+                    status is SessionStatus.MISSED,
+                    session.window_start,
+                    session.window_end,
+                )
     return None
 
 

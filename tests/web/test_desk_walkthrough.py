@@ -212,6 +212,18 @@ def test_booking_outside_her_plan_points_to_the_plans_session(
     assert f'href="/plans/{plan_id}/sessions/1/book">Book session 1</a>' in page
 
 
+def test_with_session_1_missed_the_note_points_to_the_due_session_2(
+    app: Flask, client: FlaskClient, spa: Spa, staff: dict[str, str]
+) -> None:
+    plan_id = make_plan(app, spa.maya, start=first_bookable_day() - timedelta(days=40))
+    sign_in(client, staff["front_desk"])
+
+    page = finder(client, spa, spa.next_week, spa.next_week + timedelta(days=7))
+
+    assert "session 2 is due from" in page
+    assert f'href="/plans/{plan_id}/sessions/2/book">Book session 2</a>' in page
+
+
 def test_a_search_the_plan_allows_still_suggests_other_dates(
     client: FlaskClient, spa: Spa, staff: dict[str, str]
 ) -> None:
