@@ -9,7 +9,7 @@ whose form POSTs the booking or the move. Nothing changes on a tap alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from clinic.portal.rules import confirmation_note
 from clinic.portal.todo import microneedling_hold
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic
+from clinic.scheduling.availability import earliest_bookable_day
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.setup_notices import find_setup_notices
 from clinic.scheduling.status import AppointmentStatus
@@ -104,11 +105,12 @@ def _picker(
         elif searched is not None and searched[0] <= current_on <= searched[1]:
             choices.setdefault(current_on, [])
     days = sorted(choices)
+    # The window as she can still use it: not from a day already past, or too soon.
+    from_day = max(target.window_start, earliest_bookable_day(clinic, now))
     hold = None
     if nothing_free and target.service.kind is ServiceKind.MICRONEEDLING:
         # Nothing free may be her screening or age, not the diary: say so, and what helps.
-        first_on = max(target.window_start, local_today(tz, now))
-        hold = microneedling_hold(current_patient(), clinic=clinic, on=first_on)
+        hold = microneedling_hold(current_patient(), clinic=clinic, on=from_day)
     asked = day_asked.isoformat() if day_asked else request.args.get("day", "")
     day = opening_day(days, asked=asked, current_on=current_on)
     return render_template(
@@ -122,11 +124,7 @@ def _picker(
         error=error,
         hold=hold,
         nothing_free=nothing_free,
-        # The window as she can still use it: not from a day already past, or too soon.
-        from_day=max(
-            target.window_start,
-            (now + timedelta(minutes=clinic.lead_time_minutes)).astimezone(tz).date(),
-        ),
+        from_day=from_day,
     ), status
 
 

@@ -73,6 +73,13 @@ def _plain_rows(statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
     return db.session.connection().execute(statement, params).all()  # one fetch, not per row
 
 
+def earliest_bookable_day(clinic: Clinic, now: datetime) -> date:
+    """The first clinic-local day that can still take a booking: today, or tomorrow once
+    the lead time reaches past midnight. Searches for free times start here."""
+    later = now + timedelta(minutes=clinic.lead_time_minutes)
+    return later.astimezone(ZoneInfo(clinic.timezone)).date()
+
+
 def booking_policy(clinic: Clinic) -> BookingPolicy:
     return BookingPolicy(
         slot_grid_minutes=clinic.slot_grid_minutes,

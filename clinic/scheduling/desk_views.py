@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint
 from flask_wtf import FlaskForm
 
 from clinic.errors import Conflict, NotFound, RuleBroken
 from clinic.extensions import db
-from clinic.practice.models import Clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.service import get_appointment
 from clinic.web import is_sane_date
@@ -39,13 +37,6 @@ class ConflictNote:
     kind: str
     sentence: str
     appointment: Appointment | None
-
-
-def earliest_bookable_day(clinic: Clinic, now: datetime) -> date:
-    """The first clinic-local day that can still take a booking: today, or tomorrow once
-    the lead time reaches past midnight. Searches for free times start here."""
-    later = now + timedelta(minutes=clinic.lead_time_minutes)
-    return later.astimezone(ZoneInfo(clinic.timezone)).date()
 
 
 def parse_day(raw: str | None, default: date) -> date:

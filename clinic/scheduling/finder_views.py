@@ -25,9 +25,9 @@ from clinic.plans.rules import SessionStatus, long_day
 from clinic.plans.service import find_open_plan, get_session, services_for_patient, status_of
 from clinic.practice.models import Clinic, Provider, Service, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_services
-from clinic.scheduling.availability import AvailabilityQuery
+from clinic.scheduling.availability import AvailabilityQuery, earliest_bookable_day
 from clinic.scheduling.booking_views import SlotDay, find_patient, slot_days
-from clinic.scheduling.desk_views import bp, earliest_bookable_day
+from clinic.scheduling.desk_views import bp
 from clinic.scheduling.forms import FinderForm
 from clinic.scheduling.patient_views import patient_visits
 from clinic.scheduling.screening import MicroneedlingVerdict, judge_microneedling

@@ -23,14 +23,13 @@ from clinic.plans.service import session_to_book_again
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
 from clinic.reminders.new_times import when_asked
-from clinic.scheduling.availability import AvailabilityQuery, load_setup
+from clinic.scheduling.availability import AvailabilityQuery, earliest_bookable_day, load_setup
 from clinic.scheduling.booking_views import REFUSAL_TARGETS, read_when, slot_days
 from clinic.scheduling.desk_views import (
     STATUS_LABELS,
     ConflictNote,
     bp,
     conflict_notes,
-    earliest_bookable_day,
     parse_day,
     put_refusal,
 )
