@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
@@ -26,6 +25,7 @@ from clinic.plans.rules import SessionStatus
 from clinic.portal.access import active_feed, create_feed, patient_for_feed, revoke_feeds
 from clinic.portal.blueprint import bp, current_patient
 from clinic.portal.calendar import visits_calendar
+from clinic.portal.models import CalendarFeed
 from clinic.portal.rules import AFTERCARE, may_change, preparation_is_near, what_reaches_her
 from clinic.portal.service import (
     current_plan,
@@ -55,8 +55,6 @@ STATE_WORDS = {
     SessionStatus.MISSED: "Missed",
     SessionStatus.CANCELLED: "Cancelled",
 }
-
-NEW_FEED_KEY = "portal_new_feed_url"  # the new address, until the page shows it once
 
 
 @dataclass(frozen=True)
@@ -232,9 +230,13 @@ def calendar_feed() -> Any:
 
 @bp.route("/calendar", methods=["GET", "POST"])
 def calendar_page() -> Any:
-    """Get, replace or stop her calendar address. A new address is shown once, on the page
-    the form redirects to: reloading that page must not make another (and end this one)."""
+    """Get, replace or stop her calendar address. A new address is shown once, on the
+    answer to the form, and never kept anywhere readable (its token is stored hashed). The
+    form names the address it replaces: sent again (a reload), it finds that one replaced
+    already and makes no other, so the address she just copied keeps working."""
     patient = current_patient()
+    current = active_feed(patient.id)
+    feed_url, sent_again = None, False
     if request.method == "POST":
         now = utcnow()
         if request.form.get("action") == "stop":
@@ -242,16 +244,25 @@ def calendar_page() -> Any:
             db.session.commit()
             flash("Your calendar address no longer works.", "success")
             return redirect(url_for("portal.calendar_page"))
-        token = create_feed(patient.id, now=now)
-        db.session.commit()
-        base = str(current_app.config["CLINIC_BASE_URL"]).rstrip("/")
-        session[NEW_FEED_KEY] = base + url_for("portal.calendar_feed", token=token)
-        return redirect(url_for("portal.calendar_page"))
+        if request.form.get("replaces", "") != _feed_mark(current):
+            sent_again = True
+        else:
+            token = create_feed(patient.id, now=now)
+            db.session.commit()
+            base = str(current_app.config["CLINIC_BASE_URL"]).rstrip("/")
+            feed_url = base + url_for("portal.calendar_feed", token=token)
+            current = active_feed(patient.id)
     return render_template(
         "portal/calendar.html",
-        feed_url=session.pop(NEW_FEED_KEY, None),
-        has_feed=active_feed(patient.id) is not None,
+        feed_url=feed_url,
+        sent_again=sent_again,
+        has_feed=current is not None,
+        replaces=_feed_mark(current),
     )
+
+
+def _feed_mark(feed: CalendarFeed | None) -> str:
+    return str(feed.id) if feed is not None else "none"
 
 
 @bp.route("/screening", methods=["GET", "POST"])

@@ -434,14 +434,14 @@ def test_calendar_feed_and_visit_ics_match_her_visits(
     app: Flask, client: FlaskClient, world: World, booked: dict[str, int]
 ) -> None:
     portal_sign_in(client, app, world.maya)
-    made = client.post("/portal/calendar", data={"action": "new"})
-    assert made.status_code == 302  # shown on the page it goes to: a reload makes no other
-    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    form = {"action": "new", "replaces": "none"}  # as the page's form sends it
+    page = client.post("/portal/calendar", data=form).get_data(as_text=True)
     url = re.search(r'value="[^"]*(/portal/calendar\.ics\?token=[^"]+)"', page)
     assert url is not None
     feed_path = url.group(1).replace("&amp;", "&")
-    reloaded = client.get(made.headers["Location"]).get_data(as_text=True)
-    assert "calendar.ics?token=" not in reloaded and "You have a calendar address" in reloaded
+    # The same form sent again (a reload) makes no other address and ends none.
+    resent = client.post("/portal/calendar", data=form).get_data(as_text=True)
+    assert "calendar.ics?token=" not in resent and "was made a moment ago" in resent
     anonymous = app.test_client()
     response = anonymous.get(feed_path)
     assert response.status_code == 200
@@ -469,7 +469,9 @@ def test_calendar_feed_and_visit_ics_match_her_visits(
     assert [str(e["summary"]) for e in _events(one.data)] == ["Visit at Test Clinic"]
 
     # A new address replaces the old one; stopping it ends both.
-    client.post("/portal/calendar", data={"action": "new"})
+    replaces = re.search(r'name="replaces" value="(\w+)"', resent)
+    assert replaces is not None
+    client.post("/portal/calendar", data={"action": "new", "replaces": replaces.group(1)})
     assert anonymous.get(feed_path).status_code == 404
     client.post("/portal/calendar", data={"action": "stop"})
     assert anonymous.get("/portal/calendar.ics?token=nothing").status_code == 404
