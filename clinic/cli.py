@@ -16,6 +16,7 @@ from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.patients.service import count_patients
 from clinic.practice.service import find_clinic
+from clinic.web import phone_region
 
 
 def register_commands(app: Flask) -> None:
@@ -161,7 +162,7 @@ def seed_demo(force: bool, skip_if_present: bool) -> None:
         timezone=timezone,
         now=now,
         today=local_today(ZoneInfo(timezone), now),
-        phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
+        phone_region=phone_region(),
     )
     db.session.commit()
     click.echo("Demo clinic ready.")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from werkzeug.routing import IntegerConverter
@@ -31,6 +31,12 @@ class DatabaseId(IntegerConverter):
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+def phone_region() -> str:
+    """The region phone numbers are read in (CLINIC_PHONE_REGION, e.g. "US"), which also
+    says how a date with slashes reads in the patient search."""
+    return str(current_app.config["CLINIC_PHONE_REGION"])
 
 
 def id_arg(name: str) -> int | None:

@@ -131,13 +131,15 @@ _PATHS: dict[str, Any] = {
         },
         "get": {
             "operationId": "searchPatients",
-            "summary": "Patients matching a name, email or phone digits, best first",
+            "summary": "Patients matching a name, email, phone digits or date of birth, best first",
             "parameters": [
                 {
                     "name": "q",
                     "in": "query",
                     "required": True,
-                    "description": "At least 2 characters (after trimming); at most 200.",
+                    "description": "At least 2 characters (after trimming); at most 200. A "
+                    "date (1990-05-01, or with slashes in the clinic's order: 05/01/1990 in "
+                    "the US) finds those born that day.",
                     "schema": {
                         "type": "string",
                         "minLength": PATIENT_QUERY_MIN_LENGTH,

@@ -44,6 +44,7 @@ from clinic.extensions import db
 from clinic.patients import service as patients
 from clinic.patients.rules import PatientInput
 from clinic.practice import service as practice
+from clinic.web import phone_region
 
 __all__ = ["bp"]
 
@@ -143,7 +144,7 @@ def create_patient() -> Any:
         actor=actor(),
         now=now,
         today=local_today(practice.clinic_zone(), now),
-        phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
+        phone_region=phone_region(),
     )
     db.session.commit()
     return created(patient_body(patient), url_for("api.patient", patient_id=patient.id))
@@ -153,7 +154,9 @@ def create_patient() -> Any:
 @require_role(*ALL_STAFF)
 def search_patients() -> Any:
     query = query_text("q", min_length=PATIENT_QUERY_MIN_LENGTH)
-    return jsonify([patient_body(p) for p in patients.search_patients(query)])
+    return jsonify(
+        [patient_body(p) for p in patients.search_patients(query, region=phone_region())]
+    )
 
 
 @bp.get("/patients/<int:patient_id>")

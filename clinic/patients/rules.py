@@ -146,13 +146,14 @@ class SearchTerms(NamedTuple):
     born: date | None  # the query read as a date of birth
 
 
-# A date of birth as the desk types it: as the lists show it (ISO), or as Americans write it.
-BIRTH_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+# Regions whose people write a date month first (05/01/1990 is the first of May).
+MONTH_FIRST_REGIONS = frozenset({"US"})
 
 
-def search_terms(query: str) -> SearchTerms:
+def search_terms(query: str, region: str = "US") -> SearchTerms:
     """What a search query may match: a name ("Rivera, Elena", as lists show names, is read
-    as "elena rivera"), the start of an email address, phone digits, or a date of birth."""
+    as "elena rivera"), the start of an email address, phone digits, or a date of birth:
+    as the lists show it (1990-05-01), or with slashes in the clinic's `region`'s order."""
     name = query
     if name.count(",") == 1:
         last, first = (part.strip() for part in name.split(","))
@@ -161,12 +162,13 @@ def search_terms(query: str) -> SearchTerms:
         folded(name),
         "".join(query.lower().split()),
         re.sub(r"\D", "", query),
-        _birth_date(query.strip()),
+        _birth_date(query.strip(), region),
     )
 
 
-def _birth_date(text: str) -> date | None:
-    for pattern in BIRTH_DATE_FORMATS:
+def _birth_date(text: str, region: str) -> date | None:
+    slashed = "%m/%d/%Y" if region in MONTH_FIRST_REGIONS else "%d/%m/%Y"
+    for pattern in ("%Y-%m-%d", slashed):
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:

@@ -148,13 +148,14 @@ def get_patient(patient_id: int) -> Patient:
     return patient
 
 
-def search_patients(query: str, *, limit: int = SEARCH_LIMIT) -> list[Patient]:
-    """Patients matching a name, email, phone digits or date of birth, best first.
+def search_patients(query: str, *, region: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
+    """Patients matching a name, email, phone digits or date of birth, best first; `region`
+    (CLINIC_PHONE_REGION) says how a date with slashes reads.
 
     Prefix matches (served by the indexes) rank before matches inside a word; within a
     rank, alphabetical by last name.
     """
-    terms = search_terms(query)
+    terms = search_terms(query, region)
     if terms.born is not None:  # a date: those born that day, not phone digits in it
         return list(
             db.session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from clinic.accounts.access import ALL_STAFF, actor, require_role
@@ -18,6 +18,7 @@ from clinic.patients.forms import PatientForm
 from clinic.patients.models import Patient
 from clinic.patients.rules import PatientInput, age_on
 from clinic.practice.service import clinic_zone, find_clinic
+from clinic.web import phone_region
 
 T = TypeVar("T")
 
@@ -42,7 +43,11 @@ def page_part(name: str) -> Callable[[Callable[[Patient], T]], Callable[[Patient
 @require_role(*ALL_STAFF)
 def index() -> Any:
     query = request.args.get("q", "").strip()
-    patients = service.search_patients(query) if query else service.list_recent_patients()
+    patients = (
+        service.search_patients(query, region=phone_region())
+        if query
+        else service.list_recent_patients()
+    )
     return render_template(
         "patients/index.html", patients=patients, query=query, total=service.count_patients()
     )
@@ -65,7 +70,7 @@ def _save(form: PatientForm, patient: Patient | None) -> Patient | None:
     """Create or change from a valid form; on refusal, put the reasons on the fields."""
     now = utcnow()
     who, today = actor(), local_today(clinic_zone(), now)
-    region = str(current_app.config["CLINIC_PHONE_REGION"])
+    region = phone_region()
     try:
         if patient is None:
             patient = service.create_patient(
@@ -108,7 +113,7 @@ def _unconfirmed_matches(form: PatientForm, editing: Patient | None) -> list[Pat
     matches = service.list_possible_duplicates(
         _input(form),
         today=local_today(clinic_zone(), utcnow()),
-        phone_region=str(current_app.config["CLINIC_PHONE_REGION"]),
+        phone_region=phone_region(),
         editing=editing,
     )
     if matches:  # the page comes back as a form to fix: "Error:" in its title, focus on it

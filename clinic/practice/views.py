@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from wtforms import Field
 
@@ -49,6 +49,7 @@ from clinic.scheduling.booked_visits import (
     list_booked_on,
     list_booked_outside_opening_hours,
 )
+from clinic.web import phone_region
 
 __all__ = ["bp", "catalogue_views", "provider_views"]
 
@@ -61,7 +62,7 @@ ROWS_PER_DAY = 3
 def settings() -> Any:
     clinic = practice.get_clinic()
     form = SettingsForm(obj=clinic)
-    region = str(current_app.config["CLINIC_PHONE_REGION"])
+    region = phone_region()
     if not form.is_submitted():
         form.phone.data = phone_as_read(clinic.phone)  # saving reads it back
     if form.validate_on_submit():

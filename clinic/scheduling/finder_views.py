@@ -32,7 +32,7 @@ from clinic.scheduling.forms import FinderForm
 from clinic.scheduling.patient_views import patient_visits
 from clinic.scheduling.screening import MicroneedlingVerdict, judge_microneedling
 from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
-from clinic.web import id_arg
+from clinic.web import id_arg, phone_region
 
 DEFAULT_DAYS = 14
 DEFAULT_SPAN = timedelta(days=DEFAULT_DAYS - 1)  # from the first day to the last
@@ -252,7 +252,7 @@ def find_slot() -> Any:
     if service is None or service.kind is not ServiceKind.MICRONEEDLING:
         session = None
     query = (form.q.data or "").strip()
-    matches = search_patients(query) if query and patient is None else []
+    matches = search_patients(query, region=phone_region()) if query and patient is None else []
     days: list[SlotDay] = []
     hold: MicroneedlingVerdict | None = None  # screening or age
     advice: SpacingAdvice | None = None  # the gap, the cap, the window: only other days can

@@ -39,6 +39,12 @@ def test_a_date_of_birth_is_read_from_the_search(typed: str, born: date | None) 
     assert search_terms(typed).born == born
 
 
+def test_a_date_with_slashes_reads_in_the_clinics_order() -> None:
+    assert search_terms("05/01/1990", "US").born == date(1990, 5, 1)
+    assert search_terms("05/01/1990", "GB").born == date(1990, 1, 5)
+    assert search_terms("1990-05-01", "GB").born == date(1990, 5, 1)
+
+
 @pytest.mark.parametrize(
     ("stored", "typed"),
     [
