@@ -4,7 +4,7 @@ Rows go in with bulk writes (COPY on PostgreSQL, executemany on SQLite), outside
 rules, yet consistent with them: every visit lies in its provider's working hours (minus
 breaks and time off) and in the opening hours, on the slot grid, and no two visits overlap
 on one provider, one room or one patient, so PostgreSQL's exclusion constraints accept them.
-A visit's instants come from clinic.scheduling.slots.visit_times, as the booking service's do.
+A visit's instants come from clinic.scheduling.schedule.visit_times, as the booking service's do.
 
 Cancelled visits and no-shows keep their place in this plan (they never overlap anything),
 which is stricter than the rules need. Past days are about half full; the future thins out

@@ -14,10 +14,10 @@ from clinic.api.parsing import (
     INSTANT_PATTERN,
     LAST_YEAR,
     LONGEST_SEARCH_DAYS,
-    MAX_ID,
     MAX_REASON_LENGTH,
 )
 from clinic.audit.reasons import SHORTEST_REASON
+from clinic.db import MAX_ID
 from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.status import AppointmentStatus
 

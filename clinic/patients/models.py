@@ -48,3 +48,12 @@ class Patient(Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    # Whether a message may reach her on a channel: an address, and her consent to it.
+    @property
+    def emailable(self) -> bool:
+        return bool(self.email and self.email_consent)
+
+    @property
+    def textable(self) -> bool:
+        return bool(self.phone and self.sms_consent)

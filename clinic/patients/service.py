@@ -45,8 +45,14 @@ def _apply(patient: Patient, details: PatientDetails) -> None:
     patient.sms_consent = details.sms_consent
     patient.notes = details.notes
     patient.search_name, patient.search_last = name_keys(details.first_name, details.last_name)
-    patient.email_key = details.email.lower() if details.email else None
-    patient.phone_digits = details.phone.lstrip("+") if details.phone else None
+    patient.email_key, patient.phone_digits = _contact_keys(details)
+
+
+def _contact_keys(details: PatientDetails) -> tuple[str | None, str | None]:
+    """The keys search and the duplicate check read: the email in lower case, the phone's
+    digits (so "(415) 555" finds +1415555...)."""
+    email_key = details.email.lower() if details.email else None
+    return email_key, details.phone.lstrip("+") if details.phone else None
 
 
 def _snapshot(patient: Patient) -> dict[str, object]:
@@ -92,8 +98,7 @@ def list_possible_duplicates(
     if details is None:
         return []
     name_key = name_keys(details.first_name, details.last_name)[0]
-    email_key = details.email.lower() if details.email else None
-    phone_digits = details.phone.lstrip("+") if details.phone else None
+    email_key, phone_digits = _contact_keys(details)
     same: list[ColumnElement[bool]] = []
     if editing is None or (name_key, details.date_of_birth) != (
         editing.search_name,

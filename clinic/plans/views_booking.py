@@ -75,10 +75,10 @@ def check_in_offer(plan: Plan, now: Moment) -> Offer:
     return Offer(None, window.start, window.end, from_on, to_on, blocked)
 
 
-def services_of(kind: ServiceKind, plan: Plan) -> list[Service]:
-    """Active services of this kind fit for the plan, the likeliest first (the finder's
-    order: her latest visit's service, then the one treating most of the plan's
-    indications), so that the preselected one is the one to book."""
+def services_for_plan_patient(kind: ServiceKind, plan: Plan) -> list[Service]:
+    """Active services of this kind for the plan's patient, in the finder's order
+    (plans.service.services_for_patient: those treating her open plan's indications, her
+    latest visit's service first), so that the preselected one is the one to book."""
     return services_for_patient(plan.patient_id, [s for s in list_services() if s.kind is kind])
 
 
@@ -92,7 +92,7 @@ def render_offer(
     notes: list[ConflictNote] | None = None,
     status: int = 200,
 ) -> Any:
-    services, providers = services_of(kind, plan), list_providers()
+    services, providers = services_for_plan_patient(kind, plan), list_providers()
     search = SessionSearchForm(request.args)
     search.service_id.choices = [SelectChoice(s.id, s.name) for s in services]
     search.provider_id.choices = [SelectChoice(0, "Any provider")] + [
@@ -145,7 +145,7 @@ def book_offer(plan: Plan, offer: Offer, kind: ServiceKind, now: Moment) -> Any:
     elif form.validate_on_submit():
         raw, _, raw_provider = (form.slot.data or "").partition("|")
         starts_at = parse_instant(raw)
-        if form.service_id.data not in {s.id for s in services_of(kind, plan)}:
+        if form.service_id.data not in {s.id for s in services_for_plan_patient(kind, plan)}:
             form.form_errors.append("Choose one of the services offered.")
         elif starts_at is None or not raw_provider.isdigit():
             form.form_errors.append("The time sent is not one of the times offered.")

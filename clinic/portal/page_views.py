@@ -347,8 +347,8 @@ def messages() -> Any:
         else:
             db.session.commit()
             means = what_reaches_her(
-                by_email=bool(patient.email and patient.email_consent),
-                by_text=bool(patient.phone and patient.sms_consent),
+                by_email=patient.emailable,
+                by_text=patient.textable,
                 reminders=patient.unsubscribed_at is None,
             )
             flash(f"Your choices are saved. {means}", "success")

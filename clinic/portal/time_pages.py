@@ -45,8 +45,8 @@ TAKEN = "Someone has just taken that time. Please choose another."
 def _what_she_hears(patient: Patient, *, moved: bool) -> str:
     """The confirmation is queued, not sent (quiet hours may hold it): say what will come."""
     return confirmation_note(
-        by_email=bool(patient.email and patient.email_consent),
-        by_text=bool(patient.phone and patient.sms_consent),
+        by_email=patient.emailable,
+        by_text=patient.textable,
         moved=moved,
     )
 

@@ -68,7 +68,7 @@ def render(
         "clinic": clinic,
         "kind": message.kind.value,
         "first_name": message.patient.first_name,
-        "emailed": bool(message.patient.email and message.patient.email_consent),
+        "emailed": message.patient.emailable,
         "when": when,
         "provider": appointment.provider.name if appointment else None,
         "numbing_minutes": appointment.service.numbing_minutes if appointment else 45,

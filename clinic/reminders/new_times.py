@@ -42,9 +42,7 @@ class NewTimeRequests:
 
 def may_be_messaged(appointment: Appointment) -> bool:
     patient = appointment.patient
-    return bool(
-        (patient.email and patient.email_consent) or (patient.phone and patient.sms_consent)
-    )
+    return patient.emailable or patient.textable
 
 
 def ask_for_new_times(

@@ -1,6 +1,7 @@
 """The clinic's calendar as the pure slot rules need it, loaded from the database.
 
-`load_setup` and `busy_visits` turn rows into the frozen inputs of clinic.scheduling.slots;
+`load_setup` and `busy_visits` turn rows into the frozen records of clinic.scheduling.schedule
+that clinic.scheduling.slots reads;
 `find_availability` is what the front desk's finder, the API and the portal call.
 """
 
