@@ -378,7 +378,9 @@ def test_every_portal_route_is_scoped_to_the_signed_in_patient(
     # Maya sees her own things.
     maya = app.test_client()
     portal_sign_in(maya, app, world.maya)
-    assert "MAYA-SECRET-BODY" in maya.get("/portal/messages").get_data(as_text=True)
+    messages = maya.get("/portal/messages").get_data(as_text=True)
+    assert "MAYA-SECRET-BODY" in messages
+    assert "about your visit of" in messages  # which visit it was about
     page = maya.get("/portal/").get_data(as_text=True)
     assert "Session 1 of 3" in page
     assert maya.get(f"/portal/appointments/{booked['noor_visit']}").status_code == 404
