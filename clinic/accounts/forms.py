@@ -20,3 +20,15 @@ class StaffForm(FlaskForm):
         "Role", choices=[SelectChoice(r.value, r.value.replace("_", " ")) for r in Role]
     )
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired("Enter the new password."), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class AccountActiveForm(FlaskForm):
+    """Disable or enable: the button says which (the form carries only its CSRF token)."""

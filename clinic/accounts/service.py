@@ -1,4 +1,5 @@
-"""Staff accounts: create, authenticate (with the failed sign-in limit), API tokens."""
+"""Staff accounts: create, disable and enable, set a new password, authenticate (with the
+failed sign-in limit), API tokens."""
 
 from __future__ import annotations
 
@@ -158,6 +159,62 @@ def revoke_token(token: str, *, now: datetime) -> None:
 
 
 def revoke_all_tokens(user: User, *, actor: Actor, now: datetime) -> int:
+    count = _revoke_tokens(user, now)
+    record(
+        actor,
+        "revoke_tokens",
+        "user",
+        user.id,
+        f"Revoked {count} API token(s) of {user.email}",
+        now=now,
+    )
+    return count
+
+
+def set_account_active(user: User, active: bool, *, actor: Actor, now: datetime) -> None:
+    """Disable or enable a staff account. Disabled, she can no longer sign in, her open
+    sessions end at their next request (the user loader refuses her) and her API tokens
+    stop working. Nobody disables her own account, nor the last admin who can sign in:
+    the clinic would be left without anyone to manage it."""
+    if user.is_active_account == active:
+        return
+    if not active:
+        if actor.user_id == user.id:
+            raise RuleBroken("You cannot disable your own account.", {"account": "Yours."})
+        if user.role is Role.ADMIN and _active_admins() <= 1:
+            sentence = "This is the last admin who can sign in: make another admin first."
+            raise RuleBroken(sentence, {"account": sentence})
+        _revoke_tokens(user, now)
+    user.is_active_account = active
+    verb = "Enabled" if active else "Disabled"
+    record(
+        actor,
+        "enable" if active else "disable",
+        "user",
+        user.id,
+        f"{verb} staff account {user.email}",
+        now=now,
+    )
+
+
+def set_password(user: User, password: str, *, actor: Actor, now: datetime) -> None:
+    """An admin gives a staff member a new password (forgotten, or possibly seen by
+    someone else): her API tokens stop working too. The audit says it changed, not what."""
+    if (problem := password_problem(password)) is not None:
+        raise RuleBroken(problem, {"password": problem})
+    user.password_hash = _hasher.hash(password)
+    _revoke_tokens(user, now)
+    record(actor, "set_password", "user", user.id, f"Set a new password for {user.email}", now=now)
+
+
+def _active_admins() -> int:
+    admins = select(func.count(User.id)).where(
+        User.role == Role.ADMIN, User.is_active_account.is_(True)
+    )
+    return db.session.scalar(admins) or 0
+
+
+def _revoke_tokens(user: User, now: datetime) -> int:
     rows = list(
         db.session.scalars(
             select(ApiToken).where(
@@ -169,14 +226,6 @@ def revoke_all_tokens(user: User, *, actor: Actor, now: datetime) -> int:
     )
     for row in rows:
         row.revoked_at = now
-    record(
-        actor,
-        "revoke_tokens",
-        "user",
-        user.id,
-        f"Revoked {len(rows)} API token(s) of {user.email}",
-        now=now,
-    )
     return len(rows)
 
 

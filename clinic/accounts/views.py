@@ -1,4 +1,4 @@
-"""Staff sign-in and sign-out, and the admin's list of staff accounts."""
+"""Staff sign-in and sign-out (the admin's staff pages: staff_views)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,10 @@ from flask import (
 from flask_login import login_required, login_user, logout_user
 
 from clinic.accounts import service
-from clinic.accounts.access import ADMIN_ONLY, actor, require_role
-from clinic.accounts.forms import SignInForm, StaffForm
-from clinic.accounts.models import Role, User
+from clinic.accounts.forms import SignInForm
 from clinic.accounts.rules import SignInLimit
 from clinic.clock import utcnow
-from clinic.errors import RuleBroken, TooManyAttempts, Unauthorized
+from clinic.errors import TooManyAttempts, Unauthorized
 from clinic.extensions import db
 from clinic.web import safe_next
 
@@ -82,43 +80,5 @@ def sign_out() -> Any:
     return redirect(url_for("accounts.sign_in"))
 
 
-@bp.route("/admin/staff", methods=["GET", "POST"])
-@login_required
-@require_role(*ADMIN_ONLY)
-def staff() -> Any:
-    form = StaffForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            service.create_user(
-                form.email.data or "",
-                form.name.data or "",
-                Role(form.role.data),
-                form.password.data or "",
-                actor=actor(),
-                now=utcnow(),
-            )
-        except RuleBroken as refusal:
-            db.session.rollback()
-            for field, message in refusal.fields.items():
-                getattr(form, field).errors = [message]
-            status = 422
-        else:
-            db.session.commit()
-            flash("Staff account created.", "success")
-            return redirect(url_for("accounts.staff"))
-    elif form.is_submitted():
-        status = 422
-    users = db.session.scalars(db.select(User).order_by(User.name)).all()
-    return render_template("accounts/staff.html", form=form, users=users), status
-
-
-@bp.post("/admin/staff/<int:user_id>/revoke-tokens")
-@login_required
-@require_role(*ADMIN_ONLY)
-def revoke_tokens(user_id: int) -> Any:
-    user = db.get_or_404(User, user_id)
-    count = service.revoke_all_tokens(user, actor=actor(), now=utcnow())
-    db.session.commit()
-    flash(f"Revoked {count} API token(s) of {user.name}.", "success")
-    return redirect(url_for("accounts.staff"))
+# Importing staff_views registers the admin's staff pages on this blueprint.
+from clinic.accounts import staff_views  # noqa: E402, F401
