@@ -221,6 +221,8 @@ class ClosureForm(FlaskForm):
     name = StringField(
         "Name", validators=[InputRequired("Enter a name, such as Thanksgiving."), Length(max=120)]
     )
+    # Shown once the day has booked visits: the admin confirms before closing it.
+    close_anyway = BooleanField("Close the day anyway: the visits will be moved or cancelled")
 
 
 class ProviderForm(FlaskForm):

@@ -49,6 +49,7 @@ from clinic.scheduling.booked_visits import (
     list_booked_on,
     list_booked_outside_opening_hours,
 )
+from clinic.scheduling.models import Appointment
 from clinic.web import phone_region
 
 __all__ = ["bp", "catalogue_views", "provider_views"]
@@ -154,7 +155,18 @@ def closures() -> Any:
     form = ClosureForm()
     now = utcnow()
     today = local_today(practice.clinic_zone(), now)
-    if form.validate_on_submit():
+    booked_first: list[Appointment] = []  # on the day asked for, shown before closing it
+    valid = form.validate_on_submit()  # once: validating again would clear the note below
+    if valid and form.on.data is not None and not form.close_anyway.data:
+        booked_first = list_booked_on(form.on.data, practice.clinic_zone())
+        if booked_first:
+            count = len(booked_first)
+            form.close_anyway.errors = [
+                f"{count} booked visit{'s' if count != 1 else ''} on that day: closed, "
+                f"{'they stay' if count != 1 else 'it stays'} booked until the front desk "
+                "moves or cancels them. Tick this to close the day anyway."
+            ]
+    if valid and not booked_first:
         try:
             closure = practice.add_closure(
                 form.on.data, form.name.data or "", actor=actor(), now=now, today=today
@@ -173,7 +185,11 @@ def closures() -> Any:
     upcoming = practice.list_upcoming_closures(today)
     booked_in = list_booked_in_closures(upcoming, practice.clinic_zone())
     return render_template(
-        "practice/closures.html", form=form, closures=upcoming, booked_in=booked_in
+        "practice/closures.html",
+        form=form,
+        closures=upcoming,
+        booked_in=booked_in,
+        booked_first=booked_first,
     ), status
 
 

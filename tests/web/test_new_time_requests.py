@@ -22,7 +22,7 @@ from clinic.reminders.models import Message
 from clinic.reminders.rules import MessageKind, MessageStatus
 from tests.conftest import sign_in
 from tests.web.booking_world import World, build_world, weekday
-from tests.web.test_setup_warnings import _book, _saved_page, _signed_in_with_csrf
+from tests.web.test_setup_warnings import CLOSE_DAY, _book, _saved_page, _signed_in_with_csrf
 
 DAY = weekday(0)
 
@@ -67,7 +67,7 @@ def test_the_closure_warning_asks_its_patients_once_each(
     noor = _book(csrf_app, world.noor, world.face, world.sam, DAY, time(14))
     _consenting(csrf_app, world.maya, world.noor)
     admin, token = _signed_in_with_csrf(csrf_app, staff["admin"])
-    closing = {"on": DAY.isoformat(), "name": "Staff day", "csrf_token": token("/admin/closures")}
+    closing = {**CLOSE_DAY, "csrf_token": token("/admin/closures")}
     page = _saved_page(admin, "/admin/closures", closing)
 
     form = _form(page)

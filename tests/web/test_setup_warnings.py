@@ -27,6 +27,8 @@ from tests.conftest import PASSWORD, sign_in
 from tests.web.booking_world import DESK, LA, World, build_world, weekday
 
 DAY = weekday(0)
+# Closing DAY, whose booked visits the admin has seen and closes the day anyway.
+CLOSE_DAY = {"on": DAY.isoformat(), "name": "Staff day", "close_anyway": "y"}
 
 
 @pytest.fixture
@@ -102,7 +104,7 @@ def test_closing_a_day_with_booked_visits_lists_them_to_move_or_cancel(
     noor = _book(app, world.noor, world.face, world.sam, DAY, time(14))
     _cancel(app, noor)
 
-    page = _saved_page(admin, "/admin/closures", {"on": DAY.isoformat(), "name": "Staff day"})
+    page = _saved_page(admin, "/admin/closures", CLOSE_DAY)
 
     assert f"The clinic is closed on {DAY:%A %-d %B %Y}." in page
     assert "1 booked visit falls in this closure — move or cancel it." in page
@@ -113,6 +115,22 @@ def test_closing_a_day_with_booked_visits_lists_them_to_move_or_cancel(
     assert _status(app, maya) is AppointmentStatus.BOOKED  # warned about, not cancelled
 
 
+def test_a_day_with_booked_visits_is_closed_only_once_the_admin_has_seen_them(
+    admin: FlaskClient, app: Flask, world: World
+) -> None:
+    _book(app, world.maya, world.face, world.ana, DAY, time(10))
+    first = admin.post("/admin/closures", data={"on": DAY.isoformat(), "name": "Staff day"})
+    page = first.get_data(as_text=True)
+    assert first.status_code == 422
+    assert "1 booked visit on that day" in page and "Maya Test, Face with Ana" in page
+    assert "The clinic is closed on" not in page
+    with app.app_context():
+        assert db.session.scalars(select(Closure)).all() == []
+    assert f"The clinic is closed on {DAY:%A %-d %B %Y}." in _saved_page(
+        admin, "/admin/closures", CLOSE_DAY
+    )
+
+
 def test_the_closures_page_keeps_the_warning_until_the_visits_are_handled(
     admin: FlaskClient, app: Flask, world: World
 ) -> None:
@@ -120,7 +138,7 @@ def test_the_closures_page_keeps_the_warning_until_the_visits_are_handled(
         _book(app, world.maya, world.face, world.ana, DAY, time(10)),
         _book(app, world.noor, world.face, world.sam, DAY, time(10)),
     ]
-    _saved_page(admin, "/admin/closures", {"on": DAY.isoformat(), "name": "Staff day"})
+    _saved_page(admin, "/admin/closures", CLOSE_DAY)
 
     page = admin.get("/admin/closures").get_data(as_text=True)
     assert f"{DAY:%A %-d %B %Y} (Staff day):" in page
@@ -138,7 +156,7 @@ def test_closing_a_day_with_nothing_booked_gives_no_warning(
 ) -> None:
     _book(app, world.maya, world.face, world.ana, weekday(1), time(10))  # another day
 
-    page = _saved_page(admin, "/admin/closures", {"on": DAY.isoformat(), "name": "Staff day"})
+    page = _saved_page(admin, "/admin/closures", CLOSE_DAY)
 
     assert f"The clinic is closed on {DAY:%A %-d %B %Y}." in page
     assert "booked visit" not in page
@@ -150,7 +168,7 @@ def test_the_closure_form_with_its_csrf_token_warns_too(
 ) -> None:
     maya = _book(csrf_app, world.maya, world.face, world.ana, DAY, time(10))
     client, token = _signed_in_with_csrf(csrf_app, staff["admin"])
-    form = {"on": DAY.isoformat(), "name": "Staff day", "csrf_token": token("/admin/closures")}
+    form = {**CLOSE_DAY, "csrf_token": token("/admin/closures")}
 
     page = _saved_page(client, "/admin/closures", form)
 
@@ -444,7 +462,7 @@ def test_the_visit_page_says_when_the_setup_changed_under_it(
     maya = _book(app, world.maya, world.face, world.ana, DAY, time(10))
     assert "no longer fits" not in admin.get(f"/visits/{maya}").get_data(as_text=True)
 
-    _saved_page(admin, "/admin/closures", {"on": DAY.isoformat(), "name": "Staff day"})
+    _saved_page(admin, "/admin/closures", CLOSE_DAY)
     page = admin.get(f"/visits/{maya}").get_data(as_text=True)
     assert "This visit no longer fits the clinic's setup:" in page
     assert "the clinic is closed that day." in page
