@@ -101,6 +101,9 @@ def move_visit(
     actor: Actor,
     now: datetime,
 ) -> Appointment:
+    """Move a visit with every rule: the plan's (its session's window, the gap) and the
+    calendar's. A move onto the time it has is judged the same way (a time since passed is
+    refused) and then changes nothing: no history entry, no message to the patient."""
     tz = ZoneInfo(clinic.timezone)
     _refuse_past(starts_at, now)
     visit_on = starts_at.astimezone(tz).date()
@@ -119,10 +122,10 @@ def move_visit(
             tz=tz,
             ignore=appointment.id,
         )
-    scheduling.reschedule_appointment(
+    if scheduling.reschedule_appointment(
         appointment, starts_at, provider_id, clinic=clinic, actor=actor, now=now
-    )
-    reminders.visit_moved(appointment, clinic=clinic, now=now)
+    ):
+        reminders.visit_moved(appointment, clinic=clinic, now=now)
     return appointment
 
 

@@ -135,8 +135,10 @@ def reschedule_appointment(
     clinic: Clinic,
     actor: Actor,
     now: datetime,
-) -> Appointment:
-    """Move a booked visit; its history keeps where it was."""
+) -> bool:
+    """Move a booked visit by every rule of a booking; its history keeps where it was.
+    False when the visit already has that time, provider and room: the rules still apply
+    (a time since passed is refused), but nothing moved, so nothing is recorded."""
     if appointment.status is not AppointmentStatus.BOOKED:
         raise RuleBroken(
             f"Only a booked visit can be moved; this one is "
@@ -174,6 +176,13 @@ def reschedule_appointment(
         "provider_id": appointment.provider_id,
         "room_id": appointment.room_id,
     }
+    after = {
+        "start": check.times.starts_at.isoformat(),
+        "provider_id": check.provider_id,
+        "room_id": check.room_id,
+    }
+    if after == before:
+        return False  # judged by every rule, and it stays where it is: nothing to record
     service, patient_id, appointment_id = (
         appointment.service,
         appointment.patient_id,
@@ -196,11 +205,6 @@ def reschedule_appointment(
             ignore=appointment_id,
         ),
     )
-    after = {
-        "start": check.times.starts_at.isoformat(),
-        "provider_id": check.provider_id,
-        "room_id": check.room_id,
-    }
     _event(appointment, "rescheduled", actor, now, **{"from": before, "to": after})
     record(
         actor,
@@ -211,7 +215,7 @@ def reschedule_appointment(
         now=now,
         changes={key: [before[key], after[key]] for key in before if before[key] != after[key]},
     )
-    return appointment
+    return True
 
 
 def cancel_appointment(

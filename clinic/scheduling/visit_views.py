@@ -221,15 +221,8 @@ def move_visit(appointment_id: int) -> Any:
                 form.provider_id.errors = [
                     f"Choose a provider: {appointment.provider.name} no longer works here."
                 ]
-            elif starts_at is not None and (starts_at, provider_id) in (
-                (appointment.starts_at, None),
-                (appointment.starts_at, appointment.provider_id),
-            ):
-                # The form sent again, or her own time picked: not a move to tell her about.
-                flash("The visit is at that time already: nothing changed.", "info")
-                return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
             elif starts_at is not None:
-                before = appointment.starts_at
+                before = (appointment.starts_at, appointment.provider_id)
                 try:
                     operations.move_visit(
                         appointment, starts_at, provider_id, clinic=clinic, actor=actor(), now=now
@@ -243,12 +236,15 @@ def move_visit(appointment_id: int) -> Any:
                 else:
                     db.session.commit()
                     today = local_today(tz, utcnow())
-                    was, now_at = before, appointment.starts_at
-                    flash(
-                        f"Moved from {short_day(was, today=today, zone=tz, with_time=True)} "
-                        f"to {short_day(now_at, today=today, zone=tz, with_time=True)}.",
-                        "success",
-                    )
+                    was, now_at = before[0], appointment.starts_at
+                    if before == (now_at, appointment.provider_id):  # the form sent again
+                        flash("The visit is at that time already: nothing changed.", "info")
+                    else:
+                        flash(
+                            f"Moved from {short_day(was, today=today, zone=tz, with_time=True)} "
+                            f"to {short_day(now_at, today=today, zone=tz, with_time=True)}.",
+                            "success",
+                        )
                     return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
         appointment = get_appointment(appointment_id)
     # From the first day that can still be booked, not from around the visit's own day:

@@ -12,6 +12,7 @@ from clinic.audit.models import AuditEntry
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
 from clinic.operations import move_visit
+from clinic.reminders.models import Message
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.service import (
@@ -184,11 +185,25 @@ def test_a_visit_can_move_onto_its_own_time(world: World) -> None:
     assert visit.starts_at == local("2027-03-11", "10:15")
 
 
-def test_a_move_onto_its_own_time_keeps_every_rule(world: World) -> None:
-    """The engine judges a move to the time a visit has like any other (API.md): once that
-    time has passed, it is refused. (The desk's page does not send such a move at all.)"""
+def test_a_move_onto_its_own_time_keeps_every_rule_and_changes_nothing(world: World) -> None:
+    """The engine judges a move to the time a visit has like any other (API.md): allowed,
+    it records nothing and tells the patient nothing (a retried request, say); once that
+    time has passed, it is refused."""
     visit = book(world, world.maya.id, local("2027-03-11", "10:00"), world.ana.id)
     db.session.commit()
+    planned = db.session.scalar(sa.select(sa.func.count(Message.id)))
+    for provider_id in (None, world.ana.id):
+        move_visit(
+            visit,
+            local("2027-03-11", "10:00"),
+            provider_id,
+            clinic=world.clinic,
+            actor=STAFF,
+            now=world.now,
+        )
+    db.session.commit()
+    assert [event.kind for event in visit.events] == ["booked"]
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == planned
     with pytest.raises(RuleBroken, match="passed"):
         move_visit(
             visit,
