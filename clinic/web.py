@@ -80,11 +80,16 @@ def install_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
+    def load_user(session_id: str) -> Any:
+        """The signed-in staff member, while her account is enabled and her password is
+        the one she signed in with (User.get_id)."""
         from clinic.accounts.models import User
 
+        user_id, _, mark = session_id.partition(":")
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active_account else None
+        if user is None or not user.is_active_account or mark != user.password_mark:
+            return None
+        return user
 
     @app.after_request
     def security_headers(response: Response) -> Response:

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from clinic.accounts.models import Role
 
@@ -31,4 +31,7 @@ class NewPasswordForm(FlaskForm):
 
 
 class AccountActiveForm(FlaskForm):
-    """Disable or enable: the button says which (the form carries only its CSRF token)."""
+    """Disable or enable, said by the form itself: sent twice (a double click, two admins
+    on one page), it asks for the same state again, never the opposite."""
+
+    wanted = HiddenField(validators=[AnyOf(("enable", "disable"))])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
@@ -51,6 +52,15 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """What the session cookie keeps (Flask-Login): the id and a mark of the password,
+        so that a new password ends every session the old one opened (session_user)."""
+        return f"{self.id}:{self.password_mark}"
+
+    @property
+    def password_mark(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class ApiToken(Model):

@@ -180,11 +180,12 @@ def set_account_active(user: User, active: bool, *, actor: Actor, now: datetime)
         return
     if not active:
         if actor.user_id == user.id:
-            raise RuleBroken("You cannot disable your own account.", {"account": "Yours."})
+            raise RuleBroken("You cannot disable your own account.")
         if user.role is Role.ADMIN and _active_admins() <= 1:
-            sentence = "This is the last admin who can sign in: make another admin first."
-            raise RuleBroken(sentence, {"account": sentence})
+            raise RuleBroken("This is the last admin who can sign in: make another admin first.")
         _revoke_tokens(user, now)
+    else:
+        _forget_failures(user)  # enabled again: not still locked out by old attempts
     user.is_active_account = active
     verb = "Enabled" if active else "Disabled"
     record(
@@ -199,19 +200,29 @@ def set_account_active(user: User, active: bool, *, actor: Actor, now: datetime)
 
 def set_password(user: User, password: str, *, actor: Actor, now: datetime) -> None:
     """An admin gives a staff member a new password (forgotten, or possibly seen by
-    someone else): her API tokens stop working too. The audit says it changed, not what."""
+    someone else): her open sessions end, her API tokens stop working, and earlier failed
+    attempts no longer hold her off. The audit says it changed, not what."""
     if (problem := password_problem(password)) is not None:
         raise RuleBroken(problem, {"password": problem})
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher.hash(password)  # ends her open sessions (User.get_id)
     _revoke_tokens(user, now)
+    _forget_failures(user)  # she forgot it after some tries: the new one works at once
     record(actor, "set_password", "user", user.id, f"Set a new password for {user.email}", now=now)
 
 
 def _active_admins() -> int:
-    admins = select(func.count(User.id)).where(
-        User.role == Role.ADMIN, User.is_active_account.is_(True)
+    """Locked (PostgreSQL) until the caller's commit: two admins disabling each other at
+    once must not both see the other still there."""
+    admins = (
+        select(User.id)
+        .where(User.role == Role.ADMIN, User.is_active_account.is_(True))
+        .with_for_update()
     )
-    return db.session.scalar(admins) or 0
+    return len(db.session.scalars(admins).all())
+
+
+def _forget_failures(user: User) -> None:
+    db.session.execute(delete(SignInFailure).where(SignInFailure.email == user.email))
 
 
 def _revoke_tokens(user: User, now: datetime) -> int:

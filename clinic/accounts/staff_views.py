@@ -11,9 +11,9 @@ from flask_login import login_required
 
 from clinic.accounts import service
 from clinic.accounts.access import ADMIN_ONLY, actor, require_role
+from clinic.accounts.blueprint import bp
 from clinic.accounts.forms import AccountActiveForm, NewPasswordForm, StaffForm
 from clinic.accounts.models import Role, User
-from clinic.accounts.views import bp
 from clinic.clock import utcnow
 from clinic.errors import RuleBroken
 from clinic.extensions import db
@@ -93,8 +93,11 @@ def new_password(user_id: int) -> Any:
 def set_active(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     form = AccountActiveForm()
-    if form.validate_on_submit():
-        enable = not user.is_active_account
+    if not form.validate_on_submit():
+        flash("Choose to disable or to enable the account.", "error")
+    elif (enable := form.wanted.data == "enable") == user.is_active_account:
+        flash(f"{user.name}'s account is {'enabled' if enable else 'disabled'} already.", "info")
+    else:
         try:
             service.set_account_active(user, enable, actor=actor(), now=utcnow())
         except RuleBroken as refusal:

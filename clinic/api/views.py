@@ -17,7 +17,7 @@ from flask import Response, current_app, g, jsonify, url_for
 
 from clinic.accounts import service as accounts
 from clinic.accounts.access import ALL_STAFF, actor, require_role
-from clinic.accounts.views import client_address, sign_in_limit
+from clinic.accounts.sign_in_views import client_address, sign_in_limit
 from clinic.api import booking_views, plan_views  # noqa: F401  (register their routes on bp)
 from clinic.api.blueprint import bp, created
 from clinic.api.openapi import openapi_document as build_openapi_document

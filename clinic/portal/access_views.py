@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from clinic.accounts.views import client_address
+from clinic.accounts.sign_in_views import client_address
 from clinic.clock import utcnow
 from clinic.errors import TooManyAttempts
 from clinic.extensions import db
