@@ -146,11 +146,12 @@ class SearchTerms(NamedTuple):
     born: date | None  # the query read as a date of birth
 
 
-# Regions whose people write a date month first (05/01/1990 is the first of May).
-MONTH_FIRST_REGIONS = frozenset({"US"})
+# Regions whose people write a date month first (05/01/1990 is the first of May): the
+# United States and the territories that use its forms.
+MONTH_FIRST_REGIONS = frozenset({"US", "PR", "GU", "VI", "AS", "MP"})
 
 
-def search_terms(query: str, region: str = "US") -> SearchTerms:
+def search_terms(query: str, region: str) -> SearchTerms:
     """What a search query may match: a name ("Rivera, Elena", as lists show names, is read
     as "elena rivera"), the start of an email address, phone digits, or a date of birth:
     as the lists show it (1990-05-01), or with slashes in the clinic's `region`'s order."""
@@ -167,7 +168,7 @@ def search_terms(query: str, region: str = "US") -> SearchTerms:
 
 
 def _birth_date(text: str, region: str) -> date | None:
-    slashed = "%m/%d/%Y" if region in MONTH_FIRST_REGIONS else "%d/%m/%Y"
+    slashed = "%m/%d/%Y" if region.upper() in MONTH_FIRST_REGIONS else "%d/%m/%Y"
     for pattern in ("%Y-%m-%d", slashed):
         try:
             return datetime.strptime(text, pattern).date()

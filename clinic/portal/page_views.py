@@ -244,7 +244,8 @@ def calendar_page() -> Any:
             db.session.commit()
             flash("Your calendar address no longer works.", "success")
             return redirect(url_for("portal.calendar_page"))
-        if request.form.get("replaces", "") != _feed_mark(current):
+        # A form from before this check (no `replaces`) is taken as meant.
+        if request.form.get("replaces", _feed_mark(current)) != _feed_mark(current):
             sent_again = True
         else:
             token = create_feed(patient.id, now=now)
