@@ -53,8 +53,10 @@ def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
     """The status changes that can be made to a visit now, as (target, button label): its
     status allows them and the time is right (check in on its day, complete once it has
     begun, no-show a grace after its start: status.NO_SHOW_GRACE). Whether the screening
-    allows a check-in is left to the check-in itself, which says what to do about it."""
+    allows a check-in is left to the check-in itself, which says what to do about it; so a
+    microneedling visit is completed only once checked in, past that screening."""
     now, tz = utcnow(), clinic_zone()
+    treatment = appointment.service.kind is ServiceKind.MICRONEEDLING
     return [
         (target.value, label)
         for target, label in BUTTONS.items()
@@ -69,6 +71,11 @@ def status_buttons(appointment: Appointment) -> list[tuple[str, str]]:
         and (
             target is not AppointmentStatus.NO_SHOW
             or now >= no_show_offered_from(appointment.starts_at)
+        )
+        and not (
+            treatment
+            and target is AppointmentStatus.COMPLETED
+            and appointment.status is AppointmentStatus.BOOKED
         )
     ]
 
@@ -235,6 +242,7 @@ def change_visit_status(appointment_id: int) -> Any:
         flash("Choose check in, complete or no-show.", "error")
         return redirect(back)
     target = AppointmentStatus(form.target.data)
+    at_visit = f":visit-{appointment.id}"  # the day view shows it beside the visit
     try:
         operations.change_visit_status(appointment, target, clinic=clinic, actor=actor(), now=now)
     except RuleBroken as refusal:
@@ -245,12 +253,12 @@ def change_visit_status(appointment_id: int) -> Any:
             f"{refusal.message}"
         )
         if _screening_refused(appointment, target, now, ZoneInfo(clinic.timezone)):
-            flash(_with_screening_link(message, appointment), "error")
+            flash(_with_screening_link(message, appointment), "error" + at_visit)
         else:
-            flash(message, "error")
+            flash(message, "error" + at_visit)
         return redirect(back)
     db.session.commit()
-    flash(f"{appointment.patient.full_name}'s visit is {DONE[target]}.", "success")
+    flash(f"{appointment.patient.full_name}'s visit is {DONE[target]}.", "success" + at_visit)
     return redirect(back)
 
 

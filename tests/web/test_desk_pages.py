@@ -315,6 +315,19 @@ def test_no_show_is_offered_a_quarter_of_an_hour_after_the_start(
     assert f"“No-show” is offered from {offered:%H:%M}" in page
 
 
+def test_a_treatment_is_completed_only_once_checked_in(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """Check-in is where the screening is judged: "Complete" waits for it, so a refused
+    check-in cannot be stepped around."""
+    sign_in(client, staff["front_desk"])
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    visit = insert_visit(app, desk, now - timedelta(minutes=3))  # microneedling, begun
+    day = client.get("/calendar").get_data(as_text=True)
+    item = day[day.index(f'id="visit-{visit}"') :].split("</li>")[0]
+    assert 'value="checked_in"' in item and 'value="completed"' not in item
+
+
 def test_only_a_clinician_may_sign_off(
     app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
 ) -> None:

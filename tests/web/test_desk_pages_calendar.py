@@ -147,8 +147,12 @@ def test_a_check_in_refused_for_an_old_screening_links_to_the_screening_form(
     )
     assert response.status_code == 302 and response.headers["Location"] == "/calendar"
     page = client.get("/calendar").get_data(as_text=True)
-    flash = re.search(r'<p class="flash flash--error">(.*?)</p>', page, re.S)
+    # Shown at the visit in the day's list, where the button was pressed (the page comes
+    # back scrolled there), not at the top of the page out of view.
+    item = page[page.index(f'id="visit-{visit}"') :].split("</li>")[0]
+    flash = re.search(r'<p class="flash flash--error daylist__flash"[^>]*>(.*?)</p>', item, re.S)
     assert flash, page
+    assert '<div class="flashes"' not in page
     message = flash.group(1)
     assert "was not changed" in message
     assert "answers the screening questions again in the 7 days before the visit" in message
