@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required, login_user
 
 from clinic.accounts import service
 from clinic.accounts.access import ADMIN_ONLY, actor, require_role
@@ -82,7 +82,11 @@ def new_password(user_id: int) -> Any:
             form.password.errors = [refusal.fields.get("password", refusal.message)]
         else:
             db.session.commit()
-            flash(f"{user.name} has a new password; tell it to her in person.", "success")
+            if user.id == current_user.id:  # her own: this session goes on with the new one
+                login_user(user)
+                flash("Your password is changed.", "success")
+            else:
+                flash(f"{user.name} has a new password; tell it to her in person.", "success")
             return redirect(url_for("accounts.account", user_id=user.id))
     return _account_page(user, form, 422)
 

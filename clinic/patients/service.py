@@ -174,7 +174,7 @@ def search_patients(query: str, *, region: str, limit: int = SEARCH_LIMIT) -> li
         return []
     name, email = _escape(terms.name), _escape(terms.email)
     conditions: list[ColumnElement[bool]] = [Patient.email_key.like(f"{email}%", escape="\\")]
-    if terms.name:  # every word, in any order: "nguyen thao" finds Thao Nguyen
+    if len(terms.name) >= 2:  # every word, in any order: "nguyen thao" finds Thao Nguyen
         conditions.append(
             and_(*(Patient.search_name.like(f"%{word}%", escape="\\") for word in name.split()))
         )

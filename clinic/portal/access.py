@@ -130,6 +130,7 @@ class LinkState:
 
     link: PortalLink | None
     patients: tuple[Patient, ...]
+    genuine: bool = True  # signed by us (used or expired perhaps), not made up or altered
 
     @property
     def usable(self) -> bool:
@@ -139,7 +140,7 @@ class LinkState:
 def find_link(secret: str, signed: str, *, now: datetime) -> LinkState:
     token = unsign_token(secret, signed)
     if token is None:
-        return LinkState(None, ())
+        return LinkState(None, (), genuine=False)
     link = db.session.scalar(select(PortalLink).where(PortalLink.token_hash == digest(token)))
     if link is None or link.used_at is not None or link.expires_at <= now:
         return LinkState(None, ())

@@ -21,6 +21,7 @@ from clinic.portal.blueprint import (
     end_patient_session,
     portal_destination,
     portal_policy,
+    signed_in_patient_id,
     start_patient_session,
 )
 from clinic.portal.mail import link_email, send_now
@@ -95,6 +96,10 @@ def landing(token: str) -> Any:
     now = utcnow()
     destination = portal_destination(request.args.get("next"))
     state = find_link(secret, token, now=now)
+    if not state.usable and state.genuine and signed_in_patient_id() is not None:
+        # A link of ours, used already, tapped again from the email: she is signed in (as
+        # herself, whoever's link it was: nothing of anyone else's is shown); go on.
+        return redirect(destination or url_for("portal.home"))
     if not state.usable:
         return render_template("portal/link_expired.html", destination=destination), 410
     if request.method == "GET":

@@ -73,6 +73,13 @@ def end_patient_session() -> None:
     session.pop(SEEN_KEY, None)
 
 
+def signed_in_patient_id() -> int | None:
+    """The patient this browser is signed in as (the session may since have gone idle:
+    the next portal page then asks to sign in again)."""
+    patient_id = session.get(PATIENT_KEY)
+    return patient_id if isinstance(patient_id, int) else None
+
+
 def current_patient() -> Patient:
     patient: Patient = g.portal_patient
     return patient
@@ -117,8 +124,8 @@ def _to_sign_in() -> Any:
 def require_patient() -> Any:
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    patient_id = session.get(PATIENT_KEY)
-    if not isinstance(patient_id, int):
+    patient_id = signed_in_patient_id()
+    if patient_id is None:
         return _to_sign_in()
     now = utcnow()
     if session_expired(session.get(SEEN_KEY), now, portal_policy()):

@@ -145,7 +145,7 @@ def test_a_patient_without_consent_is_named_to_call(
     admin = app.test_client()
     sign_in(admin, staff["admin"])
     closures = admin.get("/admin/closures").get_data(as_text=True)
-    assert "Call Maya Test ((415) 555-0123):</strong> no email or text she allows." in closures
+    assert "Call Maya Test on (415) 555-0123:</strong> no email or text she allows." in closures
     assert 'class="ask-new-times"' not in closures
 
 

@@ -124,6 +124,9 @@ def test_search_by_name_email_phone_and_birth_date(
         assert absent not in page, query
     one_letter = client.get("/", query_string={"q": "l"}).get_data(as_text=True)
     assert "Type at least two letters or digits to search." in one_letter
+    assert "No patient matches" not in one_letter
+    # One letter and an apostrophe is still one letter of a name: it lists nobody.
+    assert "Lindqvist" not in client.get("/", query_string={"q": "q'"}).get_data(as_text=True)
 
 
 def test_unknown_patient_is_a_404_page(client: FlaskClient, staff: dict[str, str]) -> None:

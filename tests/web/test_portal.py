@@ -88,7 +88,7 @@ def booked(app: Flask, world: World) -> dict[str, int]:
         sent.status = MessageStatus.SENT
         sent.sent_at = now
         sent.subject = "Your visit is booked: MAYA-SECRET-SUBJECT"
-        sent.body = "Hello Maya, MAYA-SECRET-BODY"
+        sent.body = "Hello Maya, MAYA-SECRET-BODY\nhttps://clinic.test/portal/appointments/1"
         db.session.commit()
         return {
             "maya_visit": maya_visit.id,
@@ -211,6 +211,9 @@ def test_a_used_or_expired_link_is_refused_kindly(
 ) -> None:
     path = link_for(app, world.maya)
     assert client.post(path).status_code == 302
+    # Tapped again from the email by her, signed in: she goes on, not to "expired".
+    again = client.get(path)
+    assert again.status_code == 302 and again.headers["Location"] == "/portal/"
     other = app.test_client()
     for response in (other.get(path), other.post(path)):
         assert response.status_code == 410
@@ -381,6 +384,7 @@ def test_every_portal_route_is_scoped_to_the_signed_in_patient(
     messages = maya.get("/portal/messages").get_data(as_text=True)
     assert "MAYA-SECRET-BODY" in messages
     assert "about your visit of" in messages  # which visit it was about
+    assert '<a href="https://clinic.test/portal/appointments/1"' in messages  # tappable
     page = maya.get("/portal/").get_data(as_text=True)
     assert "Session 1 of 3" in page
     assert maya.get(f"/portal/appointments/{booked['noor_visit']}").status_code == 404

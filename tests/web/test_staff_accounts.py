@@ -121,6 +121,18 @@ def test_an_admin_cannot_disable_herself_or_the_last_admin(
             set_account_active(admin, False, actor=SYSTEM, now=utcnow())
 
 
+def test_an_admin_who_changes_her_own_password_stays_signed_in(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    admin_id = _user_id(app, staff["admin"])
+    sign_in(client, staff["admin"])
+    changed = client.post(
+        f"/admin/staff/{admin_id}/password", data={"password": NEW_PASSWORD}, follow_redirects=True
+    )
+    assert "Your password is changed." in changed.get_data(as_text=True)
+    assert client.get("/admin/staff").status_code == 200
+
+
 def test_only_an_admin_manages_accounts(
     app: Flask, client: FlaskClient, staff: dict[str, str]
 ) -> None:
