@@ -145,6 +145,24 @@ def build_clinic(
     return Practice(clinic, ana, sam, rose, sage, face, check_in, people)
 
 
+def add_body_service() -> Service:
+    """A second microneedling service, "Body" (stretch marks): it sorts before "Face" by
+    name, so tests can show which one a page chooses and why. Committed."""
+    body = Service(
+        name="Body",
+        kind=ServiceKind.MICRONEEDLING,
+        procedure_minutes=45,
+        numbing_minutes=45,
+        buffer_minutes=20,
+        provider_free_while_numbing=True,
+        price_cents=50000,
+        indications=["stretch_marks"],
+    )
+    db.session.add(body)
+    db.session.commit()
+    return body
+
+
 def write_visit(
     patient_id: int, service: Service, provider_id: int, room_id: int, starts_at: datetime
 ) -> Appointment:

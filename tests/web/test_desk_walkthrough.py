@@ -23,9 +23,9 @@ from clinic.extensions import db
 from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import PlannedSession
 from clinic.plans.rules import long_day
-from clinic.practice.models import Clinic, Service, ServiceKind
+from clinic.practice.models import Clinic
 from clinic.scheduling.status import AppointmentStatus
-from tests.clinics import DESK, LA, NO, build_clinic
+from tests.clinics import DESK, LA, NO, add_body_service, build_clinic
 from tests.conftest import sign_in
 
 LEAD_MINUTES = 120  # the clinic's default lead time
@@ -52,18 +52,7 @@ def spa(app: Flask, staff: dict[str, str]) -> Spa:
             open_days=7,
             lunch=None,
         )
-        body = Service(
-            name="Body",
-            kind=ServiceKind.MICRONEEDLING,
-            procedure_minutes=45,
-            numbing_minutes=45,
-            buffer_minutes=20,
-            provider_free_while_numbing=True,
-            price_cents=50000,
-            indications=["stretch_marks"],
-        )
-        db.session.add(body)
-        db.session.commit()
+        body = add_body_service()
         return Spa(
             built.face.id,
             body.id,

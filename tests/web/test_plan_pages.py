@@ -21,8 +21,8 @@ from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import get_plan, status_of
-from clinic.practice.models import Clinic, Service, ServiceKind
-from tests.clinics import DESK, LA, NO, build_clinic
+from clinic.practice.models import Clinic
+from tests.clinics import DESK, LA, NO, add_body_service, build_clinic
 from tests.conftest import sign_in
 
 
@@ -193,19 +193,7 @@ def test_a_sessions_page_preselects_the_service_treating_most_of_the_plan(
     """ "Body" sorts first by name and shares stretch marks with the plan, but "Face" treats
     both of its indications: one click on a time must book the face."""
     with app.app_context():
-        db.session.add(
-            Service(
-                name="Body",
-                kind=ServiceKind.MICRONEEDLING,
-                procedure_minutes=45,
-                numbing_minutes=45,
-                buffer_minutes=20,
-                provider_free_while_numbing=True,
-                price_cents=50000,
-                indications=["stretch_marks"],
-            )
-        )
-        db.session.commit()
+        add_body_service()
     plan_id = make_plan(app, spa.maya, start=today(), indications=("fine_lines", "stretch_marks"))
     sign_in(client, staff["front_desk"])
 
