@@ -43,17 +43,15 @@ def run_maintenance(now: datetime) -> None:
             if status_of(session, today) is SessionStatus.DUE and session.window_start <= today:
                 if not sessions_left(plan, tz):
                     break  # the year's sessions are used up (an extra visit counts)
-                nudges += len(
-                    nudge(
-                        plan.patient,
-                        MessageKind.NEXT_SESSION_DUE,
-                        session.window_start,
-                        f"session:{session.id}:{session.window_start.isoformat()}",
-                        clinic=clinic,
-                        plan_id=plan.id,
-                        now=now,
-                        planned_session_id=session.id,
-                    )
+                nudges += nudge(
+                    plan.patient,
+                    MessageKind.NEXT_SESSION_DUE,
+                    session.window_start,
+                    f"session:{session.id}:{session.window_start.isoformat()}",
+                    clinic=clinic,
+                    plan_id=plan.id,
+                    now=now,
+                    planned_session_id=session.id,
                 )
                 break
         check_in = plan.results_appointment
@@ -65,16 +63,14 @@ def run_maintenance(now: datetime) -> None:
         week_before_close = window.end - timedelta(days=7)
         for on, label in ((window.start, "opens"), (week_before_close, "closing")):
             if on <= today <= window.end:
-                nudges += len(
-                    nudge(
-                        plan.patient,
-                        MessageKind.RESULTS_CHECK_IN_DUE,
-                        on,
-                        f"plan:{plan.id}:results:{label}:{window.start.isoformat()}",
-                        clinic=clinic,
-                        plan_id=plan.id,
-                        now=now,
-                    )
+                nudges += nudge(
+                    plan.patient,
+                    MessageKind.RESULTS_CHECK_IN_DUE,
+                    on,
+                    f"plan:{plan.id}:results:{label}:{window.start.isoformat()}",
+                    clinic=clinic,
+                    plan_id=plan.id,
+                    now=now,
                 )
     removed = forget_old_failures(now, keep=timedelta(days=1))
     expired = cast(

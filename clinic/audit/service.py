@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from clinic.audit.models import AuditEntry
 from clinic.extensions import db
@@ -36,9 +36,11 @@ def record(
 ) -> None:
     """Add an entry. `changes` holds ids, codes, flags, amounts and times, never text a
     person wrote about a patient (a reason for a cancellation, a pause, a clearance): that
-    stays on its own record, where only the staff who may see it read it (STYLE.md #11)."""
-    db.session.add(
-        AuditEntry(
+    stays on its own record, where only the staff who may see it read it (STYLE.md #11).
+    The row goes in at once as a plain insert: nothing reads an entry back in the
+    transaction that wrote it, so it needs no ORM object (a booking is the faster for it)."""
+    db.session.execute(
+        insert(AuditEntry).values(
             at=now,
             actor_id=actor.user_id,
             actor_label=actor.label[:120],

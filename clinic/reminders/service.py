@@ -11,7 +11,7 @@ import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -63,40 +63,51 @@ def _plan(
     appointment: Appointment | None = None,
     plan_id: int | None = None,
     planned_session_id: int | None = None,
-) -> list[Message]:
-    """Add a message per planned kind and channel, except those already made for the same
-    event (one read for all of them; the rows go in with the caller's next flush)."""
+    first_of_its_key: bool = False,
+) -> int:
+    """Insert a message per planned kind and channel, except those already made for the
+    same event (one read for all of them); returns how many went in. `first_of_its_key`
+    skips that read where no message can have the key yet: a visit inserted in this very
+    transaction (the unique key still guards it). The rows go in as one bulk insert, not
+    as ORM objects: a booking plans about six, and nothing reads them back before commit."""
     wanted = {
         f"{item.kind.value}:{channel.value}:{key}": (item, channel, recipient)
         for item in planned
         for channel, recipient in _channels(patient)
     }
     if not wanted:
-        return []
-    made = set(
-        db.session.scalars(select(Message.dedupe_key).where(Message.dedupe_key.in_(list(wanted))))
-    )
-    added = [
-        Message(
-            dedupe_key=dedupe_key,
-            patient_id=patient.id,
-            appointment_id=appointment.id if appointment else None,
-            plan_id=plan_id,
-            planned_session_id=planned_session_id,
-            kind=item.kind,
-            channel=channel,
-            recipient=recipient,
-            send_at=item.send_at,
-            status=MessageStatus.SCHEDULED,
-            visit_starts_at=appointment.starts_at if appointment else None,
-            message_id=f"{item.kind.value}.{secrets.token_hex(12)}",
-            created_at=now,
+        return 0
+    made = (
+        set()
+        if first_of_its_key
+        else set(
+            db.session.scalars(
+                select(Message.dedupe_key).where(Message.dedupe_key.in_(list(wanted)))
+            )
         )
+    )
+    rows = [
+        {
+            "dedupe_key": dedupe_key,
+            "patient_id": patient.id,
+            "appointment_id": appointment.id if appointment else None,
+            "plan_id": plan_id,
+            "planned_session_id": planned_session_id,
+            "kind": item.kind,
+            "channel": channel,
+            "recipient": recipient,
+            "send_at": item.send_at,
+            "status": MessageStatus.SCHEDULED,
+            "visit_starts_at": appointment.starts_at if appointment else None,
+            "message_id": f"{item.kind.value}.{secrets.token_hex(12)}",
+            "created_at": now,
+        }
         for dedupe_key, (item, channel, recipient) in wanted.items()
         if dedupe_key not in made
     ]
-    db.session.add_all(added)
-    return added
+    if rows:
+        db.session.execute(insert(Message), rows)
+    return len(rows)
 
 
 def _revision(appointment: Appointment) -> int:
@@ -130,6 +141,7 @@ def visit_booked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> 
         f"appointment:{appointment.id}:r0",
         now=now,
         appointment=appointment,
+        first_of_its_key=True,
     )
 
 
@@ -162,12 +174,12 @@ def visit_cancelled(appointment: Appointment, *, now: datetime) -> None:
     )
 
 
-def new_time_asked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> list[Message]:
+def new_time_asked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> int:
     """Ask her to choose a new time for a visit the clinic can no longer hold as booked.
     Asking again while a request for the visit's time is on its way or sent adds nothing;
     one dropped (the visit fitted again, a closure lifted) does not count, so a later
-    problem on the same day is asked about. Returns the messages added: none when she was
-    asked already or has no email or phone."""
+    problem on the same day is asked about. Returns how many messages were added: none when
+    she was asked already or has no email or phone."""
     asked = list(
         db.session.scalars(
             select(Message.status).where(
@@ -178,7 +190,7 @@ def new_time_asked(appointment: Appointment, *, clinic: Clinic, now: datetime) -
         )
     )
     if any(status in (MessageStatus.SCHEDULED, MessageStatus.SENT) for status in asked):
-        return []
+        return 0
     tz = ZoneInfo(clinic.timezone)
     send_at = out_of_quiet_hours(now, tz, message_policy(clinic))
     return _plan(
@@ -190,7 +202,7 @@ def new_time_asked(appointment: Appointment, *, clinic: Clinic, now: datetime) -
     )
 
 
-def visit_goes_ahead(appointment: Appointment, request_key: str, *, now: datetime) -> list[Message]:
+def visit_goes_ahead(appointment: Appointment, request_key: str, *, now: datetime) -> int:
     """She was asked to choose a new time (the request's own key) and the visit fits the
     setup again: tell her it goes ahead as booked; once per request."""
     return _plan(
@@ -230,7 +242,7 @@ def nudge(
     plan_id: int,
     now: datetime,
     planned_session_id: int | None = None,
-) -> list[Message]:
+) -> int:
     """A nudge to book (a session's window, the results check-in) at 10:00 on `on`."""
     send_at = max(now, nudge_at(on, ZoneInfo(clinic.timezone), message_policy(clinic)))
     return _plan(

@@ -16,6 +16,8 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
+
 from clinic.audit.reasons import reason_problem
 from clinic.audit.service import SYSTEM, Actor, record
 from clinic.errors import NotFound, RuleBroken
@@ -379,8 +381,10 @@ def note_visit_goes_ahead(appointment: Appointment, *, now: datetime) -> None:
 def _event(
     appointment: Appointment, kind: str, actor: Actor, now: datetime, **details: object
 ) -> None:
-    db.session.add(
-        AppointmentEvent(
+    """A line of the visit's history, inserted at once as a plain row (as the audit log's
+    entries are): a history already loaded in this transaction does not show it."""
+    db.session.execute(
+        insert(AppointmentEvent).values(
             appointment_id=appointment.id,
             at=now,
             actor_label=actor.label,
