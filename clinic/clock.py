@@ -3,11 +3,15 @@
 Everything else takes `now` as an argument. Instants are aware UTC; a clinic-local wall
 time becomes an instant only here, where DST gaps and repeats are decided once:
 a local time in the spring gap does not exist (NonexistentLocalTime), and a local time
-in the autumn repeat means its first occurrence (fold=0).
+in the autumn repeat means its first occurrence (fold=0). A date a person typed is read
+here too (`read_typed_date`), so that the pages, the API and the portal answer a date that
+is no date (2027-02-30) in the same words.
 """
 
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,3 +57,30 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     return start, end
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+WRITE_IT_SO = "Use the form YYYY-MM-DD, for example 1988-04-23."
+
+
+class NotADate(ValueError):
+    """The text is no date; its message says why, in a sentence for the person who typed it."""
+
+
+def read_typed_date(text: str) -> date:
+    """The date `text` names, or NotADate with why not. Only YYYY-MM-DD: Python's
+    `date.fromisoformat` alone would also take "20270423" or "2027-W16-6"."""
+    text = text.strip()
+    if not ISO_DATE.fullmatch(text):
+        raise NotADate(WRITE_IT_SO)
+    year, month, day = (int(part) for part in text.split("-"))
+    if year == 0:
+        raise NotADate("There is no year 0000.")
+    if not 1 <= month <= 12:
+        raise NotADate(f"There is no month {month:02d}: months go from 01 to 12.")
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise NotADate(
+            f"{text} is not a date: {calendar.month_name[month]} {year} has {days} days."
+        )
+    return date(year, month, day)

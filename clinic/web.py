@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,9 +11,10 @@ from flask import Flask, Response, current_app, request
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from werkzeug.routing import IntegerConverter
-from wtforms import Form
+from wtforms import DateField, Form
 
 from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
+from clinic.clock import NotADate, read_typed_date
 from clinic.db import MAX_ID, is_possible_id
 from clinic.errors import BadRequest, register_error_handlers
 from clinic.extensions import db, login_manager
@@ -22,6 +24,29 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
+
+
+class TypedDateField(DateField):
+    """A date field that says why a typed date is no date ("2027-02-30 is not a date:
+    February 2027 has 28 days"), in the words the API and the patient form use. Empty text
+    is left to the field's validators (Optional, InputRequired)."""
+
+    data: Any  # untyped, as wtforms' own fields: views read it after validation
+    raw_data: Any
+
+    def process_formdata(self, valuelist: Sequence[str]) -> None:
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        self.data = None
+        if not text:
+            # Blank is empty: InputRequired then asks for the date, and Optional skips it.
+            self.raw_data = []
+            return
+        try:
+            self.data = read_typed_date(text)
+        except NotADate as why:
+            raise ValueError(str(why)) from None
 
 
 class DatabaseId(IntegerConverter):

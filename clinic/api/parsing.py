@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 
 from flask import request
 
-from clinic.clock import NonexistentLocalTime, to_utc
+from clinic.clock import (
+    ISO_DATE,
+    WRITE_IT_SO,
+    NonexistentLocalTime,
+    NotADate,
+    read_typed_date,
+    to_utc,
+)
 from clinic.db import MAX_ID, is_possible_id
 from clinic.errors import BadRequest, RuleBroken
 
@@ -31,7 +38,6 @@ LONGEST_SEARCH_DAYS = 62  # API.md: availability's `to` at most 62 days after `f
 MAX_REASON_LENGTH = 500  # a cancel or clearance reason
 QUERY_MAX_LENGTH = 200
 
-_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID_SHAPE = re.compile(r"-?[0-9]{1,20}")
 
 # An instant: a date, T, hours and minutes (seconds and fractions optional), and an offset
@@ -114,8 +120,8 @@ class BodyReader:
         reads as "", so that the service asks for the date in its own words.
         """
         value = self.text(name)
-        if value.strip() and _DATE_SHAPE.fullmatch(value.strip()) is None:
-            self.problems[name] = "Use the form YYYY-MM-DD, for example 1988-04-23."
+        if value.strip() and ISO_DATE.fullmatch(value.strip()) is None:
+            self.problems[name] = WRITE_IT_SO
             return ""
         return value
 
@@ -128,9 +134,9 @@ class BodyReader:
             self.problems[name] = "This field is required."
             return None
         try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.problems[name] = "This date does not exist."
+            return read_typed_date(text)
+        except NotADate as why:
+            self.problems[name] = str(why)
             return None
 
     def integer(self, name: str, *, required: bool = True) -> int | None:
@@ -259,7 +265,7 @@ def query_date(name: str) -> date:
     """A required date parameter, YYYY-MM-DD; a 400 naming it when missing or unreadable."""
     text = query_text(name, max_length=10)
     day = None
-    if _DATE_SHAPE.fullmatch(text):
+    if ISO_DATE.fullmatch(text):
         try:
             day = date.fromisoformat(text)
         except ValueError:

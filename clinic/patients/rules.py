@@ -11,6 +11,8 @@ from typing import NamedTuple
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from clinic.clock import NotADate, read_typed_date
+
 
 @dataclass(frozen=True)
 class PatientInput:
@@ -41,7 +43,6 @@ class PatientDetails:
 
 
 OLDEST_AGE_YEARS = 120
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def check_patient(
@@ -89,11 +90,9 @@ def _parse_birth_date(raw: str, today: date, problems: dict[str, str]) -> date |
         problems["date_of_birth"] = "Enter the date of birth."
         return None
     try:
-        if not ISO_DATE.fullmatch(text):
-            raise ValueError(text)
-        born = date.fromisoformat(text)
-    except ValueError:
-        problems["date_of_birth"] = "Use the form YYYY-MM-DD, for example 1988-04-23."
+        born = read_typed_date(text)
+    except NotADate as why:
+        problems["date_of_birth"] = str(why)
         return None
     if born > today:
         problems["date_of_birth"] = "The date of birth is in the future."

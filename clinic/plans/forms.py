@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -21,6 +20,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from clinic.plans.models import Outcome
 from clinic.practice.forms import CheckboxesField
 from clinic.practice.rules import Indication
+from clinic.web import TypedDateField
 
 REASON_MAX = 300
 NOTES_MAX = 4000
@@ -46,7 +46,7 @@ class PlanForm(FlaskForm):
         choices=INDICATION_CHOICES,
         validators=[InputRequired("Choose at least one indication.")],
     )
-    start_date = DateField(
+    start_date = TypedDateField(
         "Start date", validators=[InputRequired("Enter the date the plan starts.")]
     )
     sessions_per_year = IntegerField(

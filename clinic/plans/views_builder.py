@@ -108,7 +108,9 @@ def new_plan(patient_id: int) -> Any:
                 put_refusal(form, refusal)
     chosen = form.indications.data or []
     limit, limit_reason = session_limit(chosen, policy)
-    start_on = form.start_date.data if isinstance(form.start_date.data, date) else now.today
+    start_on = form.start_date.data
+    if not isinstance(start_on, date) or form.start_date.errors:
+        start_on = now.today  # a refused start (year 9999, say) has no plan year to show
     return render_template(
         "plans/new.html",
         patient=patient,

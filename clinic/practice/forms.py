@@ -9,7 +9,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     FieldList,
     Form,
@@ -28,7 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.practice.models import ServiceKind
 from clinic.practice.rules import SLOT_GRIDS, Indication, TimeRange
-from clinic.web import FIRST_YEAR, LAST_YEAR, is_sane_date
+from clinic.web import FIRST_YEAR, LAST_YEAR, TypedDateField, is_sane_date
 
 WHOLE = "Enter a whole number."
 A_TIME = "Enter a time as HH:MM, for example 09:30."
@@ -207,7 +206,7 @@ class WorkingWeekForm(FlaskForm):
     days = FieldList(FormField(WorkingDayForm), min_entries=7, max_entries=7)
 
 
-def sane_date(form: Form, field: DateField) -> None:
+def sane_date(form: Form, field: TypedDateField) -> None:
     """Refuse far-off dates such as 9999-12-31: typing mistakes, and past the day
     arithmetic every page does around a date (clinic.web.is_sane_date)."""
     if field.data is not None and not is_sane_date(field.data):
@@ -215,9 +214,7 @@ def sane_date(form: Form, field: DateField) -> None:
 
 
 class ClosureForm(FlaskForm):
-    on = DateField(
-        "Date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
-    )
+    on = TypedDateField("Date", validators=[InputRequired(A_DATE), sane_date])
     name = StringField(
         "Name", validators=[InputRequired("Enter a name, such as Thanksgiving."), Length(max=120)]
     )
@@ -250,15 +247,11 @@ class TimeOffForm(FlaskForm):
     start of the first date to the end of the last (the times are left out)."""
 
     whole_days = BooleanField("Whole days (from the first date to the end of the last)")
-    starts_on = DateField(
-        "From date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
-    )
+    starts_on = TypedDateField("From date", validators=[InputRequired(A_DATE), sane_date])
     starts_at = TimeField(
         "From time", validators=[time_unless_whole_days], invalid_value_message=A_TIME
     )
-    ends_on = DateField(
-        "Until date", validators=[InputRequired(A_DATE), sane_date], invalid_value_message=A_DATE
-    )
+    ends_on = TypedDateField("Until date", validators=[InputRequired(A_DATE), sane_date])
     ends_at = TimeField(
         "Until time", validators=[time_unless_whole_days], invalid_value_message=A_TIME
     )

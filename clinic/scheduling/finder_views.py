@@ -64,7 +64,9 @@ def read_finder(
     else:
         to_on = default_days[1] if form.from_on.data is None else from_on + DEFAULT_SPAN
     form.from_on.data, form.to_on.data = from_on, to_on
-    if to_on < from_on:
+    if form.from_on.errors or form.to_on.errors:
+        pass  # a typed date that is no date says so; a range from it would say more
+    elif to_on < from_on:
         form.to_on.errors = [*form.to_on.errors, "The end comes before the start."]
     elif (to_on - from_on).days >= LONGEST_SEARCH_DAYS:
         form.to_on.errors = [*form.to_on.errors, f"Search at most {LONGEST_SEARCH_DAYS} days."]

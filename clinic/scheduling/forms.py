@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -34,7 +33,7 @@ from wtforms.validators import (
 from clinic.clock import NonexistentLocalTime, to_utc
 from clinic.db import MAX_ID, is_possible_id
 from clinic.scheduling.screening import Contraindication
-from clinic.web import is_sane_date
+from clinic.web import TypedDateField, is_sane_date
 
 REASON_MAX = 500
 
@@ -48,7 +47,9 @@ def plausible_id(value: object) -> int | None:
     return number if is_possible_id(number) else None
 
 
-def local_instant(day_field: DateField, time_field: TimeField, tz: ZoneInfo) -> datetime | None:
+def local_instant(
+    day_field: TypedDateField, time_field: TimeField, tz: ZoneInfo
+) -> datetime | None:
     """The UTC instant of a clinic-local date and time, or None with the error on the field.
 
     A time that does not exist that day (the hour skipped in spring) is refused rather
@@ -85,8 +86,8 @@ class FinderForm(FlaskForm):
 
     service_id = SelectField("Service", coerce=int, validators=[InputRequired()])
     provider_id = SelectField("Provider", coerce=int, default=0)
-    from_on = DateField("From", validators=[Optional()])
-    to_on = DateField("To", validators=[Optional()])
+    from_on = TypedDateField("From", validators=[Optional()])
+    to_on = TypedDateField("To", validators=[Optional()])
     patient_id = IntegerField(
         widget=HiddenField.widget, validators=[Optional(), NumberRange(1, MAX_ID)]
     )
@@ -108,7 +109,7 @@ class BookForm(FlaskForm):
     provider_id = SelectField("Provider", coerce=int, default=0)
     slot = HiddenField()
     start = HiddenField()
-    on_date = DateField("Date", validators=[Optional()])
+    on_date = TypedDateField("Date", validators=[Optional()])
     at_time = TimeField("Arrival time", validators=[Optional()])
     clearance_reason = TextAreaField(
         "Clinician's sign-off (optional)", validators=[Optional(), Length(max=REASON_MAX)]
@@ -121,7 +122,7 @@ class MoveForm(FlaskForm):
     provider_id = SelectField("Provider", coerce=int, default=0)
     slot = HiddenField()
     start = HiddenField()
-    on_date = DateField("Date", validators=[Optional()])
+    on_date = TypedDateField("Date", validators=[Optional()])
     at_time = TimeField("Arrival time", validators=[Optional()])
 
 

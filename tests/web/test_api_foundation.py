@@ -266,6 +266,7 @@ def test_a_422_names_each_bad_field(client: FlaskClient, auth: dict[str, str]) -
     fields = assert_error(response, 422)["fields"]
     assert set(fields) == {"first_name", "last_name", "date_of_birth", "email", "phone"}
     assert all(isinstance(message, str) and message for message in fields.values())
+    assert fields["date_of_birth"] == "1990-02-30 is not a date: February 1990 has 28 days."
 
 
 def test_a_date_of_birth_in_the_future_is_a_422(client: FlaskClient, auth: dict[str, str]) -> None:

@@ -82,6 +82,7 @@ def test_count_rules_and_the_override(
         422,
     )
     assert set(body["fields"]) == {"indications", "start_date"}
+    assert body["fields"]["start_date"] == "2027-02-30 is not a date: February 2027 has 28 days."
 
 
 def test_booking_a_planned_session_and_its_messages(

@@ -167,6 +167,20 @@ def test_booking_from_the_finder(
         assert booked.provider_id == desk.sam and booked.starts_at == at(desk.next_week, 9, 30)
 
 
+def test_a_finder_date_that_is_no_date_says_so_on_its_field(
+    client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """30 February is named as no date, on the From field, and the finder does not go on to
+    measure a range from a date it never read."""
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/book?service_id={desk.face}&from_on=2027-02-30&to_on=2027-03-02").get_data(
+        as_text=True
+    )
+    assert "2027-02-30 is not a date: February 2027 has 28 days." in page
+    assert "Search at most" not in page
+    assert 'name="slot"' not in page
+
+
 def test_a_taken_time_is_a_409_naming_the_visit_in_the_way(
     app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
 ) -> None:

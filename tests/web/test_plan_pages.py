@@ -166,6 +166,21 @@ def test_preview_shows_the_targets_without_saving(
     assert count_plans(app) == 0
 
 
+@pytest.mark.parametrize("action", ["preview", "create"])
+def test_a_start_far_off_is_refused_on_its_field(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa, action: str
+) -> None:
+    """A start in year 9999 has no plan year (its end would be in year 10000): the field
+    says why, instead of the page failing."""
+    sign_in(client, staff["front_desk"])
+    response = builder(
+        client, spa.maya, indications=["stretch_marks"], start_date="9999-06-01", action=action
+    )
+    assert response.status_code == 422
+    assert "Start the plan within a year of today." in response.get_data(as_text=True)
+    assert count_plans(app) == 0
+
+
 def test_plan_page_draws_the_year(
     app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
 ) -> None:
