@@ -113,8 +113,13 @@ class Calendar:
         return next((c for c in checks if not c.problems), checks[0])
 
 
-def refuse(check: BookingCheck, patient_problems: list[str]) -> None:
-    """Every broken rule at once as a 422 (even when the time is also taken); else the
+def refuse(
+    check: BookingCheck,
+    patient_problems: list[str],
+    more_problems: dict[str, str] | None = None,
+) -> None:
+    """Every broken rule at once as a 422 (even when the time is also taken), the
+    calendar's first, then the patient's, then `more_problems` (by field); else the
     conflicts as a 409."""
     fields: dict[str, str] = {}
     for problem in check.problems:
@@ -123,8 +128,13 @@ def refuse(check: BookingCheck, patient_problems: list[str]) -> None:
         )
     if patient_problems:
         fields["patient_id"] = " ".join(patient_problems)
+    fields.update(more_problems or {})
     if fields:
-        sentences = [p.sentence for p in check.problems] + patient_problems
+        sentences = [
+            *(p.sentence for p in check.problems),
+            *patient_problems,
+            *(more_problems or {}).values(),
+        ]
         raise RuleBroken(sentences[0], fields)
     if check.conflicts:
         raise conflict_of(check)

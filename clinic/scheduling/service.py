@@ -65,15 +65,18 @@ def book_appointment(
     request: BookingRequest, *, clinic: Clinic, actor: Actor, now: datetime
 ) -> Appointment:
     patient, service, provider = _load_parties(request)
-    if request.clearance is not None and (problem := reason_problem(request.clearance.reason)):
-        raise RuleBroken(problem, {"clearance_reason": problem})
     serialise_bookings()
     tz = ZoneInfo(clinic.timezone)
     check = Calendar.around(request.starts_at, clinic=clinic, now=now).choose_provider(
         service, request.starts_at, provider, patient_id=request.patient_id
     )
+    # A sign-off's thin reason is told with the rest, after them: "write more" would
+    # otherwise hide a contraindication that no sign-off clears.
+    unkept = reason_problem(request.clearance.reason) if request.clearance is not None else None
     refuse(
-        check, _patient_problems(patient, service, request.starts_at, request.clearance, clinic, tz)
+        check,
+        _patient_problems(patient, service, request.starts_at, request.clearance, clinic, tz),
+        {"clearance_reason": unkept} if unkept else None,
     )
     assert check.room_id is not None  # a bookable check always has a room
     appointment = Appointment(

@@ -365,6 +365,10 @@ def test_only_clinicians_and_admins_may_clear(
     pregnant = {**fields, "patient_id": world.pregnant, "start": at(day, 14)}
     body = error(book(client, clinician, **pregnant, clearance_reason="She insists."), 422)
     assert "patient_id" in body["fields"]
+    # A reason too short to keep does not hide that no sign-off could clear her.
+    body = error(book(client, clinician, **pregnant, clearance_reason="ok"), 422)
+    assert "pregnan" in body["error"].lower()
+    assert "at least 10 characters" in body["fields"]["clearance_reason"]
 
 
 def test_a_taken_time_is_a_409_naming_the_visit(
