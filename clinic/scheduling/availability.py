@@ -256,7 +256,8 @@ class AvailabilityQuery:
     provider_id: int | None = None
     patient: Patient | None = None
     ignore_appointment_id: int | None = None
-    # Moving a visit a clinician cleared: her sign-off goes with it (scheduling.service).
+    # Moving a visit a clinician cleared (her sign-off goes with it, scheduling.service), or
+    # a clinician's search for times she will book with her sign-off.
     is_cleared: bool = False
 
 

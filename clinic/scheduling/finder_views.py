@@ -258,10 +258,21 @@ def find_slot() -> Any:
     days: list[SlotDay] = []
     hold: MicroneedlingVerdict | None = None  # screening or age
     advice: SpacingAdvice | None = None  # the gap, the cap, the window: only other days can
+    signing_off = False  # a clinician searching for times she will book with her sign-off
     if service is not None:
         provider_id = form.provider_id.data or None
+        if patient is not None:
+            hold = screening_hold(patient, service, max(from_on, first_day), clinic)
+            signing_off = (
+                hold is not None
+                and not hold.blocking
+                and may(CLINICAL)
+                and request.args.get("sign_off") == "1"
+            )
         slots = find_open_times(
-            AvailabilityQuery(service, from_on, to_on, provider_id, patient),
+            AvailabilityQuery(
+                service, from_on, to_on, provider_id, patient, is_cleared=signing_off
+            ),
             clinic=clinic,
             now=now,
             planned_session=session,
@@ -269,7 +280,6 @@ def find_slot() -> Any:
         days = slot_days(slots, providers, tz, one_per_start=provider_id is None)
         if patient is not None:
             first_on = max(from_on, first_day)
-            hold = screening_hold(patient, service, first_on, clinic)
             if not slots and service.kind is ServiceKind.MICRONEEDLING:
                 # The gap and the yearly cap explain an empty search as often as the diary.
                 advice = spacing_advice(
@@ -304,6 +314,14 @@ def find_slot() -> Any:
         reasons=list(hold.reasons) if hold else [],
         hold=hold,
         advice=advice,
-        patient_blocked=hold is not None or (advice is not None and advice.refuses_all),
+        patient_blocked=(hold is not None and not signing_off)
+        or (advice is not None and advice.refuses_all),
         can_sign_off=may(CLINICAL),
+        signing_off=signing_off,
+        sign_off_url=_with_sign_off(request.args.to_dict()),
     )
+
+
+def _with_sign_off(args: dict[str, Any]) -> str:
+    """This search again, with the times a clinician may book with her sign-off."""
+    return url_for("desk.find_slot", **{**args, "sign_off": "1"})

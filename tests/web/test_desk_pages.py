@@ -6,6 +6,7 @@ open every day); the DST days are fixed dates whose rows are written directly.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -368,6 +369,42 @@ def test_only_a_clinician_may_sign_off(
     # Her sign-off goes with the visit when it moves: the move page offers free times.
     moving = client.get(response.headers["Location"] + "/move").get_data(as_text=True)
     assert 'class="slot-day"' in moving and "No free times" not in moving
+
+
+def test_a_clinician_finds_the_times_she_may_book_with_her_sign_off(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """A patient of 20 needs a clinician's sign-off: the finder shows no times, and offers
+    the clinician the times she may book with it (the front desk is not offered them);
+    choosing one with the reason written books it, cleared."""
+    day = desk.next_week.isoformat()
+    search = f"/book?patient_id={desk.young}&service_id={desk.face}&from_on={day}&to_on={day}"
+    sign_in(client, staff["front_desk"])
+    for url in (search, search + "&sign_off=1"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'name="slot"' not in page and "A clinician or an admin can book it" in page
+    client.post("/sign-out")
+    sign_in(client, staff["clinician"])
+    page = client.get(search).get_data(as_text=True)
+    assert 'name="slot"' not in page
+    offer = re.search(r'<a class="button button--small" href="([^"]+)">Show times to book', page)
+    assert offer is not None
+    page = client.get(html.unescape(offer.group(1))).get_data(as_text=True)
+    slots = re.findall(r'name="slot" value="([^"]+)"', page)
+    assert slots, "no times offered with the sign-off"
+    assert re.search(r'<textarea[^>]*name="clearance_reason"[^>]*required', page)
+    response = client.post(
+        "/book",
+        data={
+            "patient_id": desk.young,
+            "service_id": desk.face,
+            "slot": slots[0],
+            "clearance_reason": "Discussed the risks with her; fine.",
+        },
+    )
+    assert response.status_code == 302
+    visit = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Discussed the risks with her; fine." in visit
 
 
 def test_screening_form_needs_every_answer(
