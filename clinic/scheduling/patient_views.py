@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import redirect, render_template, request, url_for
 from flask_login import login_required
@@ -16,13 +17,19 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
 from clinic.patients.views import page_part
+from clinic.practice.models import ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.desk_views import bp, put_refusal
 from clinic.scheduling.forms import plausible_id, screening_form
 from clinic.scheduling.models import Appointment, Screening
-from clinic.scheduling.screening import Contraindication
-from clinic.scheduling.screenings import get_screening, latest_screening, record_screening
+from clinic.scheduling.screening import Contraindication, age_rule
+from clinic.scheduling.screenings import (
+    get_screening,
+    latest_screening,
+    record_screening,
+    screening_policy,
+)
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.status import AppointmentStatus
 
@@ -38,6 +45,9 @@ class PatientVisits:
     upcoming: list[Appointment]
     past: list[Appointment]
     screening: Screening | None
+    age_refusals: dict[int, str]
+    """Booked microneedling visits her age on the day refuses (a corrected date of birth,
+    say), by visit id: the desk moves, signs off or cancels them before check-in does."""
 
 
 def screening_reasons(screening: Screening) -> list[Reason]:
@@ -55,7 +65,29 @@ def patient_visits(patient: Patient) -> PatientVisits:
     waiting = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
     upcoming = [v for v in visits if v.ends_at >= now and v.status in waiting][::-1]
     past = [v for v in visits if v not in upcoming]
-    return PatientVisits(upcoming, past, latest_screening(patient.id))
+    return PatientVisits(
+        upcoming, past, latest_screening(patient.id), _age_refusals(patient, upcoming)
+    )
+
+
+def _age_refusals(patient: Patient, upcoming: list[Appointment]) -> dict[int, str]:
+    treatments = [
+        v
+        for v in upcoming
+        if v.status is AppointmentStatus.BOOKED and v.service.kind is ServiceKind.MICRONEEDLING
+    ]
+    if not treatments:
+        return {}
+    clinic = get_clinic()
+    tz, policy = ZoneInfo(clinic.timezone), screening_policy(clinic)
+    refusals = {}
+    for visit in treatments:
+        too_young, needs_sign_off = age_rule(
+            patient.date_of_birth, visit.starts_at.astimezone(tz).date(), policy
+        )
+        if too_young or (needs_sign_off and not visit.clearance_reason):
+            refusals[visit.id] = too_young or needs_sign_off
+    return refusals
 
 
 bp.add_app_template_global(screening_reasons, "desk_screening_reasons")

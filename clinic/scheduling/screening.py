@@ -243,6 +243,25 @@ class MicroneedlingVerdict:
         return not self.reasons
 
 
+def age_rule(born_on: date, visit_on: date, policy: ScreeningPolicy) -> tuple[str, str]:
+    """What her age on the visit day says, as (too young, needs a sign-off): the sentence
+    of the one that applies, "" for the other (both "" from `sign_off_below_age` on)."""
+    age = age_on(born_on, visit_on)
+    if age < policy.minimum_age:
+        return (
+            f"The patient will be {age} on the visit day; microneedling is for patients "
+            f"aged {policy.minimum_age} and over.",
+            "",
+        )
+    if age < policy.sign_off_below_age:
+        return (
+            "",
+            f"The patient will be {age} on the visit day; under "
+            f"{policy.sign_off_below_age} a clinician must sign off the visit.",
+        )
+    return "", ""
+
+
 def judge_microneedling(
     *,
     screening: Screening | None,
@@ -260,20 +279,14 @@ def judge_microneedling(
     blocking: list[str] = []
     sign_off: list[str] = []
     lifted = False
-    age = age_on(born_on, visit_on)
-    if age < policy.minimum_age:
-        blocking.append(
-            f"The patient will be {age} on the visit day; microneedling is for patients "
-            f"aged {policy.minimum_age} and over."
-        )
-    elif age < policy.sign_off_below_age:
+    too_young, needs_sign_off = age_rule(born_on, visit_on, policy)
+    if too_young:
+        blocking.append(too_young)
+    elif needs_sign_off:
         if is_cleared:
             lifted = True
         else:
-            sign_off.append(
-                f"The patient will be {age} on the visit day; under "
-                f"{policy.sign_off_below_age} a clinician must sign off the visit."
-            )
+            sign_off.append(needs_sign_off)
     if screening is None:
         blocking.append(
             "The patient has no screening; the screening questions must be answered first."
@@ -303,7 +316,7 @@ def judge_microneedling(
         tuple(blocking),
         tuple(sign_off),
         lifted and not blocking,
-        too_young=age < policy.minimum_age,
+        too_young=bool(too_young),
         needs_new_screening=screening is None or visit_on > valid_until(screening.taken_on, policy),
     )
 

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from clinic.clock import to_utc
 from clinic.extensions import db
+from clinic.patients.models import Patient
 from clinic.practice.models import Service
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.screening import Contraindication
@@ -405,6 +406,34 @@ def test_a_clinician_finds_the_times_she_may_book_with_her_sign_off(
     assert response.status_code == 302
     visit = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Discussed the risks with her; fine." in visit
+
+
+def test_a_corrected_birth_date_flags_the_visits_it_refuses(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """Maya's date of birth was typed wrong: corrected, she is 14, and her booked treatment
+    is shown as not allowed on her page (it was found only at check-in)."""
+    sign_in(client, staff["front_desk"])
+    visit = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    page = client.get(f"/patients/{desk.maya}").get_data(as_text=True)
+    assert "Not allowed as booked" not in page
+    with app.app_context():
+        patient = db.session.get(Patient, desk.maya)
+        assert patient is not None
+        details = {
+            "first_name": patient.first_name,
+            "last_name": patient.last_name,
+            "email": patient.email or "",
+            "phone": patient.phone or "",
+        }
+    born = desk.next_week.replace(year=desk.next_week.year - 15) + timedelta(days=1)
+    saved = client.post(
+        f"/patients/{desk.maya}/edit", data={**details, "date_of_birth": born.isoformat()}
+    )
+    assert saved.status_code == 302
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Not allowed as booked: The patient will be 14 on the visit day" in page
+    assert f'href="/visits/{visit}">Move, sign off or cancel it' in page
 
 
 def test_screening_form_needs_every_answer(

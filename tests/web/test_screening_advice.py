@@ -20,7 +20,7 @@ from tests.web.test_portal_walkthrough import _said
 
 SCREENING_LINK = "Fill the screening with the patient"
 DESK_SIGN_OFF = "A clinician or an admin can book it, with a sign-off."
-OWN_SIGN_OFF = "Book a typed time below with your sign-off."
+OWN_SIGN_OFF = "Show times to book with your sign-off"
 
 
 @pytest.fixture
