@@ -51,7 +51,7 @@ class PlanForm(FlaskForm):
     )
     sessions_per_year = IntegerField(
         "Sessions a year",
-        validators=[Optional(), NumberRange(min=1, max=99, message="Enter a number from 1.")],
+        validators=[Optional(), NumberRange(min=1, max=99, message="Enter a number from 1 to 99.")],
     )
     override_reason = TextAreaField(
         "Clinician's reason for more sessions (optional)",
@@ -71,7 +71,7 @@ class PlanChangeForm(FlaskForm):
         "Sessions a year",
         validators=[
             InputRequired("Enter how many sessions a year."),
-            NumberRange(min=1, max=99, message="Enter a number from 1."),
+            NumberRange(min=1, max=99, message="Enter a number from 1 to 99."),
         ],
     )
     override_reason = TextAreaField(

@@ -165,6 +165,15 @@ def list_upcoming_closures(today: date) -> list[Closure]:
     return list(db.session.scalars(select(Closure).where(Closure.on >= today).order_by(Closure.on)))
 
 
+def list_closures_between(first: date, last: date) -> list[Closure]:
+    """The days the clinic is closed from `first` to `last`, both included."""
+    return list(
+        db.session.scalars(
+            select(Closure).where(Closure.on >= first, Closure.on <= last).order_by(Closure.on)
+        )
+    )
+
+
 def add_closure(on: date, name: str, *, actor: Actor, now: datetime, today: date) -> Closure:
     """Close the clinic for a whole local day (a holiday). One closure per day; none in the
     past, where it could no longer change any booking."""

@@ -24,7 +24,12 @@ from clinic.plans.models import PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus, long_day
 from clinic.plans.service import find_open_plan, get_session, services_for_patient, status_of
 from clinic.practice.models import Clinic, Provider, Service, ServiceKind
-from clinic.practice.service import get_clinic, list_providers, list_services
+from clinic.practice.service import (
+    get_clinic,
+    list_closures_between,
+    list_providers,
+    list_services,
+)
 from clinic.scheduling.availability import AvailabilityQuery, earliest_bookable_day
 from clinic.scheduling.booking_views import SlotDay, find_patient, slot_days
 from clinic.scheduling.desk_views import bp
@@ -318,6 +323,8 @@ def find_slot() -> Any:
         or (advice is not None and advice.refuses_all),
         can_sign_off=may(CLINICAL),
         signing_off=signing_off,
+        closures=list_closures_between(from_on, to_on) if service is not None else [],
+        bookable_from=first_day if to_on < first_day else None,
         sign_off_url=_with_sign_off(request.args.to_dict()),
     )
 

@@ -183,6 +183,36 @@ def test_a_finder_date_that_is_no_date_says_so_on_its_field(
     assert 'name="slot"' not in page
 
 
+def test_the_finder_says_why_days_have_no_times(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """A closure in the searched days is named; days already past say from when times can
+    be booked; a search over several days lists them, each a link to its times."""
+    from clinic.practice.models import Closure
+
+    closed_on = desk.next_week + timedelta(days=1)
+    with app.app_context():
+        db.session.add(Closure(on=closed_on, name="Staff training"))
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+    first, last = desk.next_week.isoformat(), (desk.next_week + timedelta(days=2)).isoformat()
+    page = client.get(
+        f"/book?service_id={desk.face}&patient_id={desk.maya}&from_on={first}&to_on={last}"
+    ).get_data(as_text=True)
+    assert (
+        f"The clinic is closed {closed_on:%a %-d %b} (Staff training): no times on that day."
+        in page
+    )
+    days = re.findall(r'<a href="#day-([0-9-]+)">', page)
+    assert days == [first, last]  # the closed day has no times, so no link
+    assert all(f'id="day-{day}"' in page for day in days)
+    long_ago = (desk.next_week - timedelta(days=60)).isoformat()
+    page = client.get(
+        f"/book?service_id={desk.face}&patient_id={desk.maya}&from_on={long_ago}&to_on={long_ago}"
+    ).get_data(as_text=True)
+    assert "These days have passed: times can be booked from" in page
+
+
 def test_a_taken_time_is_a_409_naming_the_visit_in_the_way(
     app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
 ) -> None:
