@@ -59,7 +59,7 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, as API.md writes
 WRITE_IT_SO = "Use the form YYYY-MM-DD, for example 1988-04-23."
 
 

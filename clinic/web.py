@@ -28,8 +28,9 @@ CONTENT_SECURITY_POLICY = (
 
 class TypedDateField(DateField):
     """A date field that says why a typed date is no date ("2027-02-30 is not a date:
-    February 2027 has 28 days"), in the words the API and the patient form use. Empty text
-    is left to the field's validators (Optional, InputRequired)."""
+    February 2027 has 28 days"), in the words the API and the patient form use, and refuses
+    far-off years (is_sane_date) on every form. Empty text is left to the field's
+    validators (Optional, InputRequired)."""
 
     data: Any  # untyped, as wtforms' own fields: views read it after validation
     raw_data: Any
@@ -44,9 +45,12 @@ class TypedDateField(DateField):
             self.raw_data = []
             return
         try:
-            self.data = read_typed_date(text)
+            day = read_typed_date(text)
         except NotADate as why:
             raise ValueError(str(why)) from None
+        if not is_sane_date(day):
+            raise ValueError(f"Enter a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
+        self.data = day
 
 
 class DatabaseId(IntegerConverter):

@@ -22,12 +22,12 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.practice.models import ServiceKind
 from clinic.practice.rules import SLOT_GRIDS, Indication, TimeRange
-from clinic.web import FIRST_YEAR, LAST_YEAR, TypedDateField, is_sane_date
+from clinic.web import TypedDateField
 
 WHOLE = "Enter a whole number."
 A_TIME = "Enter a time as HH:MM, for example 09:30."
@@ -206,15 +206,8 @@ class WorkingWeekForm(FlaskForm):
     days = FieldList(FormField(WorkingDayForm), min_entries=7, max_entries=7)
 
 
-def sane_date(form: Form, field: TypedDateField) -> None:
-    """Refuse far-off dates such as 9999-12-31: typing mistakes, and past the day
-    arithmetic every page does around a date (clinic.web.is_sane_date)."""
-    if field.data is not None and not is_sane_date(field.data):
-        raise ValidationError(f"Enter a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
-
-
 class ClosureForm(FlaskForm):
-    on = TypedDateField("Date", validators=[InputRequired(A_DATE), sane_date])
+    on = TypedDateField("Date", validators=[InputRequired(A_DATE)])
     name = StringField(
         "Name", validators=[InputRequired("Enter a name, such as Thanksgiving."), Length(max=120)]
     )
@@ -247,11 +240,11 @@ class TimeOffForm(FlaskForm):
     start of the first date to the end of the last (the times are left out)."""
 
     whole_days = BooleanField("Whole days (from the first date to the end of the last)")
-    starts_on = TypedDateField("From date", validators=[InputRequired(A_DATE), sane_date])
+    starts_on = TypedDateField("From date", validators=[InputRequired(A_DATE)])
     starts_at = TimeField(
         "From time", validators=[time_unless_whole_days], invalid_value_message=A_TIME
     )
-    ends_on = TypedDateField("Until date", validators=[InputRequired(A_DATE), sane_date])
+    ends_on = TypedDateField("Until date", validators=[InputRequired(A_DATE)])
     ends_at = TimeField(
         "Until time", validators=[time_unless_whole_days], invalid_value_message=A_TIME
     )

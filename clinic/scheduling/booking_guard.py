@@ -149,24 +149,25 @@ def conflict_of(check: BookingCheck) -> Conflict:
 
 
 def flush_guarded(change: Callable[[], None], recheck: Callable[[], BookingCheck]) -> None:
-    """Make the visit's change and flush it. An exclusion violation (PostgreSQL: a booking
-    that won a race since our check), or the deadlock that racing inserts may cause
-    (DEADLOCK), becomes the 409 a check made now gives, naming the winner once it has
-    committed.
+    """Make the visit's change and flush it in a savepoint. An exclusion violation
+    (PostgreSQL: a booking that won a race since our check), or the deadlock that racing
+    inserts may cause (DEADLOCK), becomes the 409 a check made now gives, naming the
+    winner once it has committed.
 
-    The failed flush has broken the transaction, so it is rolled back before the check:
-    nothing of the booking or move is kept, and the caller's objects are read again when
-    next used (the page that explains the 409 shows the visit where it was). A savepoint
-    would keep the transaction, at two round trips for every booking to save one on a race
-    that is rare.
+    The change is made inside the savepoint on purpose: `begin_nested()` first flushes
+    whatever is pending, outside the savepoint, so a visit added or moved before it would
+    hit the constraint there, break the whole transaction, and answer 500 instead of 409.
+    The savepoint costs two round trips a booking; rolling back the whole transaction
+    instead would also undo what the caller did before (several visits booked in one
+    transaction, as the demo clinic is), which a service must not do.
     """
     try:
-        change()
-        db.session.flush()
+        with db.session.begin_nested():
+            change()
+            db.session.flush()
     except (IntegrityError, OperationalError) as error:
         if getattr(error.orig, "sqlstate", None) not in (EXCLUSION_VIOLATION, DEADLOCK):
             raise
-        db.session.rollback()
         check = recheck()
         conflict = (
             conflict_of(check)

@@ -325,10 +325,14 @@ def find_slot() -> Any:
         signing_off=signing_off,
         closures=list_closures_between(from_on, to_on) if service is not None else [],
         bookable_from=first_day if to_on < first_day else None,
-        sign_off_url=_with_sign_off(request.args.to_dict()),
+        sign_off_url=url_for(
+            "desk.find_slot",
+            patient_id=patient.id if patient else None,
+            service_id=service.id if service else None,
+            provider_id=form.provider_id.data or None,
+            from_on=from_on.isoformat(),
+            to_on=to_on.isoformat(),
+            session_id=session.id if session else None,
+            sign_off="1",
+        ),
     )
-
-
-def _with_sign_off(args: dict[str, Any]) -> str:
-    """This search again, with the times a clinician may book with her sign-off."""
-    return url_for("desk.find_slot", **{**args, "sign_off": "1"})

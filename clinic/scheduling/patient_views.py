@@ -41,13 +41,19 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class AgeRefusal:
+    sentence: str
+    sign_off_would_allow: bool  # 18 to 21: booked again with a clinician's sign-off
+
+
+@dataclass(frozen=True)
 class PatientVisits:
     upcoming: list[Appointment]
     past: list[Appointment]
     screening: Screening | None
-    age_refusals: dict[int, str]
+    age_refusals: dict[int, AgeRefusal]
     """Booked microneedling visits her age on the day refuses (a corrected date of birth,
-    say), by visit id: the desk moves, signs off or cancels them before check-in does."""
+    say), by visit id: the desk cancels them before check-in refuses them."""
 
 
 def screening_reasons(screening: Screening) -> list[Reason]:
@@ -70,7 +76,7 @@ def patient_visits(patient: Patient) -> PatientVisits:
     )
 
 
-def _age_refusals(patient: Patient, upcoming: list[Appointment]) -> dict[int, str]:
+def _age_refusals(patient: Patient, upcoming: list[Appointment]) -> dict[int, AgeRefusal]:
     treatments = [
         v
         for v in upcoming
@@ -85,8 +91,10 @@ def _age_refusals(patient: Patient, upcoming: list[Appointment]) -> dict[int, st
         too_young, needs_sign_off = age_rule(
             patient.date_of_birth, visit.starts_at.astimezone(tz).date(), policy
         )
-        if too_young or (needs_sign_off and not visit.clearance_reason):
-            refusals[visit.id] = too_young or needs_sign_off
+        if too_young:
+            refusals[visit.id] = AgeRefusal(too_young, sign_off_would_allow=False)
+        elif needs_sign_off and not visit.clearance_reason:
+            refusals[visit.id] = AgeRefusal(needs_sign_off, sign_off_would_allow=True)
     return refusals
 
 

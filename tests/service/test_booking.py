@@ -336,6 +336,23 @@ def test_a_yes_on_the_arrival_screening_stops_the_check_in(world: World) -> None
     assert visit.status is AppointmentStatus.BOOKED
 
 
+def test_a_race_lost_at_the_database_keeps_what_the_transaction_did_before(
+    world: World, is_postgres: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A visit booked earlier in the same transaction survives a later booking's lost race:
+    only that booking is undone (the demo clinic books many visits in one transaction)."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL only: SQLite serialises bookings before the check")
+    from clinic.scheduling import booking_guard
+
+    earlier = book(world, world.maya.id, local("2027-03-11", "10:00"), world.ana.id)
+    monkeypatch.setattr(booking_guard, "busy_visits", lambda *args: [])  # blind to it
+    with pytest.raises(Conflict):
+        book(world, world.noor.id, local("2027-03-11", "10:00"), world.ana.id)
+    db.session.commit()
+    assert db.session.get(Appointment, earlier.id) is not None
+
+
 def test_a_booking_that_dies_in_a_deadlock_with_a_racing_one_is_a_409(world: World) -> None:
     """Racing inserts may each wait on the other's uncommitted row under the exclusion
     constraints; PostgreSQL fails one with "deadlock detected" (SQLSTATE 40P01). That

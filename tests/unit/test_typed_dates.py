@@ -25,6 +25,7 @@ def test_a_real_date_is_read_spaces_and_all() -> None:
         ("20270423", "Use the form YYYY-MM-DD, for example 1988-04-23."),
         ("2027-W16-6", "Use the form YYYY-MM-DD, for example 1988-04-23."),
         ("04/23/2027", "Use the form YYYY-MM-DD, for example 1988-04-23."),
+        ("２０２７-０１-０１", "Use the form YYYY-MM-DD, for example 1988-04-23."),
         ("", "Use the form YYYY-MM-DD, for example 1988-04-23."),
     ],
 )

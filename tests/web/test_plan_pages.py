@@ -177,7 +177,11 @@ def test_a_start_far_off_is_refused_on_its_field(
         client, spa.maya, indications=["stretch_marks"], start_date="9999-06-01", action=action
     )
     assert response.status_code == 422
-    assert "Start the plan within a year of today." in response.get_data(as_text=True)
+    assert "Enter a date between the years 1900 and 2999." in response.get_data(as_text=True)
+    # With another field wrong too (no indication), the page still answers.
+    response = builder(client, spa.maya, start_date="9999-06-01", action=action)
+    assert response.status_code == 422
+    assert "Choose at least one indication." in response.get_data(as_text=True)
     assert count_plans(app) == 0
 
 
