@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from clinic.audit.service import Actor
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.plans.models import PlannedSession
 from clinic.practice.models import (
     Clinic,
     OpeningHours,
@@ -182,6 +183,24 @@ def write_visit(
         created_at=datetime.now(UTC),
     )
     db.session.add(visit)
+    db.session.flush()
+    return visit
+
+
+def complete_session(
+    session: PlannedSession, service: Service, provider_id: int, room_id: int
+) -> Appointment:
+    """Session done: a completed visit on its target day at 10:00, written directly and
+    held by the session; flushed."""
+    visit = write_visit(
+        session.plan.patient_id,
+        service,
+        provider_id,
+        room_id,
+        datetime.combine(session.target_date, time(10), tzinfo=LA),
+    )
+    visit.status = AppointmentStatus.COMPLETED
+    session.appointment = visit
     db.session.flush()
     return visit
 

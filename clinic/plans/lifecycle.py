@@ -21,6 +21,7 @@ from clinic.plans.rules import (
 )
 from clinic.plans.service import plan_policy, settled_numbers
 from clinic.practice.models import Clinic
+from clinic.scheduling.status import AppointmentStatus
 
 
 def _targets_of(plan: Plan) -> list[SessionTarget]:
@@ -169,8 +170,17 @@ def record_outcome(plan: Plan, entry: OutcomeInput, *, actor: Actor, now: dateti
         problems["patient_rating"] = "Rate from 1 to 5."
     if plan.outcome is not None:
         problems["plan"] = "The outcome is already recorded."
+    elif not any(
+        session.appointment is not None
+        and session.appointment.status is AppointmentStatus.COMPLETED
+        for session in plan.sessions
+    ):
+        problems["plan"] = (
+            "No session of this plan has been done yet: the outcome is recorded at the "
+            "results check-in, after the treatment."
+        )
     if problems:
-        raise RuleBroken("Some of the outcome needs correcting.", problems)
+        raise RuleBroken(problems.get("plan", "Some of the outcome needs correcting."), problems)
     outcome = PlanOutcome(
         recorded_at=now,
         recorded_by_label=actor.label,

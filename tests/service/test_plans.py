@@ -21,6 +21,7 @@ from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.service import change_status
 from clinic.scheduling.status import AppointmentStatus
+from tests.clinics import complete_session
 from tests.service.conftest import NO, STAFF, World, local
 
 TODAY = date(2027, 3, 10)
@@ -223,6 +224,11 @@ def test_pause_and_resume_move_due_sessions(world: World) -> None:
 
 def test_outcome_per_indication_completes_the_plan(world: World) -> None:
     plan = plan_for(world, ["fine_lines", "acne_scars"])
+    whole = OutcomeInput({"fine_lines": "a_lot", "acne_scars": "some"}, 5, "Very happy", True)
+    with pytest.raises(RuleBroken) as refusal:  # no treatment yet: nothing to judge
+        record_outcome(plan, whole, actor=STAFF, now=world.now)
+    assert refusal.value.message.startswith("No session of this plan has been done yet")
+    complete_session(plan.sessions[0], world.face, world.ana.id, world.rose.id)
     with pytest.raises(RuleBroken) as refusal:
         record_outcome(
             plan, OutcomeInput({"fine_lines": "a_lot"}, 7, "", True), actor=STAFF, now=world.now

@@ -21,8 +21,8 @@ from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import get_plan, status_of
-from clinic.practice.models import Clinic
-from tests.clinics import DESK, LA, NO, add_body_service, build_clinic
+from clinic.practice.models import Clinic, Provider, Room, Service
+from tests.clinics import DESK, LA, NO, add_body_service, build_clinic, complete_session
 from tests.conftest import sign_in
 
 
@@ -306,6 +306,21 @@ def test_the_outcome_is_recorded_and_renewal_proposed(
         app, spa.maya, start=today(), indications=("fine_lines", "stretch_marks"), sessions=3
     )
     sign_in(client, staff["clinician"])
+    whole = {
+        "result_fine_lines": "a_lot",
+        "result_stretch_marks": "some",
+        "patient_rating": "4",
+        "renew": "yes",
+    }
+    early = client.post(f"/plans/{plan_id}/outcome", data=whole)
+    assert early.status_code == 422
+    assert "No session of this plan has been done yet" in early.get_data(as_text=True)
+    with app.app_context():
+        plan = get_plan(plan_id)
+        provider, room = (db.session.scalars(sa.select(m)).first() for m in (Provider, Room))
+        assert provider is not None and room is not None
+        complete_session(plan.sessions[0], db.session.get(Service, spa.face), provider.id, room.id)
+        db.session.commit()
     missing = client.post(f"/plans/{plan_id}/outcome", data={"result_fine_lines": "a_lot"})
     assert missing.status_code == 422
     text = missing.get_data(as_text=True)
