@@ -23,6 +23,7 @@ from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import PlanYear, SessionStatus, long_day, spacing_problems
 from clinic.plans.service import (
     find_open_plan,
+    not_bookable_sentence,
     plan_policy,
     session_done,
     status_of,
@@ -334,7 +335,7 @@ def _planned_session_for(
         message = "A planned session is a microneedling visit."
         raise RuleBroken(message, {"service_id": message})
     if session.plan.status is not PlanStatus.ACTIVE:
-        message = f"The plan is {session.plan.status.value}; resume it to book its sessions."
+        message = not_bookable_sentence(session.plan.status)
         raise RuleBroken(message, {"planned_session_id": message})
     status = status_of(session, visit_on)
     if status in (SessionStatus.BOOKED, SessionStatus.DONE):

@@ -230,7 +230,7 @@ def reopen_session(
     """
     plan = session.plan
     if plan.status is not PlanStatus.ACTIVE:
-        message = f"The plan is {plan.status.value}; resume it to book its sessions."
+        message = not_bookable_sentence(plan.status)
         raise RuleBroken(message, {"status": message})
     if status_of(session, today) is not SessionStatus.MISSED:
         message = f"Session {session.number} is not missed."
@@ -262,3 +262,10 @@ def reopen_session(
         changes={"from": before, "to": (today.isoformat(), window_end.isoformat())},
     )
     return session
+
+
+def not_bookable_sentence(status: PlanStatus) -> str:
+    """Why a plan that is not active takes no bookings, and what (if anything) would."""
+    if status is PlanStatus.PAUSED:
+        return "The plan is paused; resume it to book its sessions."
+    return f"The plan is {status.value}: its sessions can no longer be booked."

@@ -21,7 +21,13 @@ from clinic.operations import VisitRequest, book_visit, find_open_times
 from clinic.plans.forms import ReopenForm, SessionSearchForm, SlotForm
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import get_plan, reopen_session, services_for_patient, status_of
+from clinic.plans.service import (
+    get_plan,
+    not_bookable_sentence,
+    reopen_session,
+    services_for_patient,
+    status_of,
+)
 from clinic.plans.views_base import Moment, bp, check_in_of, moment, session_by_number
 from clinic.practice.models import Service, ServiceKind
 from clinic.practice.service import list_providers, list_services
@@ -53,7 +59,7 @@ def session_offer(plan: Plan, session: PlannedSession, today: date) -> Offer:
     to_on = min(session.window_end, from_on + timedelta(days=LONGEST_SEARCH_DAYS - 1))
     blocked = None
     if plan.status is not PlanStatus.ACTIVE:
-        blocked = f"The plan is {plan.status.value}; resume it to book its sessions."
+        blocked = not_bookable_sentence(plan.status)
     elif status is SessionStatus.MISSED:
         blocked = f"Session {session.number}'s window closed on {session.window_end:%-d %b}."
     elif status is not SessionStatus.DUE:

@@ -297,6 +297,24 @@ def test_pause_resume_and_cancel(
         assert get_plan(plan_id).status is PlanStatus.CANCELLED
     page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
     assert "tl-row tl-row--cancelled" in page and "Pause the plan" not in page
+    # A cancelled plan cannot be resumed: its booking page does not say to resume it.
+    booking = client.get(f"/plans/{plan_id}/sessions/1/book").get_data(as_text=True)
+    assert "The plan is cancelled: its sessions can no longer be booked." in booking
+    assert "resume it" not in booking
+
+
+def test_the_patient_page_gives_the_year_of_a_window_in_another_year(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    start = today() + timedelta(days=364)
+    if start.year == today().year:  # 1 January: a year ahead is 365 days
+        start += timedelta(days=1)
+    make_plan(app, spa.maya, start=start)
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/patients/{spa.maya}").get_data(as_text=True)
+    sentence = re.search(r"book between ([^<]+) and ([^<(]+)", page)
+    assert sentence is not None
+    assert str(start.year) in sentence.group(1) and str(start.year) in sentence.group(2)
 
 
 def test_the_outcome_is_recorded_and_renewal_proposed(
