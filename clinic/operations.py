@@ -25,6 +25,7 @@ from clinic.plans.service import (
     find_open_plan,
     not_bookable_sentence,
     plan_policy,
+    results_check_in_window,
     session_done,
     status_of,
     unbooked_sessions,
@@ -70,6 +71,7 @@ def book_visit(
         _refuse_spacing(patient, plan, visit_on, clinic=clinic, tz=tz, ignore=None)
     if service is not None and service.kind is ServiceKind.RESULTS_CHECK_IN:
         _refuse_second_check_in(plan, tz)
+        _refuse_early_check_in(plan, visit_on, clinic)
     appointment = scheduling.book_appointment(
         BookingRequest(
             request.patient_id,
@@ -114,6 +116,8 @@ def move_visit(
     )
     if session is not None and not session.window_start <= visit_on <= session.window_end:
         raise RuleBroken(_outside_window(session), {"start": _outside_window(session)})
+    if appointment.service.kind is ServiceKind.RESULTS_CHECK_IN:
+        _refuse_early_check_in(find_open_plan(appointment.patient_id), visit_on, clinic)
     if appointment.service.kind is ServiceKind.MICRONEEDLING:
         _refuse_spacing(
             appointment.patient,
@@ -144,6 +148,21 @@ def _refuse_second_check_in(plan: Plan | None, tz: ZoneInfo) -> None:
             f"{on:%H:%M}; move that visit instead."
         )
         raise RuleBroken(sentence, {"service_id": sentence})
+
+
+def _refuse_early_check_in(plan: Plan | None, visit_on: date, clinic: Clinic) -> None:
+    """An active plan's results check-in is not before its window: the results show six to
+    eight weeks after the last session (DOMAIN.md), so an earlier look sees none of them.
+    Later than the window is allowed: a late check-in is better than none."""
+    if plan is None or plan.status is not PlanStatus.ACTIVE:
+        return
+    window = results_check_in_window(plan, clinic)
+    if visit_on < window.start:
+        sentence = (
+            "The results check-in is six to eight weeks after the last session: between "
+            f"{long_day(window.start)} and {long_day(window.end)}."
+        )
+        raise RuleBroken(sentence, {"start": sentence})
 
 
 def _refuse_past(starts_at: datetime, now: datetime) -> None:
@@ -206,12 +225,21 @@ def find_open_times(
     planned_session: PlannedSession | None = None,
 ) -> list[Slot]:
     """Availability with every rule a booking would apply: for a patient, the calendar's
-    (her visits, screening, age) and the plan's (gap, cap, and the session's window)."""
+    (her visits, screening, age) and the plan's (gap, cap, the session's window, and no
+    results check-in before its window)."""
     slots = find_availability(query, clinic=clinic, now=now)
     patient = query.patient
-    if patient is None or query.service.kind is not ServiceKind.MICRONEEDLING:
+    if patient is None:
         return slots
     tz = ZoneInfo(clinic.timezone)
+    if query.service.kind is ServiceKind.RESULTS_CHECK_IN:
+        plan = find_open_plan(patient.id)
+        if plan is None or plan.status is not PlanStatus.ACTIVE:
+            return slots
+        opens = results_check_in_window(plan, clinic).start
+        return [slot for slot in slots if slot.start_utc.astimezone(tz).date() >= opens]
+    if query.service.kind is not ServiceKind.MICRONEEDLING:
+        return slots
     allows = session_day_rule(
         patient, clinic=clinic, planned_session=planned_session, ignore=query.ignore_appointment_id
     )

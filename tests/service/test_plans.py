@@ -21,7 +21,7 @@ from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.service import change_status
 from clinic.scheduling.status import AppointmentStatus
-from tests.clinics import complete_session
+from tests.clinics import LA, complete_session
 from tests.service.conftest import NO, STAFF, World, local
 
 TODAY = date(2027, 3, 10)
@@ -394,28 +394,43 @@ def test_a_late_session_also_moves_a_later_one_whose_visit_was_cancelled(
     assert second.target_date >= second_target + timedelta(days=9)
 
 
-def test_a_second_results_check_in_for_a_plan_is_refused(world: World) -> None:
-    """One check-in per course: the second would leave the first booked, no longer the
-    plan's, and the patient with two."""
-    plan = plan_for(world)
-    check_in = book_visit(
-        VisitRequest(world.maya.id, world.check_in.id, local("2027-05-03", "10:00"), world.ana.id),
+def book_check_in(world: World, start):
+    return book_visit(
+        VisitRequest(world.maya.id, world.check_in.id, start, world.ana.id),
         clinic=world.clinic,
         actor=STAFF,
         now=world.now,
     )
+
+
+def test_a_second_results_check_in_for_a_plan_is_refused(world: World) -> None:
+    """One check-in per course: the second would leave the first booked, no longer the
+    plan's, and the patient with two."""
+    plan = plan_for(world)
+    check_in = book_check_in(world, local("2027-10-25", "10:00"))
     db.session.commit()
     assert plan.results_appointment_id == check_in.id
 
-    with pytest.raises(RuleBroken, match="is booked for Monday 3 May 2027 at 10:00; move"):
-        book_visit(
-            VisitRequest(
-                world.maya.id, world.check_in.id, local("2027-05-10", "10:00"), world.ana.id
-            ),
-            clinic=world.clinic,
-            actor=STAFF,
-            now=world.now,
-        )
+    with pytest.raises(RuleBroken, match="is booked for Monday 25 October 2027 at 10:00; move"):
+        book_check_in(world, local("2027-11-01", "10:00"))
+
+
+def test_a_results_check_in_is_not_before_its_window(world: World) -> None:
+    """The results show six to eight weeks after the last session: a check-in before that
+    window is refused, and a search for one offers no day before it."""
+    plan = plan_for(world)  # two sessions from 11 March 2027: the window opens 22 October
+    window = results_check_in_window(plan, world.clinic)
+    assert (window.start, window.end) == (date(2027, 10, 22), date(2027, 11, 5))
+    with pytest.raises(RuleBroken, match="between Friday 22 October 2027 and Friday 5 Novem"):
+        book_check_in(world, local("2027-05-03", "10:00"))
+    slots = find_open_times(
+        AvailabilityQuery(
+            world.check_in, date(2027, 10, 18), date(2027, 10, 23), patient=world.maya
+        ),
+        clinic=world.clinic,
+        now=world.now,
+    )
+    assert slots and min(s.start_utc.astimezone(LA).date() for s in slots) == date(2027, 10, 22)
 
 
 def test_a_clinicians_reason_covers_the_count_it_allowed_not_more(world: World) -> None:
