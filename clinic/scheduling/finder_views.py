@@ -21,8 +21,14 @@ from clinic.operations import earliest_session_day, find_open_times, spacing_rea
 from clinic.patients.models import Patient
 from clinic.patients.service import search_patients
 from clinic.plans.models import PlannedSession, PlanStatus
-from clinic.plans.rules import SessionStatus, long_day
-from clinic.plans.service import find_open_plan, get_session, services_for_patient, status_of
+from clinic.plans.rules import DateWindow, SessionStatus, long_day
+from clinic.plans.service import (
+    find_open_plan,
+    get_session,
+    results_check_in_window,
+    services_for_patient,
+    status_of,
+)
 from clinic.practice.models import Clinic, Provider, Service, ServiceKind
 from clinic.practice.service import (
     get_clinic,
@@ -232,6 +238,19 @@ def plan_note(patient: Patient, today: date) -> PlanNote | None:
     return None
 
 
+def check_in_window(
+    patient: Patient | None, service: Service | None, clinic: Clinic
+) -> DateWindow | None:
+    """The days her active plan's results check-in may be booked from, when the search is
+    for one: the finder says so and offers that window."""
+    if patient is None or service is None or service.kind is not ServiceKind.RESULTS_CHECK_IN:
+        return None
+    plan = find_open_plan(patient.id)
+    if plan is None or plan.status is not PlanStatus.ACTIVE:
+        return None
+    return results_check_in_window(plan, clinic)
+
+
 @bp.get("/book")
 @login_required
 @require_role(*ALL_STAFF)
@@ -313,6 +332,7 @@ def find_slot() -> Any:
         if booking_outside_plan and patient is not None
         else None,
         info=patient_visits(patient) if patient is not None else None,
+        check_in_window=check_in_window(patient, service, clinic),
         query=query,
         matches=matches,
         days=days,

@@ -7,6 +7,7 @@ Pages read the real clock, so plans start relative to today, in a clinic open ev
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +21,7 @@ from clinic.extensions import db
 from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
-from clinic.plans.service import get_plan, status_of
+from clinic.plans.service import get_plan, results_check_in_window, status_of
 from clinic.practice.models import Clinic, Provider, Room, Service
 from tests.clinics import DESK, LA, NO, add_body_service, build_clinic, complete_session
 from tests.conftest import sign_in
@@ -315,6 +316,29 @@ def test_the_patient_page_gives_the_year_of_a_window_in_another_year(
     sentence = re.search(r"book between ([^<]+) and ([^<(]+)", page)
     assert sentence is not None
     assert str(start.year) in sentence.group(1) and str(start.year) in sentence.group(2)
+
+
+def test_the_finder_offers_the_results_check_in_window(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """Searching a results check-in for a patient with a plan names its window and offers
+    to search it; the times it then offers all lie in the window."""
+    plan_id = make_plan(app, spa.maya, start=today(), sessions=2, indications=("fine_lines",))
+    with app.app_context():
+        plan = get_plan(plan_id)
+        window = results_check_in_window(plan, db.session.scalars(sa.select(Clinic)).one())
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/book?patient_id={spa.maya}&service_id={spa.check_in}").get_data(
+        as_text=True
+    )
+    assert "results check-in is six to eight weeks after her last session" in page
+    assert 'name="slot"' not in page  # the next two weeks are long before it
+    link = re.search(r'<a href="([^"]+)">Search those days</a>', page)
+    assert link is not None
+    page = client.get(html.unescape(link.group(1))).get_data(as_text=True)
+    slots = re.findall(r'name="slot" value="([^|"]+)\|', page)
+    days = {datetime.fromisoformat(start).astimezone(LA).date() for start in slots}
+    assert days and all(window.start <= day <= window.end for day in days), (window, days)
 
 
 def test_the_outcome_is_recorded_and_renewal_proposed(
