@@ -14,7 +14,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from clinic.accounts.access import ALL_STAFF, actor, require_role
+from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit, find_open_times
@@ -34,6 +34,7 @@ from clinic.practice.service import list_providers, list_services
 from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.booking_views import SlotDay, slot_days
 from clinic.scheduling.desk_views import ConflictNote, conflict_notes, put_refusal
+from clinic.scheduling.finder_views import screening_hold
 from clinic.scheduling.forms import parse_instant
 
 LONGEST_SEARCH_DAYS = 62
@@ -120,6 +121,11 @@ def render_offer(
             planned_session=offer.session,
         )
         days = slot_days(slots, providers, now.tz, one_per_start=not provider_id)
+    hold = (
+        screening_hold(plan.patient, service, offer.from_on, now.clinic)
+        if service is not None and offer.blocked is None
+        else None
+    )
     if offer.session is not None:
         book_url = url_for("plans.book_session", plan_id=plan.id, number=offer.session.number)
     else:
@@ -133,6 +139,8 @@ def render_offer(
         search=search,
         service=service,
         days=days,
+        hold=hold,
+        can_sign_off=may(CLINICAL),
         form=form or SlotForm(formdata=None),
         reopen_form=ReopenForm(formdata=None),
         notes=notes or [],

@@ -341,6 +341,39 @@ def test_the_finder_offers_the_results_check_in_window(
     assert days and all(window.start <= day <= window.end for day in days), (window, days)
 
 
+def test_a_session_page_says_why_it_offers_no_times_and_how_a_clinician_can(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """Her new screening found a recent sunburn (a sign-off item): the session's page says
+    so instead of 'no free times', and offers a clinician the times she may book with her
+    sign-off (the front desk is told a clinician can)."""
+    from clinic.patients.models import Patient
+    from clinic.scheduling.screenings import record_screening
+
+    plan_id = make_plan(app, spa.maya, start=today(), sessions=2, indications=("fine_lines",))
+    with app.app_context():
+        record_screening(
+            db.session.get(Patient, spa.maya),
+            {**NO, "recent_sunburn": True},
+            clinic=db.session.scalars(sa.select(Clinic)).one(),
+            actor=DESK,
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/plans/{plan_id}/sessions/1/book").get_data(as_text=True)
+    assert "cannot book" in page and "sunburn" in page.lower()
+    assert "A clinician or an admin can book it, with a sign-off." in page
+    assert "No times to offer in this window: see why above." in page
+    client.post("/sign-out")
+    sign_in(client, staff["clinician"])
+    page = client.get(f"/plans/{plan_id}/sessions/1/book").get_data(as_text=True)
+    offer = re.search(r'<a class="button button--small" href="([^"]+)">Show times to book', page)
+    assert offer is not None
+    finder = client.get(html.unescape(offer.group(1))).get_data(as_text=True)
+    assert 'name="slot"' in finder and "Booking session 1" in finder
+
+
 def test_the_outcome_is_recorded_and_renewal_proposed(
     app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
 ) -> None:
