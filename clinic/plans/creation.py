@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,9 @@ from clinic.plans.rules import (
     plan_targets,
 )
 from clinic.plans.service import find_open_plan, plan_policy, results_check_in_window
-from clinic.practice.models import Clinic, Closure
+from clinic.practice.models import Clinic, Closure, Service, ServiceKind
+from clinic.scheduling.models import Appointment
+from clinic.scheduling.status import AppointmentStatus
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def create_plan(
     except IntegrityError as error:
         problem = "The patient already has an active plan; close it first."
         raise RuleBroken(problem, {"patient_id": problem}) from error
+    _adopt_booked_visits(plan, clinic)
     record(
         actor,
         "create",
@@ -108,6 +112,33 @@ def create_plan(
         changes={"sessions_per_year": sessions, "over_the_usual_cap": bool(override)},
     )
     return plan
+
+
+def _adopt_booked_visits(plan: Plan, clinic: Clinic) -> None:
+    """Her microneedling visits already booked inside a session's window (and held by no
+    other session) become those sessions, as booking them there now would: the plan does
+    not ask for them again, nor refuse them by the gap from themselves."""
+    tz = ZoneInfo(clinic.timezone)
+    held = select(PlannedSession.appointment_id).where(PlannedSession.appointment_id.is_not(None))
+    visits = db.session.scalars(
+        select(Appointment)
+        .join(Appointment.service)
+        .where(
+            Appointment.patient_id == plan.patient_id,
+            Appointment.status == AppointmentStatus.BOOKED,
+            Service.kind == ServiceKind.MICRONEEDLING,
+            Appointment.id.not_in(held),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    open_sessions = list(plan.sessions)
+    for visit in visits:
+        day = visit.starts_at.astimezone(tz).date()
+        session = next((s for s in open_sessions if s.window_start <= day <= s.window_end), None)
+        if session is not None:
+            session.appointment_id = visit.id
+            open_sessions.remove(session)
+    db.session.flush()
 
 
 def planned_session(target: SessionTarget) -> PlannedSession:

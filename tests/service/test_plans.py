@@ -50,6 +50,17 @@ def book(world: World, start, session_id=None, patient=None, provider=None):
     )
 
 
+def test_a_new_plan_takes_a_visit_already_booked_in_a_sessions_window(world: World) -> None:
+    """Booked before the plan existed, inside session 1's days: it is session 1, not a
+    visit the plan asks her to book again (and whose gap would refuse session 1)."""
+    visit = book(world, local("2027-03-15", "10:00"))
+    plan = plan_for(world)
+    db.session.commit()
+    first, second = plan.sessions
+    assert first.appointment_id == visit.id and second.appointment_id is None
+    assert status_of(first, date(2027, 3, 11)) is SessionStatus.BOOKED
+
+
 def test_a_plan_of_two_with_targets_and_windows(world: World) -> None:
     plan = plan_for(world)
     db.session.commit()

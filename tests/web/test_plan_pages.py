@@ -286,6 +286,7 @@ def test_pause_resume_and_cancel(
     assert client.post(f"/plans/{plan_id}/pause", data={"reason": "Pregnant"}).status_code == 302
     page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
     assert "Pregnant" in page and "Resume the plan" in page
+    assert "Paused today: resuming today moves nothing." in page and "0 day" not in page
     assert "Book this session" not in page
 
     assert client.post(f"/plans/{plan_id}/resume").status_code == 302
