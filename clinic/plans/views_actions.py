@@ -33,6 +33,8 @@ from clinic.plans.service import get_plan
 from clinic.plans.views_base import bp, moment
 from clinic.plans.views_plan import render_plan
 from clinic.scheduling.desk_views import put_refusal
+from clinic.scheduling.status import AppointmentStatus
+from clinic.web import local_datetime
 
 
 @bp.post("/plans/<int:plan_id>/change")
@@ -86,6 +88,24 @@ def pause(plan_id: int) -> Any:
         else:
             db.session.commit()
             flash("The plan is paused. Resume it to move its sessions on.", "success")
+            still = [
+                session
+                for session in plan.sessions
+                if session.appointment is not None
+                and session.appointment.status is AppointmentStatus.BOOKED
+                and session.appointment.starts_at > now.now
+            ]
+            if still:
+                visits = "; ".join(
+                    f"session {s.number} on {local_datetime(s.appointment.starts_at)}"
+                    for s in still
+                    if s.appointment is not None
+                )
+                flash(
+                    f"Still booked: {visits}. Pausing keeps them: cancel those she will not "
+                    "come to (their messages stop with them).",
+                    "warning",
+                )
             return redirect(url_for("plans.show_plan", plan_id=plan.id))
     return render_plan(plan, pause=form, status=422)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -373,6 +373,27 @@ def test_a_session_page_says_why_it_offers_no_times_and_how_a_clinician_can(
     assert offer is not None
     finder = client.get(html.unescape(offer.group(1))).get_data(as_text=True)
     assert 'name="slot"' in finder and "Booking session 1" in finder
+
+
+def test_pausing_names_the_visits_still_booked(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """Paused (she is pregnant, say), the plan keeps its booked visit: the desk is told
+    which, to cancel it if she will not come."""
+    from clinic.operations import VisitRequest, book_visit
+
+    plan_id = make_plan(app, spa.maya, start=today(), sessions=2, indications=("fine_lines",))
+    with app.app_context():
+        plan = get_plan(plan_id)
+        starts_at = datetime.combine(today() + timedelta(days=2), time(10), tzinfo=LA)
+        request = VisitRequest(spa.maya, spa.face, starts_at, None, plan.sessions[0].id)
+        clinic = db.session.scalars(sa.select(Clinic)).one()
+        book_visit(request, clinic=clinic, actor=DESK, now=datetime.now(UTC))
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+    paused = client.post(f"/plans/{plan_id}/pause", data={"reason": "Pregnant"})
+    page = client.get(paused.headers["Location"]).get_data(as_text=True)
+    assert f"Still booked: session 1 on {starts_at:%a %-d %b %Y}, 10:00." in page
 
 
 def test_the_outcome_is_recorded_and_renewal_proposed(
