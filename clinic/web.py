@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from werkzeug.routing import IntegerConverter
 from wtforms import DateField, Form
+from wtforms.validators import Length
 
 from clinic.accounts.access import ADMIN_ONLY, ALL_STAFF, CLINICAL, acting_user, may
 from clinic.clock import NotADate, read_typed_date
@@ -24,6 +25,12 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 )
+
+
+def at_most(characters: int) -> Length:
+    """A length limit that says it in words ("Use at most 300 characters."), not wtforms'
+    "Field cannot be longer than 300 characters."."""
+    return Length(max=characters, message=f"Use at most {characters} characters.")
 
 
 class TypedDateField(DateField):

@@ -15,12 +15,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange, Optional
 
 from clinic.plans.models import Outcome
 from clinic.practice.forms import CheckboxesField
 from clinic.practice.rules import Indication
-from clinic.web import TypedDateField
+from clinic.web import TypedDateField, at_most
 
 REASON_MAX = 300
 NOTES_MAX = 4000
@@ -55,7 +55,7 @@ class PlanForm(FlaskForm):
     )
     override_reason = TextAreaField(
         "Clinician's reason for more sessions (optional)",
-        validators=[Optional(), Length(max=REASON_MAX)],
+        validators=[Optional(), at_most(REASON_MAX)],
     )
 
 
@@ -76,7 +76,7 @@ class PlanChangeForm(FlaskForm):
     )
     override_reason = TextAreaField(
         "Clinician's reason for more sessions (optional)",
-        validators=[Optional(), Length(max=REASON_MAX)],
+        validators=[Optional(), at_most(REASON_MAX)],
         id="change_override_reason",
     )
 
@@ -86,7 +86,7 @@ class PlanChangeForm(FlaskForm):
 class PauseForm(FlaskForm):
     reason = TextAreaField(
         "Why is the plan paused?",
-        validators=[DataRequired("Enter a reason."), Length(max=REASON_MAX)],
+        validators=[DataRequired("Enter a reason."), at_most(REASON_MAX)],
         id="pause_reason",
     )
 
@@ -94,7 +94,7 @@ class PauseForm(FlaskForm):
 class CancelPlanForm(FlaskForm):
     reason = TextAreaField(
         "Why is the plan cancelled?",
-        validators=[DataRequired("Enter a reason."), Length(max=REASON_MAX)],
+        validators=[DataRequired("Enter a reason."), at_most(REASON_MAX)],
         id="cancel_reason",
     )
 
@@ -139,7 +139,7 @@ def outcome_form(indications: list[str], data: object | None = None) -> FlaskFor
             choices=[SelectChoice(str(n), label) for n, label in RATING_LABELS.items()],
             validators=[InputRequired("Choose a rating from 1 to 5.")],
         )
-        notes = TextAreaField("Notes", validators=[Optional(), Length(max=NOTES_MAX)])
+        notes = TextAreaField("Notes", validators=[Optional(), at_most(NOTES_MAX)])
         renew = RadioField(
             "Renew for another year?",
             choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],

@@ -22,12 +22,12 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, StopValidation
+from wtforms.validators import InputRequired, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from clinic.practice.models import ServiceKind
 from clinic.practice.rules import SLOT_GRIDS, Indication, TimeRange
-from clinic.web import TypedDateField
+from clinic.web import TypedDateField, at_most
 
 WHOLE = "Enter a whole number."
 A_TIME = "Enter a time as HH:MM, for example 09:30."
@@ -60,7 +60,7 @@ class SettingsForm(FlaskForm):
         description="Shown to patients in messages. With area code, e.g. (415) 555-0100.",
         render_kw={"autocomplete": "tel"},
     )
-    address = TextAreaField("Address", validators=[Optional(), Length(max=300)])
+    address = TextAreaField("Address", validators=[Optional(), at_most(300)])
     timezone = StringField(
         "Time zone",
         validators=[InputRequired("Choose the clinic's time zone.")],
@@ -209,17 +209,17 @@ class WorkingWeekForm(FlaskForm):
 class ClosureForm(FlaskForm):
     on = TypedDateField("Date", validators=[InputRequired(A_DATE)])
     name = StringField(
-        "Name", validators=[InputRequired("Enter a name, such as Thanksgiving."), Length(max=120)]
+        "Name", validators=[InputRequired("Enter a name, such as Thanksgiving."), at_most(120)]
     )
     # Shown once the day has booked visits: the admin confirms before closing it.
     close_anyway = BooleanField("Close the day anyway: the visits will be moved or cancelled")
 
 
 class ProviderForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Enter a name."), Length(max=120)])
+    name = StringField("Name", validators=[InputRequired("Enter a name."), at_most(120)])
     credential = StringField(
         "Credential",
-        validators=[InputRequired("Enter the credential."), Length(max=120)],
+        validators=[InputRequired("Enter the credential."), at_most(120)],
         description="As patients should see it, e.g. RN, nurse aesthetician.",
     )
     is_active = BooleanField("Active (can be booked)", default=True)
@@ -249,15 +249,15 @@ class TimeOffForm(FlaskForm):
         "Until time", validators=[time_unless_whole_days], invalid_value_message=A_TIME
     )
     reason = StringField(
-        "Reason", validators=[Optional(), Length(max=200)], description="Optional, for staff."
+        "Reason", validators=[Optional(), at_most(200)], description="Optional, for staff."
     )
 
 
 class RoomForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Enter a name."), Length(max=80)])
+    name = StringField("Name", validators=[InputRequired("Enter a name."), at_most(80)])
     device = StringField(
         "Device",
-        validators=[InputRequired("Enter the device."), Length(max=120)],
+        validators=[InputRequired("Enter the device."), at_most(120)],
         description="The microneedling device in this room, e.g. SkinPen Precision.",
     )
     is_active = BooleanField("Active (can be booked)", default=True)
@@ -275,7 +275,7 @@ SERVICE_KIND_LABELS = {
 
 
 class ServiceForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired("Enter a name."), Length(max=120)])
+    name = StringField("Name", validators=[InputRequired("Enter a name."), at_most(120)])
     kind = SelectField(
         "Kind",
         choices=[SelectChoice(kind.value, label) for kind, label in SERVICE_KIND_LABELS.items()],
@@ -313,7 +313,7 @@ class ServiceForm(FlaskForm):
     indications = CheckboxesField(
         "Treats", choices=[SelectChoice(i.value, i.label) for i in Indication], validate_choice=True
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField("Description", validators=[Optional(), at_most(2000)])
     is_active = BooleanField("Active (can be booked)", default=True)
 
 

@@ -25,7 +25,6 @@ from wtforms.validators import (
     AnyOf,
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
 )
@@ -33,7 +32,7 @@ from wtforms.validators import (
 from clinic.clock import NonexistentLocalTime, to_utc
 from clinic.db import MAX_ID, is_possible_id
 from clinic.scheduling.screening import Contraindication
-from clinic.web import TypedDateField, is_sane_date
+from clinic.web import TypedDateField, at_most, is_sane_date
 
 REASON_MAX = 500
 
@@ -91,7 +90,7 @@ class FinderForm(FlaskForm):
     patient_id = IntegerField(
         widget=HiddenField.widget, validators=[Optional(), NumberRange(1, MAX_ID)]
     )
-    q = StringField("Find the patient", validators=[Optional(), Length(max=100)])
+    q = StringField("Find the patient", validators=[Optional(), at_most(100)])
 
 
 class BookForm(FlaskForm):
@@ -112,7 +111,7 @@ class BookForm(FlaskForm):
     on_date = TypedDateField("Date", validators=[Optional()])
     at_time = TimeField("Arrival time", validators=[Optional()])
     clearance_reason = TextAreaField(
-        "Clinician's sign-off (optional)", validators=[Optional(), Length(max=REASON_MAX)]
+        "Clinician's sign-off (optional)", validators=[Optional(), at_most(REASON_MAX)]
     )
 
 
@@ -129,7 +128,7 @@ class MoveForm(FlaskForm):
 class CancelForm(FlaskForm):
     reason = TextAreaField(
         "Why is the visit cancelled?",
-        validators=[DataRequired("Enter a reason."), Length(max=REASON_MAX)],
+        validators=[DataRequired("Enter a reason."), at_most(REASON_MAX)],
     )
 
 

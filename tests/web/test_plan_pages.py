@@ -282,6 +282,9 @@ def test_pause_resume_and_cancel(
     no_reason = client.post(f"/plans/{plan_id}/pause", data={"reason": ""})
     assert no_reason.status_code == 422
     assert 'id="pause_reason-error"' in no_reason.get_data(as_text=True)
+    too_long = client.post(f"/plans/{plan_id}/pause", data={"reason": "x" * 301})
+    assert too_long.status_code == 422
+    assert "Use at most 300 characters." in too_long.get_data(as_text=True)
 
     assert client.post(f"/plans/{plan_id}/pause", data={"reason": "Pregnant"}).status_code == 302
     page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
