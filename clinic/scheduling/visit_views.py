@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from clinic import operations
@@ -19,6 +20,7 @@ from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.display import short_day
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
+from clinic.plans.models import PlannedSession
 from clinic.plans.service import session_to_book_again
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
@@ -251,8 +253,16 @@ def move_visit(appointment_id: int) -> Any:
     # a patient who calls to move a visit usually wants the soonest time.
     first_day = earliest_bookable_day(clinic, now)
     visit_on = appointment.starts_at.astimezone(tz).date()
-    from_on = parse_day(request.args.get("from_on"), first_day)
-    to_on = parse_day(request.args.get("to_on"), from_on + timedelta(days=MOVE_DAYS - 1))
+    # A plan's session moves inside its window (operations.move_visit): search only there.
+    session = db.session.scalar(
+        select(PlannedSession).where(PlannedSession.appointment_id == appointment.id)
+    )
+    default_from = max(first_day, session.window_start) if session else first_day
+    from_on = parse_day(request.args.get("from_on"), default_from)
+    default_to = from_on + timedelta(days=MOVE_DAYS - 1)
+    if session is not None:
+        default_to = max(from_on, min(default_to, session.window_end))
+    to_on = parse_day(request.args.get("to_on"), default_to)
     to_on = min(max(to_on, from_on), from_on + timedelta(days=61))
     # A visit beyond these days: a link to the times around it (its own time is marked).
     around_on = max(first_day, visit_on - timedelta(days=3))
@@ -275,6 +285,7 @@ def move_visit(appointment_id: int) -> Any:
             ),
             clinic=clinic,
             now=now,
+            planned_session=session,
         )
         days = slot_days(slots, providers, tz, one_per_start=search_provider is None)
     current = f"{appointment.starts_at.isoformat()}|{appointment.provider_id}"

@@ -399,6 +399,35 @@ def test_pausing_names_the_visits_still_booked(
     assert f"Still booked: session 1 on {starts_at:%a %-d %b %Y}, 10:00." in page
 
 
+def test_moving_a_session_searches_its_window(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """A session's visit moves only inside its window: the move page searches there, not
+    the next two weeks, and every time it offers can be taken."""
+    from clinic.operations import VisitRequest, book_visit
+
+    plan_id = make_plan(app, spa.maya, start=today(), sessions=2, indications=("fine_lines",))
+    with app.app_context():
+        second = get_plan(plan_id).sessions[1]
+        window = (second.window_start, second.window_end)
+        starts_at = datetime.combine(second.window_start + timedelta(days=1), time(10), tzinfo=LA)
+        request = VisitRequest(spa.maya, spa.face, starts_at, None, second.id)
+        clinic = db.session.scalars(sa.select(Clinic)).one()
+        visit = book_visit(request, clinic=clinic, actor=DESK, now=datetime.now(UTC))
+        db.session.commit()
+        visit_id = visit.id
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/visits/{visit_id}/move").get_data(as_text=True)
+    slots = re.findall(r'name="slot" value="([^|"]+)\|', page)
+    days = {datetime.fromisoformat(start).astimezone(LA).date() for start in slots}
+    assert days and all(window[0] <= day <= window[1] for day in days), (window, days)
+    moved = client.post(
+        f"/visits/{visit_id}/move",
+        data={"slot": re.findall(r'name="slot" value="([^"]+)"', page)[-1]},
+    )
+    assert moved.status_code == 302
+
+
 def test_the_outcome_is_recorded_and_renewal_proposed(
     app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
 ) -> None:
