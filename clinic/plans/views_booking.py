@@ -34,8 +34,8 @@ from clinic.practice.service import list_providers, list_services
 from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.booking_views import SlotDay, slot_days
 from clinic.scheduling.desk_views import ConflictNote, conflict_notes, put_refusal
-from clinic.scheduling.finder_views import screening_hold
 from clinic.scheduling.forms import parse_instant
+from clinic.scheduling.screenings import screening_hold
 
 LONGEST_SEARCH_DAYS = 62
 OVERDUE_SEARCH_DAYS = 14

@@ -17,8 +17,8 @@ from clinic.portal.dates import DateStyle, on_day, readable_date
 from clinic.portal.service import PlanView, current_plan, plan_view
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.screening import judge_microneedling, screening_allows_check_in
-from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
+from clinic.scheduling.screening import screening_allows_check_in
+from clinic.scheduling.screenings import latest_screening, microneedling_verdict, screening_policy
 from clinic.scheduling.status import AppointmentStatus
 
 
@@ -48,13 +48,7 @@ def microneedling_hold(
     own verdict; `is_cleared` for a visit a clinician signed off), or None. Only a missing
     or outdated screening is hers to fix; a "yes" in her answers, or her age, needs a talk
     with the clinic."""
-    verdict = judge_microneedling(
-        screening=screening_facts(latest_screening(patient.id)),
-        born_on=patient.date_of_birth,
-        visit_on=on,
-        is_cleared=is_cleared,
-        policy=screening_policy(clinic),
-    )
+    verdict = microneedling_verdict(patient, on, clinic, is_cleared=is_cleared)
     if verdict.allowed:
         return None
     if verdict.only_needs_new_screening:

@@ -41,8 +41,8 @@ from clinic.scheduling.booking_views import SlotDay, find_patient, slot_days
 from clinic.scheduling.desk_views import bp
 from clinic.scheduling.forms import FinderForm
 from clinic.scheduling.patient_views import patient_visits
-from clinic.scheduling.screening import MicroneedlingVerdict, judge_microneedling
-from clinic.scheduling.screenings import latest_screening, screening_facts, screening_policy
+from clinic.scheduling.screening import MicroneedlingVerdict
+from clinic.scheduling.screenings import screening_hold
 from clinic.web import id_arg, phone_region
 
 DEFAULT_DAYS = 14
@@ -187,24 +187,6 @@ def spacing_advice(
         opens_on,
         may_start_plan=find_open_plan(patient.id) is None,
     )
-
-
-def screening_hold(
-    patient: Patient, service: Service, on: date, clinic: Clinic
-) -> MicroneedlingVerdict | None:
-    """Why screening or age keep the patient from microneedling on `on`, and so what may
-    lift it (a new screening, a clinician's sign-off, or nothing: she is too young);
-    None when nothing does."""
-    if service.kind is not ServiceKind.MICRONEEDLING:
-        return None
-    verdict = judge_microneedling(
-        screening=screening_facts(latest_screening(patient.id)),
-        born_on=patient.date_of_birth,
-        visit_on=on,
-        is_cleared=False,
-        policy=screening_policy(clinic),
-    )
-    return None if verdict.allowed else verdict
 
 
 @dataclass(frozen=True)

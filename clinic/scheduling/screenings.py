@@ -5,7 +5,7 @@ rules of clinic.scheduling.screening."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,11 +15,12 @@ from clinic.clock import local_today
 from clinic.errors import NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
-from clinic.practice.models import Clinic
+from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.scheduling.models import Appointment, Screening
 from clinic.scheduling.screening import (
     Contraindication,
     IncompleteAnswers,
+    MicroneedlingVerdict,
     ScreeningPolicy,
     check_in_screening_sentence,
     judge_answers,
@@ -143,3 +144,28 @@ def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str 
     if verdict.allowed:
         return None
     return "Not today: " + " ".join(verdict.reasons)
+
+
+def screening_hold(
+    patient: Patient, service: Service, on: date, clinic: Clinic
+) -> MicroneedlingVerdict | None:
+    """Why screening or age keep the patient from microneedling on `on`, and so what may
+    lift it (a new screening, a clinician's sign-off, or nothing: she is too young);
+    None when nothing does."""
+    if service.kind is not ServiceKind.MICRONEEDLING:
+        return None
+    verdict = microneedling_verdict(patient, on, clinic)
+    return None if verdict.allowed else verdict
+
+
+def microneedling_verdict(
+    patient: Patient, on: date, clinic: Clinic, *, is_cleared: bool = False
+) -> MicroneedlingVerdict:
+    """The booking rules' verdict on her screening and age for microneedling on `on`."""
+    return judge_microneedling(
+        screening=screening_facts(latest_screening(patient.id)),
+        born_on=patient.date_of_birth,
+        visit_on=on,
+        is_cleared=is_cleared,
+        policy=screening_policy(clinic),
+    )
