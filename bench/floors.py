@@ -36,7 +36,7 @@ class RawReader:
         if self.is_sqlite:
             sql = sql.replace("%s", "?")
         cursor.execute(sql, [self.value(p) for p in params])
-        rows = cursor.fetchall() if cursor.description is not None else []
+        rows = list(cursor.fetchall()) if cursor.description is not None else []
         cursor.close()
         return rows
 
