@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 import phonenumbers
@@ -182,3 +182,12 @@ def age_on(born: date, day: date) -> int:
     if (day.month, day.day) < (born.month, born.day):
         years -= 1
     return years
+
+
+def day_turning(born: date, years: int) -> date:
+    """The first day on which `age_on` gives `years`: her birthday that year, or 1 March
+    for a 29 February birthday in a common year."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # 29 February
+        return date(born.year + years, 2, 28) + timedelta(days=1)

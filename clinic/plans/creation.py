@@ -16,6 +16,7 @@ from clinic.audit.service import Actor, record
 from clinic.errors import RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
+from clinic.patients.rules import age_on, day_turning
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import (
     RENEWAL_DAYS,
@@ -215,7 +216,27 @@ def _request_problems(
         problems["override_reason"] = unkept
     if not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
         problems["start_date"] = "Start the plan within a year of today."
+    elif patient is not None and (too_young := _too_young(patient, request.start_date, clinic)):
+        problems["start_date"] = too_young
     return problems
+
+
+def first_start(patient: Patient, clinic: Clinic, today: date) -> date:
+    """The first day her plan may start: today, or the day she reaches the clinic's
+    minimum age (microneedling is for adults: DOMAIN.md)."""
+    return max(today, day_turning(patient.date_of_birth, clinic.minimum_age))
+
+
+def _too_young(patient: Patient, start_on: date, clinic: Clinic) -> str | None:
+    """Why her plan cannot start on `start_on` for her age, or None. Sign-off ages are
+    judged visit by visit, when each is booked."""
+    if age_on(patient.date_of_birth, start_on) >= clinic.minimum_age:
+        return None
+    adult_on = first_start(patient, clinic, start_on)
+    return (
+        f"She turns {clinic.minimum_age} on {long_day(adult_on)}: microneedling is for "
+        f"patients aged {clinic.minimum_age} and over, so her plan can start from then."
+    )
 
 
 def _sessions_asked(request: PlanRequest, policy: PlanPolicy) -> int:

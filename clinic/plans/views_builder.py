@@ -17,8 +17,9 @@ from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
 from clinic.db import is_possible_id
 from clinic.errors import Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
+from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
-from clinic.plans.creation import PlanRequest, create_plan, preview_plan
+from clinic.plans.creation import PlanRequest, create_plan, first_start, preview_plan
 from clinic.plans.forms import PlanForm
 from clinic.plans.lifecycle import renewal_request
 from clinic.plans.rules import (
@@ -68,7 +69,7 @@ def new_plan(patient_id: int) -> Any:
     if request.method == "POST":
         form = PlanForm()
     else:
-        form = PlanForm(formdata=None, data=_proposal(patient_id, now.clinic, now.today, policy))
+        form = PlanForm(formdata=None, data=_proposal(patient, now.clinic, now.today, policy))
     renewing = request.values.get("renewed_from", type=int)
     targets: list[SessionTarget] = []
     status = 200
@@ -130,20 +131,23 @@ def new_plan(patient_id: int) -> Any:
     ), status
 
 
-def _proposal(patient_id: int, clinic: Clinic, today: date, policy: PlanPolicy) -> dict[str, Any]:
-    """The builder's first values: today and the suggested count, or, with ?renewed_from=,
-    next year's plan proposed from one of her plans."""
+def _proposal(patient: Patient, clinic: Clinic, today: date, policy: PlanPolicy) -> dict[str, Any]:
+    """The builder's first values: today (or the day she comes of age) and the suggested
+    count, or, with ?renewed_from=, next year's plan proposed from one of her plans."""
     renewed_from = request.args.get("renewed_from", type=int)
     if renewed_from:
         try:
             plan = get_plan(renewed_from)
         except NotFound:
             plan = None
-        if plan is not None and plan.patient_id == patient_id:
+        if plan is not None and plan.patient_id == patient.id:
             proposal = renewal_request(plan, clinic, today)
             return {
                 "indications": list(proposal.indications),
                 "start_date": proposal.start_date,
                 "sessions_per_year": proposal.sessions_per_year,
             }
-    return {"start_date": today, "sessions_per_year": suggested_sessions((), policy)}
+    return {
+        "start_date": first_start(patient, clinic, today),
+        "sessions_per_year": suggested_sessions((), policy),
+    }

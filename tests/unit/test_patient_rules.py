@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from clinic.patients.rules import age_on, folded, search_terms
+from clinic.patients.rules import age_on, day_turning, folded, search_terms
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,6 @@ def test_a_leap_day_birthday_ages_on_the_first_of_march() -> None:
     born = date(2008, 2, 29)
     assert age_on(born, date(2026, 2, 28)) == 17
     assert age_on(born, date(2026, 3, 1)) == 18
+    assert day_turning(born, 18) == date(2026, 3, 1)
+    assert day_turning(born, 20) == date(2028, 2, 29)  # a leap year: her own birthday
+    assert day_turning(date(2007, 12, 31), 18) == date(2025, 12, 31)

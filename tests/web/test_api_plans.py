@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import sign_in
 from tests.web.booking_world import World, at, build_world, local_today
 from tests.web.test_api_booking import API, Headers, error, token_for
 
@@ -147,3 +148,44 @@ def test_booking_a_planned_session_and_its_messages(
     assert {m["kind"] for m in messages} >= {"confirmation"}
     assert set(messages[0]) == {"id", "kind", "channel", "send_at", "status", "sent_at"}
     error(client.get(f"{API}/messages", headers=desk), 400)
+
+
+def test_a_plan_for_a_minor_starts_on_her_eighteenth_birthday_at_the_earliest(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world = build_world(app)  # teen turns 18 in 30 days
+    desk = token_for(app, staff["front_desk"])
+    birthday = local_today() + timedelta(days=30)
+    fields = {"patient_id": world.teen, "indications": ["acne_scars"]}
+
+    body = error(create(client, desk, **fields, start_date=local_today().isoformat()), 422)
+
+    assert body["fields"]["start_date"] == (
+        f"She turns 18 on {birthday:%A} {birthday.day} {birthday:%B %Y}: microneedling is "
+        "for patients aged 18 and over, so her plan can start from then."
+    )
+    assert client.get(f"{API}/patients/{world.teen}/plans", headers=desk).json == []
+    response = create(client, desk, **fields, start_date=birthday.isoformat())
+    assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_the_builder_proposes_her_eighteenth_birthday_and_refuses_a_start_before_it(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world = build_world(app)  # teen turns 18 in 30 days
+    birthday = local_today() + timedelta(days=30)
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/patients/{world.teen}/plans/new").get_data(as_text=True)
+    assert f'value="{birthday.isoformat()}"' in page
+
+    form = {
+        "indications": ["acne_scars"],
+        "start_date": local_today().isoformat(),
+        "sessions_per_year": "2",
+        "action": "create",
+    }
+    refused = client.post(f"/patients/{world.teen}/plans/new", data=form)
+    assert refused.status_code == 422
+    assert "so her plan can start from then" in refused.get_data(as_text=True)
+    assert 'id="start_date-error"' in refused.get_data(as_text=True)
