@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import redirect, render_template, request, url_for
 from flask_login import login_required
@@ -17,18 +16,18 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
 from clinic.patients.views import page_part
-from clinic.practice.models import ServiceKind
 from clinic.practice.service import get_clinic
 from clinic.scheduling.availability import list_patient_visits
 from clinic.scheduling.desk_views import bp, put_refusal
 from clinic.scheduling.forms import plausible_id, screening_form
 from clinic.scheduling.models import Appointment, Screening
-from clinic.scheduling.screening import Contraindication, age_rule
+from clinic.scheduling.screening import Contraindication
 from clinic.scheduling.screenings import (
+    AgeRefusal,
+    age_refusal,
     get_screening,
     latest_screening,
     record_screening,
-    screening_policy,
 )
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.status import AppointmentStatus
@@ -38,12 +37,6 @@ from clinic.scheduling.status import AppointmentStatus
 class Reason:
     text: str
     is_absolute: bool
-
-
-@dataclass(frozen=True)
-class AgeRefusal:
-    sentence: str
-    sign_off_would_allow: bool  # 18 to 21: booked again with a clinician's sign-off
 
 
 @dataclass(frozen=True)
@@ -71,31 +64,15 @@ def patient_visits(patient: Patient) -> PatientVisits:
     waiting = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
     upcoming = [v for v in visits if v.ends_at >= now and v.status in waiting][::-1]
     past = [v for v in visits if v not in upcoming]
-    return PatientVisits(
-        upcoming, past, latest_screening(patient.id), _age_refusals(patient, upcoming)
-    )
+    return PatientVisits(upcoming, past, latest_screening(patient.id), _age_refusals(upcoming))
 
 
-def _age_refusals(patient: Patient, upcoming: list[Appointment]) -> dict[int, AgeRefusal]:
-    treatments = [
-        v
-        for v in upcoming
-        if v.status is AppointmentStatus.BOOKED and v.service.kind is ServiceKind.MICRONEEDLING
-    ]
-    if not treatments:
+def _age_refusals(upcoming: list[Appointment]) -> dict[int, AgeRefusal]:
+    if not upcoming:
         return {}
     clinic = get_clinic()
-    tz, policy = ZoneInfo(clinic.timezone), screening_policy(clinic)
-    refusals = {}
-    for visit in treatments:
-        too_young, needs_sign_off = age_rule(
-            patient.date_of_birth, visit.starts_at.astimezone(tz).date(), policy
-        )
-        if too_young:
-            refusals[visit.id] = AgeRefusal(too_young, sign_off_would_allow=False)
-        elif needs_sign_off and not visit.clearance_reason:
-            refusals[visit.id] = AgeRefusal(needs_sign_off, sign_off_would_allow=True)
-    return refusals
+    refusals = ((visit.id, age_refusal(visit, clinic)) for visit in upcoming)
+    return {visit_id: refusal for visit_id, refusal in refusals if refusal is not None}
 
 
 bp.add_app_template_global(screening_reasons, "desk_screening_reasons")

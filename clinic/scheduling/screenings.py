@@ -5,6 +5,7 @@ rules of clinic.scheduling.screening."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from clinic.scheduling.screening import (
     IncompleteAnswers,
     MicroneedlingVerdict,
     ScreeningPolicy,
+    age_rule,
     check_in_screening_sentence,
     judge_answers,
     judge_microneedling,
@@ -29,6 +31,7 @@ from clinic.scheduling.screening import (
     valid_until,
 )
 from clinic.scheduling.screening import Screening as ScreeningFacts
+from clinic.scheduling.status import AppointmentStatus
 
 
 def screening_policy(clinic: Clinic) -> ScreeningPolicy:
@@ -144,6 +147,31 @@ def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str 
     if verdict.allowed:
         return None
     return "Not today: " + " ".join(verdict.reasons)
+
+
+@dataclass(frozen=True)
+class AgeRefusal:
+    sentence: str
+    sign_off_would_allow: bool  # 18 to 21: booked again with a clinician's sign-off
+
+
+def age_refusal(visit: Appointment, clinic: Clinic) -> AgeRefusal | None:
+    """Why her age on the day refuses this booked microneedling visit (her date of birth
+    corrected since it was booked, say), or None: the desk cancels it before check-in
+    refuses it."""
+    if visit.status is not AppointmentStatus.BOOKED:
+        return None
+    if visit.service.kind is not ServiceKind.MICRONEEDLING:
+        return None
+    visit_on = visit.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    too_young, needs_sign_off = age_rule(
+        visit.patient.date_of_birth, visit_on, screening_policy(clinic)
+    )
+    if too_young:
+        return AgeRefusal(too_young, sign_off_would_allow=False)
+    if needs_sign_off and not visit.clearance_reason:
+        return AgeRefusal(needs_sign_off, sign_off_would_allow=True)
+    return None
 
 
 def screening_hold(

@@ -43,7 +43,11 @@ from clinic.scheduling.forms import (
 )
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.preparation import days_left, is_short_notice, preparation_steps
-from clinic.scheduling.screenings import check_in_screening_problem, latest_screening
+from clinic.scheduling.screenings import (
+    age_refusal,
+    check_in_screening_problem,
+    latest_screening,
+)
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits
 from clinic.scheduling.status import AppointmentStatus, no_show_offered_from
@@ -109,6 +113,7 @@ def _render_visit(
         can_cancel=appointment.status is AppointmentStatus.BOOKED,
         can_move=appointment.status is AppointmentStatus.BOOKED,
         misfit=misfit,
+        age_problem=age_refusal(appointment, clinic),
         asked_on=when_asked([appointment]).get(appointment.id) if misfit else None,
         book_again_url=_book_again_url(appointment, clinic, utcnow()),
         short_notice=_short_notice_steps(appointment, clinic, utcnow()),

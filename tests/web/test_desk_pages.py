@@ -465,6 +465,8 @@ def test_a_corrected_birth_date_flags_the_visits_it_refuses(
     assert "Not allowed as booked: The patient will be 14 on the visit day" in page
     assert f'href="/visits/{visit}">Cancel the visit of' in page
     assert "sign-off" not in page.split("Not allowed as booked")[1].split("</p>")[0]
+    visit_page = client.get(f"/visits/{visit}").get_data(as_text=True)
+    assert "Not allowed as booked:</strong> The patient will be 14 on the visit day" in visit_page
 
 
 def test_screening_form_needs_every_answer(
