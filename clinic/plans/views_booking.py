@@ -34,6 +34,7 @@ from clinic.practice.service import list_providers, list_services
 from clinic.scheduling.availability import AvailabilityQuery
 from clinic.scheduling.booking_views import SlotDay, slot_days
 from clinic.scheduling.desk_views import ConflictNote, conflict_notes, put_refusal
+from clinic.scheduling.finder_views import spacing_advice
 from clinic.scheduling.forms import parse_instant
 from clinic.scheduling.screenings import screening_hold
 
@@ -126,6 +127,19 @@ def render_offer(
         if service is not None and offer.blocked is None
         else None
     )
+    advice = None
+    if offer.session is not None and service is not None and not days and hold is None:
+        # The gap and the yearly count explain an empty window as often as the diary.
+        advice = spacing_advice(
+            plan.patient,
+            service,
+            offer.from_on,
+            offer.to_on,
+            clinic=now.clinic,
+            now=now.now,
+            session=offer.session,
+            provider_id=provider_id or None,
+        )
     if offer.session is not None:
         book_url = url_for("plans.book_session", plan_id=plan.id, number=offer.session.number)
     else:
@@ -140,6 +154,7 @@ def render_offer(
         service=service,
         days=days,
         hold=hold,
+        advice=advice,
         can_sign_off=may(CLINICAL),
         form=form or SlotForm(formdata=None),
         reopen_form=ReopenForm(formdata=None),

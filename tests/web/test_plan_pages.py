@@ -23,7 +23,15 @@ from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import get_plan, results_check_in_window, status_of
 from clinic.practice.models import Clinic, Provider, Room, Service
-from tests.clinics import DESK, LA, NO, add_body_service, build_clinic, complete_session
+from tests.clinics import (
+    DESK,
+    LA,
+    NO,
+    add_body_service,
+    build_clinic,
+    complete_session,
+    write_visit,
+)
 from tests.conftest import sign_in
 
 
@@ -599,3 +607,27 @@ def test_next_years_plan_from_an_open_plan_in_its_last_month_replaces_it(
     old_page = client.get(f"/plans/{old_id}").get_data(as_text=True)
     assert "Propose next year's plan" not in old_page  # made already: a link to it instead
     assert f'href="/plans/{new_id}">Next year\'s plan</a>' in old_page
+
+
+def test_a_session_the_yearly_count_refuses_says_so_instead_of_no_free_times(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """Two extra treatments booked in the plan year use up a two-session plan's count:
+    session 1's page names the count, not an empty diary."""
+    plan_id = make_plan(app, spa.maya, start=today() + timedelta(days=1), sessions=2)
+    with app.app_context():
+        face = db.session.get(Service, spa.face)
+        provider = db.session.scalars(sa.select(Provider).order_by(Provider.id)).first()
+        room = db.session.scalars(sa.select(Room).order_by(Room.id)).first()
+        assert face is not None and provider is not None and room is not None
+        for days in (70, 140):
+            start = datetime.combine(today() + timedelta(days=days), time(10), tzinfo=LA)
+            write_visit(spa.maya, face, provider.id, room.id, start)
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/plans/{plan_id}/sessions/1/book").get_data(as_text=True)
+
+    assert "No free times in this window" not in page
+    assert "Maya cannot book session 1 in these days:" in page
+    assert "No times to offer in this window: see why above." in page
