@@ -71,6 +71,11 @@ class CheckIn:
     is_done: bool
     is_overdue: bool
 
+    @property
+    def is_early(self) -> bool:
+        """Booked before its window: a session moved later after the check-in was booked."""
+        return self.visit_on is not None and not self.is_done and self.visit_on < self.window.start
+
 
 def visit_day(appointment: Appointment | None, tz: ZoneInfo) -> date | None:
     """The local day of a visit that holds time or was done; None for a freed one."""

@@ -20,8 +20,9 @@ from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.display import short_day
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
-from clinic.plans.models import PlannedSession
-from clinic.plans.service import session_to_book_again
+from clinic.plans.models import Plan, PlannedSession
+from clinic.plans.rules import DateWindow
+from clinic.plans.service import results_check_in_window, session_to_book_again
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic, list_providers, list_rooms
 from clinic.reminders.new_times import when_asked
@@ -203,6 +204,17 @@ def cancel_visit(appointment_id: int) -> Any:
     return _render_visit(get_appointment(appointment_id), clinic, form, 422)
 
 
+def _plan_window(
+    appointment: Appointment, session: PlannedSession | None, clinic: Clinic
+) -> DateWindow | None:
+    """The days a plan lets this visit move within: its session's window, or for the
+    plan's results check-in the six to eight weeks after the last session."""
+    if session is not None:
+        return DateWindow(session.window_start, session.window_end)
+    plan = db.session.scalar(select(Plan).where(Plan.results_appointment_id == appointment.id))
+    return results_check_in_window(plan, clinic) if plan is not None else None
+
+
 @bp.route("/visits/<int:appointment_id>/move", methods=["GET", "POST"])
 @login_required
 @require_role(*ALL_STAFF)
@@ -258,15 +270,17 @@ def move_visit(appointment_id: int) -> Any:
     # a patient who calls to move a visit usually wants the soonest time.
     first_day = earliest_bookable_day(clinic, now)
     visit_on = appointment.starts_at.astimezone(tz).date()
-    # A plan's session moves inside its window (operations.move_visit): search only there.
+    # A plan's session moves inside its window, its results check-in not before its own
+    # (operations.move_visit): search there.
     session = db.session.scalar(
         select(PlannedSession).where(PlannedSession.appointment_id == appointment.id)
     )
-    default_from = max(first_day, session.window_start) if session else first_day
+    window = _plan_window(appointment, session, clinic)
+    default_from = max(first_day, window.start) if window else first_day
     from_on = parse_day(request.args.get("from_on"), default_from)
     default_to = from_on + timedelta(days=MOVE_DAYS - 1)
-    if session is not None:
-        default_to = max(from_on, min(default_to, session.window_end))
+    if window is not None:
+        default_to = max(from_on, min(default_to, window.end))
     to_on = parse_day(request.args.get("to_on"), default_to)
     to_on = min(max(to_on, from_on), from_on + timedelta(days=61))
     # A visit beyond these days: a link to the times around it (its own time is marked).

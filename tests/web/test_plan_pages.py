@@ -30,6 +30,7 @@ from tests.clinics import (
     add_body_service,
     build_clinic,
     complete_session,
+    retime_visit,
     write_visit,
 )
 from tests.conftest import sign_in
@@ -631,3 +632,52 @@ def test_a_session_the_yearly_count_refuses_says_so_instead_of_no_free_times(
     assert "No free times in this window" not in page
     assert "Maya cannot book session 1 in these days:" in page
     assert "No times to offer in this window: see why above." in page
+
+
+def test_a_check_in_left_before_its_window_by_a_later_session_is_flagged(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """The check-in was booked 45 days after the only session; the session then moved a
+    week later, so the check-in now falls before the six weeks: the plan page says so."""
+    start = today() + timedelta(days=3)
+    plan_id = make_plan(app, spa.maya, start=start, indications=("fine_lines",), sessions=1)
+    with app.app_context():
+        plan = get_plan(plan_id)
+        face, check_in = db.session.get(Service, spa.face), db.session.get(Service, spa.check_in)
+        provider = db.session.scalars(sa.select(Provider).order_by(Provider.id)).first()
+        room = db.session.scalars(sa.select(Room).order_by(Room.id)).first()
+        assert face and check_in and provider and room
+        session_visit = write_visit(
+            spa.maya, face, provider.id, room.id, datetime.combine(start, time(10), tzinfo=LA)
+        )
+        plan.sessions[0].appointment = session_visit
+        results_on = start + timedelta(days=45)
+        plan.results_appointment = write_visit(
+            spa.maya,
+            check_in,
+            provider.id,
+            room.id,
+            datetime.combine(results_on, time(10), tzinfo=LA),
+        )
+        db.session.commit()
+        session_visit_id = session_visit.id
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "before its window" not in page
+
+    with app.app_context():
+        moved_to = datetime.combine(start + timedelta(days=7), time(10), tzinfo=LA)
+        retime_visit(session_visit_id, moved_to)
+        db.session.commit()
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+
+    assert "Before its window" in page
+    window_start = start + timedelta(days=7 + 42)
+    assert (
+        f"The results check-in is booked before its window, which now opens on "
+        f"{window_start:%A} {window_start.day} {window_start:%B %Y}" in html.unescape(page)
+    )
+    with app.app_context():
+        check_in_id = get_plan(plan_id).results_appointment_id
+    move = client.get(f"/visits/{check_in_id}/move").get_data(as_text=True)
+    assert f'id="from_on" name="from_on" value="{window_start.isoformat()}"' in move
