@@ -120,8 +120,9 @@ def plan_targets(
 ) -> list[SessionTarget]:
     """Session targets spread evenly over the plan year, each with its booking window.
 
-    Target 1 is the start date; the others follow every (plan-year days / sessions) days, so
-    two a year fall about 26 weeks apart and five about 10 weeks apart. A target on a
+    Target 1 is the start date, whatever the day (API.md; its window opens there and
+    reaches open days); the others follow every (plan-year days / sessions) days, so two a
+    year fall about 26 weeks apart and five about 10 weeks apart, and one of those on a
     closure or a closed weekday moves to the next open day. Windows run `window_days`
     either side of their targets (the first opens on the start date), inside the plan
     year, and never overlap a neighbour's: a shared stretch is split between them.
@@ -131,7 +132,7 @@ def plan_targets(
     end = plan_end(start_on)
     spacing = (end - start_on).days // sessions
     days = [d.date() for d in rrule(DAILY, dtstart=start_on, interval=spacing, count=sessions)]
-    targets = [_next_open(day, end, closed_on, open_weekdays) for day in days]
+    targets = [start_on] + [_next_open(day, end, closed_on, open_weekdays) for day in days[1:]]
     return _windows(targets, start_on, end, policy.window_days)
 
 
