@@ -118,6 +118,7 @@ def new_plan(patient_id: int) -> Any:
         form=form,
         targets=targets,
         timeline=preview_timeline(targets, start_on, now.today, policy) if targets else None,
+        check_in=results_window(targets[-1].target_on, policy) if targets else None,
         plan_year=(long(start_on), long(plan_end(start_on) - timedelta(days=1))),
         suggested=suggested_sessions(chosen, policy),
         limit=limit,

@@ -170,6 +170,7 @@ def test_preview_shows_the_targets_without_saving(
     page = response.get_data(as_text=True)
     assert page.count('class="preview-target"') == 5
     assert page.count('class="tl-band"') == 6  # five sessions and the projected check-in
+    assert re.search(r'<tr class="preview-check-in"><th scope="row">Results check-in</th>', page)
     assert "Nothing is saved yet" in page
     assert "checked" in page and 'value="5"' in page  # the form keeps what was typed
     assert 'style="' not in page
