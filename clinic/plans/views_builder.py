@@ -108,6 +108,7 @@ def new_plan(patient_id: int) -> Any:
             except RuleBroken as refusal:
                 put_refusal(form, refusal)
     chosen = form.indications.data or []
+    open_plan = find_open_plan(patient.id)
     limit, limit_reason = session_limit(chosen, policy)
     start_on = form.start_date.data
     if not isinstance(start_on, date) or form.start_date.errors:
@@ -126,9 +127,9 @@ def new_plan(patient_id: int) -> Any:
         max_sessions=policy.max_sessions,
         may_override=may(CLINICAL),
         renewed_from=renewing,
-        closes_open=renewing is not None
-        and (open_plan := find_open_plan(patient.id)) is not None
-        and open_plan.id == renewing,
+        open_plan=open_plan,
+        open_plan_last_day=open_plan.end_date - timedelta(days=1) if open_plan else None,
+        closes_open=open_plan is not None and open_plan.id == renewing,
     ), status
 
 

@@ -682,3 +682,19 @@ def test_a_check_in_left_before_its_window_by_a_later_session_is_flagged(
         check_in_id = get_plan(plan_id).results_appointment_id
     move = client.get(f"/visits/{check_in_id}/move").get_data(as_text=True)
     assert f'id="from_on" name="from_on" value="{window_start.isoformat()}"' in move
+
+
+def test_the_builder_says_up_front_that_she_has_a_plan_open(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    sign_in(client, staff["front_desk"])
+    page = client.get(f"/patients/{spa.maya}/plans/new").get_data(as_text=True)
+    assert "already has" not in page
+    plan_id = make_plan(app, spa.maya, start=today())
+
+    page = html.unescape(client.get(f"/patients/{spa.maya}/plans/new").get_data(as_text=True))
+
+    assert "Maya already has an active plan:" in page
+    assert f'<a href="/plans/{plan_id}">plan #{plan_id},' in page
+    renewing = client.get(f"/patients/{spa.maya}/plans/new?renewed_from={plan_id}")
+    assert "already has an active plan" not in renewing.get_data(as_text=True)
