@@ -210,7 +210,7 @@ def test_the_finder_says_why_days_have_no_times(
     page = client.get(
         f"/book?service_id={desk.face}&patient_id={desk.maya}&from_on={long_ago}&to_on={long_ago}"
     ).get_data(as_text=True)
-    assert "These days have passed: times can be booked from" in page
+    assert "Too late to book these days: times can be booked from" in page
 
 
 def test_a_taken_time_is_a_409_naming_the_visit_in_the_way(

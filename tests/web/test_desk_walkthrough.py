@@ -219,7 +219,7 @@ def test_a_search_the_plan_allows_still_suggests_other_dates(
     sign_in(client, staff["front_desk"])
     past = first_bookable_day() - timedelta(days=10)
     page = finder(client, spa, past, past + timedelta(days=2))
-    assert "These days have passed: times can be booked from" in page
+    assert "Too late to book these days: times can be booked from" in page
     assert "can have this session is" not in page
 
 
