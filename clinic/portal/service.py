@@ -106,6 +106,8 @@ class PlanView:
     missed_to_rebook: SessionView | None = None
     """A session whose window passed unbooked, with nothing done or booked after it: only
     the clinic can find it a new time (the desk books a missed session late)."""
+    results_too_soon: bool = False
+    """The booked check-in falls before its window: the last session moved later."""
 
     @property
     def done(self) -> int:
@@ -177,6 +179,9 @@ def plan_view(plan: Plan, *, clinic: Clinic, today: date) -> PlanView:
         next_to_book,
         results_bookable,
         missed_to_rebook,
+        results_too_soon=results_visit is not None
+        and results_visit.status is AppointmentStatus.BOOKED
+        and results_visit.starts_at.astimezone(tz).date() < window.start,
     )
 
 

@@ -215,3 +215,47 @@ def test_answers_given_weeks_ahead_say_they_will_be_asked_again(
     again_from = far - timedelta(days=7)
     assert "we will ask these questions again from" in page
     assert f"{again_from:%A} {again_from.day} {again_from:%B}" in page
+
+
+def test_a_check_in_left_too_soon_by_a_later_last_session_asks_her_for_a_new_day(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    from clinic.practice.models import Service
+    from tests.clinics import retime_visit, write_visit
+
+    [_, second] = _plan(app, world.maya, ("fine_lines",))
+    with app.app_context():
+        from clinic.plans.models import PlannedSession
+
+        session = db.session.get(PlannedSession, second)
+        assert session is not None
+        plan = session.plan
+        face = db.session.get(Service, world.face)
+        check_in = db.session.get(Service, world.check_in)
+        assert face is not None and check_in is not None
+        last_on = session.target_date
+        last = write_visit(
+            world.maya, face, world.ana, world.rose, datetime.combine(last_on, time(10), tzinfo=LA)
+        )
+        session.appointment = last
+        results_on = last_on + timedelta(days=45)
+        plan.results_appointment = write_visit(
+            world.maya,
+            check_in,
+            world.ana,
+            world.rose,
+            datetime.combine(results_on, time(11), tzinfo=LA),
+        )
+        db.session.commit()
+        last_id = last.id
+    portal_sign_in(client, app, world.maya)
+    assert "too soon for your results" not in _said(_page(client, "/portal/plan"))
+
+    with app.app_context():
+        retime_visit(last_id, datetime.combine(last_on + timedelta(days=10), time(10), tzinfo=LA))
+        db.session.commit()
+    page = _said(_page(client, "/portal/plan"))
+
+    opens = last_on + timedelta(days=10 + 42)
+    assert "Your last session is now later, so this is too soon for your results to show" in page
+    assert f"choose a day from {opens.day} {opens:%B %Y} to" in page
