@@ -259,3 +259,18 @@ def test_a_check_in_left_too_soon_by_a_later_last_session_asks_her_for_a_new_day
     opens = last_on + timedelta(days=10 + 42)
     assert "Your last session is now later, so this is too soon for your results to show" in page
     assert f"choose a day from {opens.day} {opens:%B %Y} to" in page
+
+
+def test_a_yes_with_nothing_booked_asks_her_to_call_before_booking(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    from clinic.scheduling.screening import Contraindication
+
+    portal_sign_in(client, app, world.maya)
+    answers = {code.value: "no" for code in Contraindication} | {"recent_sunburn": "yes"}
+
+    answered = client.post("/portal/screening", data=answers, follow_redirects=True)
+
+    page = _said(answered.get_data(as_text=True))
+    assert "Please call the clinic on (415) 555-0100 before you book a treatment." in page
+    assert "your visit" not in page and "your visits" not in page
