@@ -92,6 +92,35 @@ def test_a_reschedule_moves_the_reminder(world: World, inbox) -> None:
     assert "It is now: Tuesday 30 March at 14:00, with Ana." in notice.get_content()
 
 
+def test_a_visit_booked_or_moved_inside_the_cut_off_says_to_call_not_to_use_the_portal(
+    world: World, inbox
+) -> None:
+    """The portal changes a visit until 24 hours before it: a confirmation or a move
+    notice for one closer than that gives the phone number only."""
+    box, port = inbox
+    book(world, local("2027-03-10", "14:00"))  # this afternoon, inside 24 hours
+    later = book_visit(
+        VisitRequest(world.noor.id, world.face.id, local("2027-03-25", "10:00"), world.sam.id),
+        clinic=world.clinic,
+        actor=STAFF,
+        now=world.now,
+    )
+    move_visit(
+        later, local("2027-03-10", "16:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    db.session.commit()
+
+    dispatch(world, port, world.now)
+
+    [confirmation] = [m for m in box.of_kind("booked") if "14:00" in m["Subject"]]
+    assert "To move or cancel it, please call us on (415) 555-0100." in confirmation.get_content()
+    assert "/portal/" not in confirmation.get_content()
+    [notice] = box.of_kind("moved")
+    said = notice.get_content()
+    assert "If this time does not suit you, please call us on (415) 555-0100." in said
+    assert "/portal/" not in said
+
+
 def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox) -> None:
     """Re-checked at send time: a visit whose time changed without its messages moving."""
     _, port = inbox
