@@ -30,7 +30,7 @@ from clinic.portal.picker import (
     read_pick,
     search_days,
 )
-from clinic.portal.rules import confirmation_note
+from clinic.portal.rules import confirmation_note, may_change
 from clinic.portal.todo import microneedling_hold
 from clinic.practice.models import Clinic, ServiceKind
 from clinic.practice.service import get_clinic
@@ -152,6 +152,9 @@ def _confirm(target: Target, *, action: str) -> Any:
         action=action,
         back=f"{action}?day={day.isoformat()}&service_id={target.service.id}",
         minutes=target.service.numbing_minutes + target.service.procedure_minutes,
+        # Once inside the cut-off, only a call changes it: she should know before choosing.
+        changes_by_phone_only=not may_change(choice.start_utc, utcnow(), clinic.late_cancel_hours),
+        cut_off_hours=clinic.late_cancel_hours,
     )
 
 

@@ -321,3 +321,28 @@ def test_a_cancelled_visit_outside_a_plan_gives_the_number_to_book_again(
     page = client.get(f"/portal/appointments/{visit_id}").get_data(as_text=True)
     assert "Add to my calendar" not in page and "Book again" not in page
     assert "To book again, please call us on (415) 555-0100" in shown_text(page)
+
+
+def test_the_confirm_step_says_when_the_time_could_then_be_changed_only_by_phone(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    from clinic.practice.models import Clinic
+
+    session_id = _plan(app, world.maya)[0]
+    portal_sign_in(client, app, world.maya)
+    path = f"/portal/book/session/{session_id}"
+    links = time_links(client.get(f"{path}?day={weekday(3).isoformat()}").get_data(as_text=True))
+    assert links
+    assert "changed only by calling us" not in shown_text(
+        client.get(links[0]).get_data(as_text=True)
+    )
+
+    with app.app_context():  # a cut-off long enough to reach that time
+        db.session.execute(update(Clinic).values(late_cancel_hours=24 * 14))
+        db.session.commit()
+    page = shown_text(client.get(links[0]).get_data(as_text=True)).replace(" .", ".")
+
+    assert (
+        "This time is less than 336 hours away: once booked, it can be changed only by "
+        "calling us on (415) 555-0100." in page
+    )
