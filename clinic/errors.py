@@ -125,10 +125,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError) -> Any:
-        message = "The form expired or did not come from this site. Reload the page and try again."
-        if wants_json():
-            return json_error(_status_error(400, message))
-        return _error_page(message, 400)
+        return form_refused()
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
@@ -138,6 +135,14 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": sentence}), 500
         return _error_page(sentence, 500)
+
+
+def form_refused() -> Any:
+    """The answer to a form whose CSRF token is missing or wrong: nothing was saved."""
+    message = "The form expired or did not come from this site. Reload the page and try again."
+    if wants_json():
+        return json_error(_status_error(400, message))
+    return _error_page(message, 400)
 
 
 def _error_page(message: str, status: int, headers: Any = None) -> Any:

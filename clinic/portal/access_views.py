@@ -17,6 +17,7 @@ from clinic.errors import TooManyAttempts
 from clinic.extensions import db
 from clinic.portal.access import LinkState, find_link, request_link, use_link
 from clinic.portal.blueprint import (
+    SIGNED_OUT,
     bp,
     end_patient_session,
     portal_destination,
@@ -125,5 +126,5 @@ def _landing_page(state: LinkState, token: str, error: str | None, destination: 
 @bp.post("/sign-out")
 def sign_out() -> Any:
     end_patient_session()
-    flash("You are signed out. Ask for a new link whenever you want to come back.", "success")
+    flash(SIGNED_OUT, "success")
     return redirect(url_for("portal.sign_in"))

@@ -20,9 +20,11 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from clinic.clock import utcnow
+from clinic.errors import form_refused
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.portal.dates import portal_date
@@ -34,6 +36,7 @@ bp.add_app_template_filter(portal_date, "portal_date")
 
 PATIENT_KEY = "portal_patient_id"
 SEEN_KEY = "portal_seen_at"
+SIGNED_OUT = "You are signed out. Ask for a new link whenever you want to come back."
 # Signing out needs no session: a stale "Sign out" just lands on the sign-in page.
 OPEN_ENDPOINTS = frozenset(
     {"portal.sign_in", "portal.landing", "portal.calendar_feed", "portal.sign_out"}
@@ -118,6 +121,21 @@ def _to_sign_in() -> Any:
         wanted = came_from.path + (f"?{came_from.query}" if came_from.query else "")
         wanted = wanted if same_site else None
     return redirect(url_for("portal.sign_in", next=portal_destination(wanted)))
+
+
+@bp.errorhandler(CSRFError)
+def form_without_session(error: CSRFError) -> Any:
+    """A form sent from a browser that holds no portal session (its cookie cleared, a mail
+    app's own browser) fails its CSRF check before anything else looks at it. It is
+    answered as a signed-out visit would be: a "Sign out" lands on the sign-in page, any
+    other form is not saved and she is asked to sign in. With a session, the refusal
+    stands."""
+    if signed_in_patient_id() is not None:
+        return form_refused()
+    if request.endpoint == "portal.sign_out":
+        flash(SIGNED_OUT, "success")
+        return redirect(url_for("portal.sign_in"))
+    return _to_sign_in()
 
 
 @bp.before_request

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from clinic.clock import utcnow
 from tests.smtp import smtp_server
 from tests.web.booking_world import World, build_world
 from tests.web.test_portal import link_for, wait_for_mail
@@ -138,8 +139,33 @@ def test_signing_out_after_the_session_ended_just_signs_out(
 
 
 def test_an_expired_portal_form_is_answered_in_the_portal(csrf_app: Flask) -> None:
-    answer = csrf_app.test_client().post("/portal/messages", data={"email_consent": "on"})
+    client = csrf_app.test_client()
+    with client.session_transaction() as cookie:  # signed in, but the form's token is gone
+        cookie["portal_patient_id"] = 1
+        cookie["portal_seen_at"] = utcnow().timestamp()
+    answer = client.post("/portal/messages", data={"email_consent": "on"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400
     assert "The form expired" in page and "Back to your page" in page
     assert "Back to the start page" not in page  # the staff pages' way back
+
+
+def test_a_form_from_a_browser_without_a_session_asks_to_sign_in_not_a_bare_400(
+    csrf_app: Flask,
+) -> None:
+    """Her cookie is gone (a new browser, a mail app's own): the CSRF check fails first, and
+    is answered as a signed-out visit is."""
+    client = csrf_app.test_client()
+    answer = client.post(
+        "/portal/appointments/7/cancel",
+        data={"reason": "I am unwell"},
+        headers={"Referer": "http://localhost/portal/appointments/7/cancel"},
+    )
+    assert answer.status_code == 302
+    assert _next_of(answer.headers["Location"]) == "/portal/appointments/7/cancel"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "What you sent was not saved: sign in, then send it again." in page
+
+    signed_out = client.post("/portal/sign-out")
+    assert signed_out.headers["Location"] == "/portal/sign-in"
+    assert "You are signed out." in client.get("/portal/sign-in").get_data(as_text=True)
