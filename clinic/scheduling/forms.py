@@ -132,6 +132,15 @@ class CancelForm(FlaskForm):
     )
 
 
+class SignOffForm(FlaskForm):
+    """A clinician's sign-off for one booked visit (a sign-off answer found on arrival)."""
+
+    clearance_reason = TextAreaField(
+        "Why may the visit go ahead?",
+        validators=[DataRequired("Write the reason for your sign-off."), at_most(REASON_MAX)],
+    )
+
+
 class NewTimeRequestForm(FlaskForm):
     """Ask the patients of these visits to choose a new time; `next` is where to go back."""
 

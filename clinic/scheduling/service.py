@@ -121,15 +121,67 @@ def book_appointment(
         },
     )
     if request.clearance is not None:
-        record(
-            request.clearance.by,
-            "clear",
-            "appointment",
-            appointment.id,
-            f"Cleared visit #{appointment.id} with a clinician's sign-off",
-            now=now,
-        )
+        _record_clearance(appointment, request.clearance.by, now)
     return appointment
+
+
+def _record_clearance(appointment: Appointment, by: Actor, now: datetime) -> None:
+    record(
+        by,
+        "clear",
+        "appointment",
+        appointment.id,
+        f"Cleared visit #{appointment.id} with a clinician's sign-off",
+        now=now,
+    )
+
+
+def sign_off_problem(appointment: Appointment, clinic: Clinic) -> str | None:
+    """Why a clinician's sign-off cannot be given to this visit now, or None when it would
+    let the visit go ahead: a booked microneedling visit that her latest screening or her
+    age on the day refuses without a sign-off and allows with one."""
+    if appointment.service.kind is not ServiceKind.MICRONEEDLING:
+        return "Only a microneedling visit is signed off."
+    if appointment.status is not AppointmentStatus.BOOKED:
+        return "Only a booked visit is signed off."
+    if appointment.clearance_reason:
+        return "The visit is signed off already."
+    visit_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    screening, policy = (
+        screening_facts(latest_screening(appointment.patient_id)),
+        screening_policy(clinic),
+    )
+    without, with_sign_off = (
+        judge_microneedling(
+            screening=screening,
+            born_on=appointment.patient.date_of_birth,
+            visit_on=visit_on,
+            is_cleared=cleared,
+            policy=policy,
+        )
+        for cleared in (False, True)
+    )
+    if without.allowed:
+        return "The visit needs no sign-off."
+    if not with_sign_off.allowed:
+        return "A sign-off cannot clear this: " + " ".join(with_sign_off.reasons)
+    return None
+
+
+def sign_off_visit(
+    appointment: Appointment, reason: str, *, clinic: Clinic, actor: Actor, now: datetime
+) -> None:
+    """A clinician's sign-off given to a booked visit (an answer found on arrival, say),
+    with the written reason; in the visit's history and the audit log."""
+    if (problem := sign_off_problem(appointment, clinic)) is not None:
+        raise RuleBroken(problem, {"clearance_reason": problem})
+    reason = reason.strip()
+    if (unkept := reason_problem(reason)) is not None:
+        raise RuleBroken(unkept, {"clearance_reason": unkept})
+    appointment.clearance_reason = reason
+    appointment.cleared_by_id = actor.user_id
+    _event(appointment, "cleared", actor, now, reason=reason)
+    _record_clearance(appointment, actor, now)
 
 
 def reschedule_appointment(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from clinic import operations
-from clinic.accounts.access import ALL_STAFF, actor, require_role
+from clinic.accounts.access import ALL_STAFF, CLINICAL, actor, may, require_role
 from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.display import short_day
 from clinic.errors import Conflict, RuleBroken
@@ -39,6 +39,7 @@ from clinic.scheduling.desk_views import (
 from clinic.scheduling.forms import (
     CancelForm,
     MoveForm,
+    SignOffForm,
     parse_instant,
     plausible_id,
 )
@@ -49,7 +50,7 @@ from clinic.scheduling.screenings import (
     check_in_screening_problem,
     latest_screening,
 )
-from clinic.scheduling.service import get_appointment
+from clinic.scheduling.service import get_appointment, sign_off_problem, sign_off_visit
 from clinic.scheduling.setup_fit import find_setup_misfits
 from clinic.scheduling.status import AppointmentStatus, no_show_offered_from
 
@@ -87,6 +88,8 @@ def history(appointment: Appointment, tz: ZoneInfo) -> list[HistoryLine]:
             text = f"Asked the patient to choose a new time: {details.get('reason', '')}"
         elif event.kind == "goes_ahead":
             text = "Told the patient the visit goes ahead as booked: the setup allows it again."
+        elif event.kind == "cleared":
+            text = f"Signed off: “{details.get('reason', '')}”"
         elif event.kind == "cancelled":
             late = " (late cancellation)" if details.get("late") else ""
             text = f"Cancelled{late}: “{details.get('reason', '')}”"
@@ -97,14 +100,22 @@ def history(appointment: Appointment, tz: ZoneInfo) -> list[HistoryLine]:
 
 
 def _render_visit(
-    appointment: Appointment, clinic: Clinic, cancel_form: CancelForm, status: int = 200
+    appointment: Appointment,
+    clinic: Clinic,
+    cancel_form: CancelForm | None = None,
+    status: int = 200,
+    *,
+    sign_off_form: SignOffForm | None = None,
 ) -> Any:
     needs_screening = appointment.service.kind is ServiceKind.MICRONEEDLING
     misfit = _setup_misfit(appointment, clinic, utcnow())
     return render_template(
         "desk/visit.html",
         visit=appointment,
-        cancel_form=cancel_form,
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        sign_off_form=sign_off_form or SignOffForm(formdata=None),
+        may_sign_off=sign_off_form is not None or sign_off_problem(appointment, clinic) is None,
+        is_clinician=may(CLINICAL),
         needs_screening=needs_screening,
         check_in_problem=check_in_screening_problem(appointment, clinic),
         screening=latest_screening(appointment.patient_id),
@@ -179,7 +190,7 @@ def _setup_misfit(appointment: Appointment, clinic: Clinic, now: datetime) -> tu
 @login_required
 @require_role(*ALL_STAFF)
 def visit_page(appointment_id: int) -> Any:
-    return _render_visit(get_appointment(appointment_id), get_clinic(), CancelForm())
+    return _render_visit(get_appointment(appointment_id), get_clinic())
 
 
 @bp.post("/visits/<int:appointment_id>/cancel")
@@ -213,6 +224,27 @@ def _plan_window(
         return DateWindow(session.window_start, session.window_end)
     plan = db.session.scalar(select(Plan).where(Plan.results_appointment_id == appointment.id))
     return results_check_in_window(plan, clinic) if plan is not None else None
+
+
+@bp.post("/visits/<int:appointment_id>/sign-off")
+@login_required
+@require_role(*CLINICAL)
+def sign_off(appointment_id: int) -> Any:
+    clinic, now = get_clinic(), utcnow()
+    appointment = get_appointment(appointment_id)
+    form = SignOffForm()
+    if form.validate_on_submit():
+        try:
+            sign_off_visit(
+                appointment, form.clearance_reason.data or "", clinic=clinic, actor=actor(), now=now
+            )
+        except RuleBroken as refusal:
+            put_refusal(form, refusal)
+        else:
+            db.session.commit()
+            flash("Signed off: the visit may go ahead.", "success")
+            return redirect(url_for("desk.visit_page", appointment_id=appointment.id))
+    return _render_visit(get_appointment(appointment_id), clinic, status=422, sign_off_form=form)
 
 
 @bp.route("/visits/<int:appointment_id>/move", methods=["GET", "POST"])

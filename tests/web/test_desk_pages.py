@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from clinic.audit.models import AuditEntry
 from clinic.clock import to_utc
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -400,6 +401,59 @@ def test_only_a_clinician_may_sign_off(
     # Her sign-off goes with the visit when it moves: the move page offers free times.
     moving = client.get(response.headers["Location"] + "/move").get_data(as_text=True)
     assert 'class="slot-day"' in moving and "No free times" not in moving
+
+
+def test_a_clinician_signs_off_a_booked_visit_after_a_sign_off_answer_on_arrival(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """Maya is booked; screened again, she had a peel last week (a sign-off item): the
+    clinician signs the visit off on its page, and its check-in is no longer refused."""
+    sign_in(client, staff["front_desk"])
+    soon = datetime.now(UTC).astimezone(LA).date() + timedelta(days=2)
+    visit = visit_id(book(client, desk, desk.maya, at(soon, 10)))
+    answers = {code.value: "no" for code in Contraindication} | {"recent_procedure_in_area": "yes"}
+    assert client.post(f"/patients/{desk.maya}/screening", data=answers).status_code == 302
+    page = client.get(f"/visits/{visit}").get_data(as_text=True)
+    assert "Not current for check-in" in page
+    assert "A clinician or an admin can sign it off on this page." in page
+    assert (
+        client.post(f"/visits/{visit}/sign-off", data={"clearance_reason": "x" * 20}).status_code
+        == 403
+    )
+    client.post("/sign-out")
+    sign_in(client, staff["clinician"])
+
+    vague = client.post(f"/visits/{visit}/sign-off", data={"clearance_reason": "fine"})
+    assert vague.status_code == 422
+    assert 'id="clearance_reason-error"' in vague.get_data(as_text=True)
+    reason = "Superficial peel ten days ago; skin has healed."
+    signed = client.post(f"/visits/{visit}/sign-off", data={"clearance_reason": reason})
+
+    assert signed.status_code == 302
+    page = html.unescape(client.get(signed.headers["Location"]).get_data(as_text=True))
+    assert "Signed off: the visit may go ahead" in page
+    assert "Current for check-in" in page and "Not current for check-in" not in page
+    assert f"Signed off: “{reason}”" in page  # its history
+    assert 'action="/visits/' + str(visit) + '/sign-off"' not in page  # once
+    with app.app_context():
+        entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "clear")).one()
+        assert entry.entity_id == visit
+    again = client.post(f"/visits/{visit}/sign-off", data={"clearance_reason": reason})
+    assert again.status_code == 422
+    assert "The visit is signed off already." in again.get_data(as_text=True)
+
+
+def test_a_visit_that_needs_no_sign_off_offers_none(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["clinician"])
+    visit = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
+    assert "Clinician's sign-off" not in client.get(f"/visits/{visit}").get_data(as_text=True)
+    refused = client.post(
+        f"/visits/{visit}/sign-off", data={"clearance_reason": "Looks fine to me today."}
+    )
+    assert refused.status_code == 422
+    assert "The visit needs no sign-off." in refused.get_data(as_text=True)
 
 
 def test_a_clinician_finds_the_times_she_may_book_with_her_sign_off(
