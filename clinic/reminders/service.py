@@ -147,14 +147,21 @@ def visit_booked(appointment: Appointment, *, clinic: Clinic, now: datetime) -> 
 
 def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> None:
     """The pending preparation and reminder move with the visit; a notice goes now. A
-    request to choose a new time that has not gone yet has been answered."""
-    _cancel_pending(appointment, kinds=(*VISIT_REMINDERS, MessageKind.NEW_TIME_NEEDED))
+    request to choose a new time that has not gone yet has been answered. A visit whose
+    confirmation has not gone yet (booked in quiet hours, then moved) is confirmed at its
+    new time instead: "your visit has moved" would be her first word of it."""
+    confirmed = _was_sent(appointment, MessageKind.CONFIRMATION)
+    settled = (*VISIT_REMINDERS, MessageKind.NEW_TIME_NEEDED)
+    _cancel_pending(
+        appointment, kinds=settled if confirmed else (*settled, MessageKind.CONFIRMATION)
+    )
     tz = ZoneInfo(clinic.timezone)
     planned = visit_messages(appointment.starts_at, now, tz, message_policy(clinic))
+    notice = MessageKind.RESCHEDULED if confirmed else MessageKind.CONFIRMATION
     _plan(
         appointment.patient,
         [
-            Planned(MessageKind.RESCHEDULED, now),
+            Planned(notice, now),
             *(p for p in _for_this_visit(appointment, planned) if p.kind in VISIT_REMINDERS),
         ],
         f"appointment:{appointment.id}:r{_revision(appointment)}",
@@ -253,6 +260,16 @@ def nudge(
         plan_id=plan_id,
         planned_session_id=planned_session_id,
     )
+
+
+def _was_sent(appointment: Appointment, kind: MessageKind) -> bool:
+    """Whether a message of this kind about the visit went, on any channel."""
+    sent = select(Message.id).where(
+        Message.appointment_id == appointment.id,
+        Message.kind == kind,
+        Message.status == MessageStatus.SENT,
+    )
+    return db.session.scalar(sent.limit(1)) is not None
 
 
 def _cancel_pending(appointment: Appointment, kinds: tuple[MessageKind, ...] | None = None) -> None:

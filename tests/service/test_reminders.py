@@ -76,6 +76,7 @@ def test_no_reminder_after_a_cancel(world: World, inbox) -> None:
 def test_a_reschedule_moves_the_reminder(world: World, inbox) -> None:
     box, port = inbox
     visit = book(world, local("2027-03-25", "10:00"))
+    dispatch(world, port, world.now)  # confirmed: a move is then a move
     move_visit(
         visit, local("2027-03-30", "14:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
     )
@@ -105,6 +106,8 @@ def test_a_visit_booked_or_moved_inside_the_cut_off_says_to_call_not_to_use_the_
         actor=STAFF,
         now=world.now,
     )
+    db.session.commit()
+    dispatch(world, port, world.now)
     move_visit(
         later, local("2027-03-10", "16:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
     )
@@ -119,6 +122,37 @@ def test_a_visit_booked_or_moved_inside_the_cut_off_says_to_call_not_to_use_the_
     said = notice.get_content()
     assert "If this time does not suit you, please call us on (415) 555-0100." in said
     assert "/portal/" not in said
+
+
+def test_a_visit_moved_before_its_confirmation_went_is_confirmed_at_its_new_time(
+    world: World, inbox
+) -> None:
+    """Booked in quiet hours and moved before morning: her first message confirms the new
+    time, not "your visit has moved" about a visit she never heard of. Once confirmed, a
+    move is a move."""
+    box, port = inbox
+    night = local("2027-03-09", "22:30")
+    visit = book(world, local("2027-03-25", "10:00"), now=night)
+    move_visit(
+        visit, local("2027-03-26", "11:00"), None, clinic=world.clinic, actor=STAFF, now=night
+    )
+    db.session.commit()
+
+    dispatch(world, port, world.now)
+
+    assert [m["Subject"] for m in box.of_kind("booked")] == [
+        "Your visit is booked: Friday 26 March at 11:00"
+    ]
+    assert box.of_kind("moved") == []
+    move_visit(
+        visit, local("2027-03-30", "14:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    db.session.commit()
+    dispatch(world, port, world.now)
+    assert [m["Subject"] for m in box.of_kind("moved")] == [
+        "Your visit has moved: Tuesday 30 March at 14:00"
+    ]
+    assert len(box.of_kind("booked")) == 1
 
 
 def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox) -> None:
@@ -173,8 +207,8 @@ def test_consent_and_unsubscribe(world: World, inbox) -> None:
     db.session.commit()
     dispatch(world, port, local("2027-03-24", "10:00"))
     assert [m["Subject"] for m in box.messages] == [
-        "Your visit has moved: Friday 26 March at 10:00"
-    ]  # the notice goes; reminder not
+        "Your visit is booked: Friday 26 March at 10:00"
+    ]  # never confirmed (no consent then), it is confirmed now; the reminder is not sent
     reminder = next(
         m for m in messages(MessageKind.REMINDER) if m.status is not MessageStatus.CANCELLED
     )
@@ -583,6 +617,7 @@ def test_a_visit_next_year_is_named_with_its_year(world: World, inbox) -> None:
 def test_a_move_to_less_than_a_week_away_says_what_can_still_be_done(world: World, inbox) -> None:
     box, port = inbox
     visit = book(world, local("2027-03-25", "10:00"))
+    dispatch(world, port, world.now)
     move_visit(
         visit, local("2027-03-12", "14:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
     )
