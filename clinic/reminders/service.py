@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, update
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.practice.models import Clinic, ServiceKind
+from clinic.reminders.judging import why_not
 from clinic.reminders.models import Message
 from clinic.reminders.rules import (
     VISIT_REMINDERS,
@@ -301,6 +302,17 @@ def list_messages(
     if kind:
         query = query.where(Message.kind == kind)
     return list(db.session.scalars(query))
+
+
+def resend_problem(message: Message, *, clinic: Clinic, now: datetime) -> str | None:
+    """Why sending this message again would not help, or None: only a failed or skipped
+    message is sent again, and not one the dispatcher would skip again (its visit moved,
+    say: the new time has its own messages)."""
+    if message.status not in (MessageStatus.FAILED, MessageStatus.SKIPPED):
+        return "Only a failed or skipped message can be sent again."
+    tz = ZoneInfo(clinic.timezone)
+    reason = why_not(message, message.patient, now, now.astimezone(tz).date(), tz)
+    return f"Sending it again would be skipped too: {reason}." if reason else None
 
 
 def resend(message: Message, *, now: datetime) -> Message:

@@ -4,6 +4,7 @@ one-click unsubscribe."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -14,9 +15,10 @@ from clinic.clock import utcnow
 from clinic.errors import NotFound
 from clinic.extensions import csrf, db
 from clinic.patients.models import Patient
+from clinic.practice.service import get_clinic
 from clinic.reminders.models import Message
-from clinic.reminders.rules import MessageKind, MessageStatus
-from clinic.reminders.service import list_messages, resend
+from clinic.reminders.rules import MessageKind, MessageStatus, in_quiet_hours
+from clinic.reminders.service import list_messages, message_policy, resend, resend_problem
 from clinic.reminders.unsubscribe import patient_for_token
 from clinic.web import id_arg
 
@@ -54,7 +56,10 @@ def message(message_id: int) -> Any:
     row = db.session.get(Message, message_id)
     if row is None:
         raise NotFound(f"There is no message {message_id}.")
-    return render_template("reminders/message.html", row=row)
+    stays_skipped = None
+    if row.status in (MessageStatus.FAILED, MessageStatus.SKIPPED):
+        stays_skipped = resend_problem(row, clinic=get_clinic(), now=utcnow())
+    return render_template("reminders/message.html", row=row, stays_skipped=stays_skipped)
 
 
 @bp.post("/messages/<int:message_id>/resend")
@@ -64,14 +69,21 @@ def resend_message(message_id: int) -> Any:
     row = db.session.get(Message, message_id)
     if row is None:
         raise NotFound(f"There is no message {message_id}.")
-    if row.status not in (MessageStatus.FAILED, MessageStatus.SKIPPED):
-        flash("Only a failed or skipped message can be sent again.", "error")
+    clinic, now = get_clinic(), utcnow()
+    if (problem := resend_problem(row, clinic=clinic, now=now)) is not None:
+        flash(problem, "error")
     else:
-        now = utcnow()
         resend(row, now=now)
         record(actor(), "resend", "message", row.id, f"Queued message #{row.id} again", now=now)
         db.session.commit()
-        flash("The message goes out with the next dispatch (within a minute).", "success")
+        tz, policy = ZoneInfo(clinic.timezone), message_policy(clinic)
+        held = in_quiet_hours(now, tz, policy)
+        when = (
+            f"at {policy.quiet_end:%H:%M}, when the quiet hours end"
+            if held
+            else "in a minute or so"
+        )
+        flash(f"The message goes out with the next dispatch, {when}.", "success")
     return redirect(url_for("reminders.message", message_id=message_id))
 
 

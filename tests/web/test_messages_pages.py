@@ -83,3 +83,25 @@ def test_one_click_unsubscribe(app: Flask, client: FlaskClient, setup_clinic: No
 
 def test_a_forged_unsubscribe_link_is_refused(client: FlaskClient, setup_clinic: None) -> None:
     assert client.post("/unsubscribe/1.forged").status_code == 404
+
+
+def test_a_message_that_would_be_skipped_again_is_not_offered_again(
+    app: Flask, client: FlaskClient, staff: dict[str, str], setup_clinic: None
+) -> None:
+    """Skipped for want of consent: sending again would be skipped too, so the page says
+    why instead of a Send again that promises a message that will not go."""
+    patient_id, message_id = add_patient_and_message(app, MessageStatus.SKIPPED)
+    with app.app_context():
+        db.session.get(Patient, patient_id).email_consent = False
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/messages/{message_id}").get_data(as_text=True)
+    assert "Sending it again would be skipped too: no email consent." in page
+    assert ">Send again</button>" not in page
+    refused = client.post(f"/messages/{message_id}/resend", follow_redirects=True)
+    assert "Sending it again would be skipped too: no email consent." in refused.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.get(Message, message_id).status is MessageStatus.SKIPPED
