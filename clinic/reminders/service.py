@@ -291,8 +291,14 @@ def list_messages(
     status: str | None = None,
     kind: str | None = None,
     limit: int = 200,
+    offset: int = 0,
 ) -> list[Message]:
-    query = select(Message).order_by(Message.send_at.desc(), Message.id.desc()).limit(limit)
+    query = (
+        select(Message)
+        .order_by(Message.send_at.desc(), Message.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if patient_id is not None:
         query = query.where(Message.patient_id == patient_id)
     if appointment_id is not None:

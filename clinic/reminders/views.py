@@ -23,6 +23,8 @@ from clinic.reminders.unsubscribe import patient_for_token
 from clinic.web import id_arg
 
 bp = Blueprint("reminders", __name__)
+PAGE_SIZE = 100
+LAST_PAGE = 10_000  # an offset beyond this is a typing mistake, not a page
 
 
 @bp.get("/messages")
@@ -31,16 +33,28 @@ bp = Blueprint("reminders", __name__)
 def messages() -> Any:
     status = request.args.get("status", "")
     kind = request.args.get("kind", "")
-    patient_id = id_arg("patient_id")
+    patient_id, visit_id = id_arg("patient_id"), id_arg("appointment_id")
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), LAST_PAGE)
     rows = list_messages(
         patient_id=patient_id,
+        appointment_id=visit_id,
         status=status if status in {s.value for s in MessageStatus} else None,
         kind=kind if kind in {k.value for k in MessageKind} else None,
+        limit=PAGE_SIZE + 1,  # one more tells whether an older page exists
+        offset=(page - 1) * PAGE_SIZE,
     )
     patient = db.session.get(Patient, patient_id) if patient_id else None
+    kept = {"patient_id": patient_id, "appointment_id": visit_id, "status": status, "kind": kind}
+    kept = {name: value for name, value in kept.items() if value}
     return render_template(
         "reminders/messages.html",
-        rows=rows,
+        rows=rows[:PAGE_SIZE],
+        page=page,
+        older_url=url_for("reminders.messages", **kept, page=page + 1)
+        if len(rows) > PAGE_SIZE
+        else None,
+        newer_url=url_for("reminders.messages", **kept, page=page - 1) if page > 1 else None,
+        visit_id=visit_id,
         status=status,
         kind=kind,
         patient=patient,

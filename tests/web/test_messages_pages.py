@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -105,3 +105,36 @@ def test_a_message_that_would_be_skipped_again_is_not_offered_again(
     )
     with app.app_context():
         assert db.session.get(Message, message_id).status is MessageStatus.SKIPPED
+
+
+def test_the_messages_page_goes_back_page_by_page_and_by_patient(
+    app: Flask, client: FlaskClient, staff: dict[str, str], setup_clinic: None
+) -> None:
+    patient_id, _ = add_patient_and_message(app, MessageStatus.SENT)
+    with app.app_context():
+        for n in range(150):
+            db.session.add(
+                Message(
+                    dedupe_key=f"old{n}",
+                    patient_id=patient_id,
+                    kind=MessageKind.CONFIRMATION,
+                    channel=Channel.EMAIL,
+                    recipient="ines@example.com",
+                    send_at=NOW - timedelta(days=n + 1),
+                    status=MessageStatus.SENT,
+                    message_id=f"confirmation.{n}",
+                    created_at=NOW,
+                )
+            )
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+
+    first = client.get("/messages").get_data(as_text=True)
+    assert first.count("<tr>") - 1 == 100  # the header row, then a page of messages
+    assert "Earlier messages" in first and "Later messages" not in first
+    second = client.get("/messages?page=2").get_data(as_text=True)
+    assert second.count("<tr>") - 1 == 51 and "Later messages" in second
+    assert "Earlier messages" not in second
+    assert client.get("/messages?page=abc").status_code == 200
+    patient_page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
+    assert f'href="/messages?patient_id={patient_id}"' in patient_page
