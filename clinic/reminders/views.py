@@ -44,8 +44,13 @@ def messages() -> Any:
         offset=(page - 1) * PAGE_SIZE,
     )
     patient = db.session.get(Patient, patient_id) if patient_id else None
-    kept = {"patient_id": patient_id, "appointment_id": visit_id, "status": status, "kind": kind}
-    kept = {name: value for name, value in kept.items() if value}
+    asked: dict[str, Any] = {
+        "patient_id": patient_id,
+        "appointment_id": visit_id,
+        "status": status,
+        "kind": kind,
+    }
+    kept = {name: value for name, value in asked.items() if value}
     return render_template(
         "reminders/messages.html",
         rows=rows[:PAGE_SIZE],
