@@ -368,6 +368,17 @@ def move_visit(appointment_id: int) -> Any:
             from_on=from_on.isoformat(),
             to_on=to_on.isoformat(),
         ),
+        window=window,
+        session_number=session.number if session else None,
+        window_url=url_for(
+            "desk.move_visit",
+            appointment_id=appointment.id,
+            provider_id=search_provider or 0,
+            from_on=max(first_day, window.start).isoformat(),
+            to_on=window.end.isoformat(),
+        )
+        if window is not None and window.end >= first_day
+        else None,
         move_days=MOVE_DAYS,
         next_days=(next_from, next_to),
         next_days_url=url_for(

@@ -698,3 +698,35 @@ def test_the_builder_says_up_front_that_she_has_a_plan_open(
     assert f'<a href="/plans/{plan_id}">plan #{plan_id},' in page
     renewing = client.get(f"/patients/{spa.maya}/plans/new?renewed_from={plan_id}")
     assert "already has an active plan" not in renewing.get_data(as_text=True)
+
+
+def test_the_move_page_of_a_session_searched_outside_its_window_points_back_to_it(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    start = today() + timedelta(days=3)
+    plan_id = make_plan(app, spa.maya, start=start, indications=("fine_lines",), sessions=2)
+    with app.app_context():
+        plan = get_plan(plan_id)
+        face = db.session.get(Service, spa.face)
+        provider = db.session.scalars(sa.select(Provider).order_by(Provider.id)).first()
+        room = db.session.scalars(sa.select(Room).order_by(Room.id)).first()
+        assert face and provider and room
+        visit = write_visit(
+            spa.maya, face, provider.id, room.id, datetime.combine(start, time(10), tzinfo=LA)
+        )
+        plan.sessions[0].appointment = visit
+        window = (plan.sessions[0].window_start, plan.sessions[0].window_end)
+        db.session.commit()
+        visit_id = visit.id
+    sign_in(client, staff["front_desk"])
+    later = window[1] + timedelta(days=20)
+
+    page = html.unescape(
+        client.get(
+            f"/visits/{visit_id}/move",
+            query_string={"from_on": later.isoformat(), "to_on": later.isoformat()},
+        ).get_data(as_text=True)
+    )
+
+    assert "It is session 1 of Maya's plan: it moves only between" in page
+    assert "Search its window" in page and "Search the next 14 days" not in page
