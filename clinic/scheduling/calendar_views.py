@@ -243,6 +243,9 @@ def change_visit_status(appointment_id: int) -> Any:
         return redirect(back)
     target = AppointmentStatus(form.target.data)
     at_visit = f":visit-{appointment.id}"  # the day view shows it beside the visit
+    if appointment.status is target:  # the button sent twice (a double click): done already
+        flash(f"{appointment.patient.full_name}'s visit is {DONE[target]}.", "success" + at_visit)
+        return redirect(back)
     try:
         operations.change_visit_status(appointment, target, clinic=clinic, actor=actor(), now=now)
     except RuleBroken as refusal:

@@ -327,6 +327,10 @@ def test_status_buttons_and_their_refusals(
     client.post(f"/visits/{today_visit}/status", data={"target": "completed"})
     with app.app_context():
         assert db.session.get(Appointment, today_visit).status is AppointmentStatus.COMPLETED
+    # A double click sends Complete twice: the second says it is done, not that it failed.
+    twice = client.post(f"/visits/{today_visit}/status", data={"target": "completed"})
+    page = client.get(twice.headers["Location"]).get_data(as_text=True)
+    assert "visit is completed" in page and "was not changed" not in page
 
     later = visit_id(book(client, desk, desk.maya, at(desk.next_week, 10)))
     response = client.post(f"/visits/{later}/status", data={"target": "checked_in"})
