@@ -37,6 +37,11 @@ RATING_LABELS = {
 }
 
 
+# A count is read here; how many a plan may have is the plan rules' to say (0, 6: their
+# sentence), so the form refuses only what is no count at all.
+A_COUNT = "Enter the number of sessions a year, such as 2."
+
+
 class PlanForm(FlaskForm):
     """The plan builder; its two buttons send `action`: "preview" (show the targets) or
     "create" (save)."""
@@ -51,7 +56,8 @@ class PlanForm(FlaskForm):
     )
     sessions_per_year = IntegerField(
         "Sessions a year",
-        validators=[Optional(), NumberRange(min=1, max=99, message="Enter a number from 1 to 99.")],
+        validators=[Optional(), NumberRange(min=0, max=99, message=A_COUNT)],
+        invalid_value_message=A_COUNT,
     )
     override_reason = TextAreaField(
         "Clinician's reason for more sessions (optional)",
@@ -71,8 +77,9 @@ class PlanChangeForm(FlaskForm):
         "Sessions a year",
         validators=[
             InputRequired("Enter how many sessions a year."),
-            NumberRange(min=1, max=99, message="Enter a number from 1 to 99."),
+            NumberRange(min=0, max=99, message=A_COUNT),
         ],
+        invalid_value_message=A_COUNT,
     )
     override_reason = TextAreaField(
         "Clinician's reason for more sessions (optional)",

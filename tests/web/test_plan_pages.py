@@ -730,3 +730,29 @@ def test_the_move_page_of_a_session_searched_outside_its_window_points_back_to_i
 
     assert "It is session 1 of Maya's plan: it moves only between" in page
     assert "Search its window" in page and "Search the next 14 days" not in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("0", "A plan has at least one session a year."),
+        ("6", "A plan has at most 5 sessions a year."),
+        ("two", "Enter the number of sessions a year, such as 2."),
+    ],
+)
+def test_a_count_of_sessions_is_answered_by_the_plan_rules(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa, typed: str, said: str
+) -> None:
+    sign_in(client, staff["front_desk"])
+    plan_id = make_plan(app, spa.noor, start=today())
+    built = builder(client, spa.maya, indications=["stretch_marks"], sessions_per_year=typed)
+    changed = client.post(
+        f"/plans/{plan_id}/change",
+        data={"indications": ["stretch_marks"], "sessions_per_year": typed},
+    )
+    for response in (built, changed):
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 422
+        assert said in page
+        assert "Not a valid integer" not in page and "from 1 to 99" not in page
+    assert count_plans(app) == 1
