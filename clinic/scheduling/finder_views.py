@@ -69,6 +69,10 @@ def read_finder(
     if not request.args.get("provider_id"):
         form.provider_id.data = 0
     ok = form.validate() if "service_id" in request.args else True  # a search was sent
+    if "service_id" not in request.args:  # a link with days only: a bad one still says so
+        for typed in (form.from_on, form.to_on):
+            if typed.name in request.args:
+                typed.validate(form)
     from_on = form.from_on.data or default_days[0]
     if form.to_on.data:
         to_on = form.to_on.data

@@ -182,6 +182,10 @@ def test_a_finder_date_that_is_no_date_says_so_on_its_field(
     assert "2027-02-30 is not a date: February 2027 has 28 days." in page
     assert "Search at most" not in page
     assert 'name="slot"' not in page
+    # The same from a link that names no service (the service is then the usual one).
+    page = client.get("/book?from_on=2027-02-30&to_on=2027-03-02").get_data(as_text=True)
+    assert 'id="from_on-error"' in page and "2027-02-30 is not a date" in page
+    assert "Search at most" not in page
 
 
 def test_the_finder_says_why_days_have_no_times(
