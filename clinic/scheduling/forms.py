@@ -111,7 +111,7 @@ class BookForm(FlaskForm):
     on_date = TypedDateField("Date", validators=[Optional()])
     at_time = TimeField("Arrival time", validators=[Optional()])
     clearance_reason = TextAreaField(
-        "Clinician's sign-off (optional)", validators=[Optional(), at_most(REASON_MAX)]
+        "Clinician's sign-off reason", validators=[Optional(), at_most(REASON_MAX)]
     )
 
 
