@@ -138,7 +138,7 @@ def test_screening_on_arrival_and_a_tablet_in_portrait(
         if index == 0:
             expect(page.locator(f"#{code.value}-1")).to_be_checked()
     page.get_by_role("button", name="Save the screening").click()
-    expect(page.get_by_text("Not eligible for microneedling.")).to_be_visible()
+    expect(page.get_by_text("Microneedling only with a clinician's sign-off.")).to_be_visible()
     expect(page.get_by_text("sunburn in the area")).to_be_visible()
     shot("2-result")
 
