@@ -17,8 +17,11 @@ from markupsafe import Markup, escape
 WIDTH = 300
 LABEL = 74  # the row labels' column
 RIGHT = 12
+PAD = 8  # between the row labels and the first day drawn, so a dot there stays clear
 ROW = 34
 TOP = 30
+MONTH_CHAR = 6.2  # about the width of a character of a month label (11 px, see .ptl__month)
+MONTH_GAP = 6
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,10 @@ def plan_timeline(rows: list[TimelineRow], *, today: date, title: str) -> Markup
     first = min([r.window_start for r in rows] + [today]) - timedelta(days=3)
     last = max([r.window_end for r in rows] + [today]) + timedelta(days=3)
     span = max(1, (last - first).days)
-    usable = WIDTH - LABEL - RIGHT
+    usable = WIDTH - LABEL - PAD - RIGHT
 
     def x(day: date) -> float:
-        return round(LABEL + usable * (day - first).days / span, 1)
+        return round(LABEL + PAD + usable * (day - first).days / span, 1)
 
     height = TOP + ROW * len(rows) + 8
     parts = [
@@ -57,17 +60,18 @@ def plan_timeline(rows: list[TimelineRow], *, today: date, title: str) -> Markup
         f'aria-labelledby="ptl-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="ptl-title">{escape(title)}</title>',
     ]
-    months = _month_starts(first, last)
-    step = 1 if len(months) <= 7 else 2
-    year_shown = None  # the first label and the first of each new year carry the year
-    for index, month in enumerate(months):
+    year_shown = None  # the first label and the first after each new year carry the year
+    free_from = 0.0  # where the next month label may start without touching the last
+    for month in _month_starts(first, last):
         mx = x(month)
         parts.append(
             f'<line class="ptl__grid" x1="{mx}" y1="{TOP - 8}" x2="{mx}" y2="{height - 6}"/>'
         )
-        if index % step == 0:
-            label = f"{month:%b}" if month.year == year_shown else f"{month:%b} ’{month:%y}"
+        label = f"{month:%b}" if month.year == year_shown else f"{month:%b} ’{month:%y}"
+        ends = mx + 2 + len(label) * MONTH_CHAR
+        if mx + 2 >= free_from and ends <= WIDTH:  # a month without room goes unnamed
             year_shown = month.year
+            free_from = ends + MONTH_GAP
             parts.append(f'<text class="ptl__month" x="{mx + 2}" y="{TOP - 14}">{label}</text>')
     for index, row in enumerate(rows):
         y = TOP + ROW * index
