@@ -29,10 +29,12 @@ from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.portal.dates import portal_date
 from clinic.portal.rules import PortalPolicy, session_expired
+from clinic.practice.service import open_span
 from clinic.web import safe_next
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 bp.add_app_template_filter(portal_date, "portal_date")
+bp.add_app_template_global(open_span, "open_span")
 
 PATIENT_KEY = "portal_patient_id"
 SEEN_KEY = "portal_seen_at"

@@ -16,6 +16,7 @@ from clinic.plans.service import session_to_book_again
 from clinic.portal.dates import DateStyle, on_day, readable_date
 from clinic.portal.service import PlanView, current_plan, plan_view
 from clinic.practice.models import Clinic, ServiceKind
+from clinic.practice.service import open_span
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.screening import screening_allows_check_in
 from clinic.scheduling.screenings import latest_screening, microneedling_verdict, screening_policy
@@ -120,7 +121,7 @@ def things_to_do(
         )
     if view is not None and view.next_to_book is not None:
         s = view.next_to_book.session
-        days = f"any day from {_day(s.window_start, today, tz)} to {_day(s.window_end, today, tz)}"
+        days = _any_day(s.window_start, s.window_end, today, tz)
         hold = microneedling_hold(patient, clinic=clinic, on=max(s.window_start, today))
         if hold is None:
             todo.append(
@@ -145,8 +146,8 @@ def things_to_do(
     if view is not None and view.results_bookable:
         todo.append(
             ToDo(
-                "Book your results check-in: any day from "
-                f"{_day(view.results_start, today, tz)} to {_day(view.results_end, today, tz)}.",
+                "Book your results check-in: "
+                f"{_any_day(view.results_start, view.results_end, today, tz)}.",
                 "portal.book_results",
                 {},
                 "Book the check-in",
@@ -155,8 +156,13 @@ def things_to_do(
     return todo
 
 
-def _day(day: date, today: date, tz: ZoneInfo) -> str:
-    return readable_date(day, today=today, tz=tz, style=DateStyle.DAY)
+def _any_day(first: date, last: date, today: date, tz: ZoneInfo) -> str:
+    """ "any day from ... to ...", named by the days the clinic opens in between."""
+    first, last = open_span(first, last)
+    return (
+        f"any day from {readable_date(first, today=today, tz=tz, style=DateStyle.DAY)} "
+        f"to {readable_date(last, today=today, tz=tz, style=DateStyle.DAY)}"
+    )
 
 
 def book_again(visit: Appointment, *, clinic: Clinic, today: date) -> ToDo | None:
@@ -177,10 +183,11 @@ def book_again(visit: Appointment, *, clinic: Clinic, today: date) -> ToDo | Non
     if visit.service.kind is ServiceKind.MICRONEEDLING and view.next_to_book is not None:
         return _book_session_again(view.next_to_book.session, visit, today=today, tz=tz)
     if visit.service.kind is ServiceKind.RESULTS_CHECK_IN and view.results_bookable:
+        first, last = open_span(view.results_start, view.results_end)
         return ToDo(
             "Book your results check-in again: any day from "
-            f"{readable_date(view.results_start, today=today, tz=tz)} "
-            f"to {readable_date(view.results_end, today=today, tz=tz)}.",
+            f"{readable_date(first, today=today, tz=tz)} "
+            f"to {readable_date(last, today=today, tz=tz)}.",
             "portal.book_results",
             {"service_id": visit.service_id},
             "Book again",
@@ -192,10 +199,11 @@ def _book_session_again(
     session: PlannedSession, visit: Appointment, *, today: date, tz: ZoneInfo
 ) -> ToDo:
     again = session.appointment_id == visit.id
+    first, last = open_span(session.window_start, session.window_end)
     return ToDo(
         f"Book session {session.number}{' again' if again else ''}: any day from "
-        f"{readable_date(session.window_start, today=today, tz=tz)} to "
-        f"{readable_date(session.window_end, today=today, tz=tz)}.",
+        f"{readable_date(first, today=today, tz=tz)} to "
+        f"{readable_date(last, today=today, tz=tz)}.",
         "portal.book_session",
         {"session_id": session.id, "service_id": visit.service_id},
         "Book again" if again else f"Book session {session.number}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
@@ -172,6 +172,21 @@ def list_closures_between(first: date, last: date) -> list[Closure]:
             select(Closure).where(Closure.on >= first, Closure.on <= last).order_by(Closure.on)
         )
     )
+
+
+def open_span(first: date, last: date) -> tuple[date, date]:
+    """The first and the last day from `first` to `last` on which the clinic opens (its
+    weekdays, less closures): "any day from ... to ..." names days she can choose. The
+    days themselves when none opens."""
+    clinic = get_clinic()
+    weekdays = {row.weekday for row in clinic.opening_hours}
+    closed = {closure.on for closure in list_closures_between(first, last)}
+    days = [
+        day
+        for day in (first + timedelta(days=n) for n in range((last - first).days + 1))
+        if day.weekday() in weekdays and day not in closed
+    ]
+    return (days[0], days[-1]) if days else (first, last)
 
 
 def add_closure(on: date, name: str, *, actor: Actor, now: datetime, today: date) -> Closure:

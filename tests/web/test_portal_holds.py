@@ -274,3 +274,29 @@ def test_a_yes_with_nothing_booked_asks_her_to_call_before_booking(
     page = _said(answered.get_data(as_text=True))
     assert "Please call the clinic on (415) 555-0100 before you book a treatment." in page
     assert "your visit" not in page and "your visits" not in page
+
+
+def test_a_window_is_worded_by_the_days_the_clinic_opens(
+    app: Flask, client: FlaskClient, world: World
+) -> None:
+    """Its last day is a closure (or a Sunday, when the clinic is shut): the plan page and
+    the to-do name the last day she can choose."""
+    from clinic.plans.models import PlannedSession
+    from clinic.practice.models import Closure
+
+    [first, _] = _plan(app, world.maya, ("fine_lines",))
+    with app.app_context():
+        session = db.session.get(PlannedSession, first)
+        assert session is not None
+        end = session.window_end
+        db.session.add(Closure(on=end, name="Staff training"))
+        db.session.commit()
+    last = end - timedelta(days=1)
+    while last.weekday() == 6:  # the test clinic opens Monday to Saturday
+        last -= timedelta(days=1)
+    portal_sign_in(client, app, world.maya)
+
+    for path in ("/portal/plan", "/portal/"):
+        page = _said(_page(client, path))
+        assert f"to {last.day} {last:%B}" in page, path
+        assert f"to {end.day} {end:%B}" not in page, path
