@@ -43,6 +43,7 @@ from clinic.scheduling.forms import FinderForm
 from clinic.scheduling.patient_views import patient_visits
 from clinic.scheduling.screening import MicroneedlingVerdict
 from clinic.scheduling.screenings import screening_hold
+from clinic.scheduling.service import has_been_treated
 from clinic.web import id_arg, phone_region
 
 DEFAULT_DAYS = 14
@@ -237,6 +238,14 @@ def check_in_window(
     return results_check_in_window(plan, clinic)
 
 
+def check_in_without_course(patient: Patient | None, service: Service | None) -> bool:
+    """A results check-in searched for a patient with no microneedling session done and no
+    plan: the finder books it, but says what a check-in is for."""
+    if patient is None or service is None or service.kind is not ServiceKind.RESULTS_CHECK_IN:
+        return False
+    return find_open_plan(patient.id) is None and not has_been_treated(patient.id)
+
+
 @bp.get("/book")
 @login_required
 @require_role(*ALL_STAFF)
@@ -319,6 +328,7 @@ def find_slot() -> Any:
         else None,
         info=patient_visits(patient) if patient is not None else None,
         check_in_window=check_in_window(patient, service, clinic),
+        check_in_without_course=check_in_without_course(patient, service),
         query=query,
         matches=matches,
         days=days,

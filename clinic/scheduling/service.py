@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from clinic.audit.reasons import reason_problem
 from clinic.audit.service import SYSTEM, Actor, record
@@ -52,6 +52,21 @@ class BookingRequest:
     starts_at: datetime
     provider_id: int | None = None
     clearance: Clearance | None = None
+
+
+def has_been_treated(patient_id: int) -> bool:
+    """Whether she has had a microneedling session here (a completed visit)."""
+    done = (
+        select(Appointment.id)
+        .join(Service, Service.id == Appointment.service_id)
+        .where(
+            Appointment.patient_id == patient_id,
+            Appointment.status == AppointmentStatus.COMPLETED,
+            Service.kind == ServiceKind.MICRONEEDLING,
+        )
+        .limit(1)
+    )
+    return db.session.scalar(done) is not None
 
 
 def get_appointment(appointment_id: int) -> Appointment:

@@ -188,6 +188,24 @@ def test_a_finder_date_that_is_no_date_says_so_on_its_field(
     assert "Search at most" not in page
 
 
+def test_a_check_in_searched_for_someone_never_treated_says_what_it_is_for(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    query = f"/book?patient_id={desk.noor}&service_id={desk.check_in}"
+    page = client.get(query).get_data(as_text=True)
+    assert "has no microneedling session on record and no plan" in page
+    assert 'name="slot"' in page  # still bookable: she may have been treated elsewhere
+
+    with app.app_context():
+        face = db.session.get(Service, desk.face)
+        assert face is not None
+        visit = write_visit(desk.noor, face, desk.ana, desk.rose, at(desk.next_week, 10))
+        visit.status = AppointmentStatus.COMPLETED
+        db.session.commit()
+    assert "no microneedling session on record" not in client.get(query).get_data(as_text=True)
+
+
 def test_the_finder_says_why_days_have_no_times(
     app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
 ) -> None:
