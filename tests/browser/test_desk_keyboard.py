@@ -36,3 +36,27 @@ def test_a_later_days_times_are_two_key_presses_away(
     focused = page.evaluate("document.activeElement.value || ''")
     day = target.removeprefix("#day-")
     assert focused.startswith(day), f"Tab after the day's link reached {focused!r}, not {day}"
+
+
+def test_searching_a_patient_by_keyboard_goes_on_from_the_patients_found_then_the_times(
+    page: Page, live_server: str, app: Flask, staff: dict[str, str]
+) -> None:
+    """Type a name and Enter: the next Tab reaches the first patient found, not the top of
+    the page; choosing her lands at the free times, whose list of days is the next Tab."""
+    world = build_world(app)
+    sign_in(page, live_server, staff["front_desk"])
+    page.goto(f"{live_server}/book?service_id={world.face}")
+    page.get_by_label("Find the patient").fill("Maya")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "q=Maya" in url)
+    page.keyboard.press("Tab")
+    name = page.evaluate("document.activeElement.textContent || ''")
+    assert "Maya" in name, f"the first Tab after searching reached {name!r}"
+
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: f"patient_id={world.maya}&" in url)
+    reached = []
+    for _ in range(2):  # the keyboard goes on from the free times: their list of days first
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.getAttribute('href') || ''"))
+    assert any(href.startswith("#day-") for href in reached), reached
