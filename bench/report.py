@@ -141,6 +141,9 @@ def goals(runs: list[RunSet]) -> list[Goal]:
             return
         name, figure = hit
         assert figure.p50 is not None  # _first returns measured figures only
+        if floor and not figure.floor_p50:
+            found.append(Goal(text, f"not measured (no floor for {name})", None))
+            return
         value = figure.p50 / figure.floor_p50 if floor and figure.floor_p50 else figure.p50
         unit = "x its floor" if floor else "ms p50"
         found.append(Goal(text, f"{value:.2f} {unit} ({name})", value < limit))

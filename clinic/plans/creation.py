@@ -214,10 +214,12 @@ def _request_problems(
         problems[field] = sentence
     if override is not None and (unkept := reason_problem(override)) is not None:
         problems["override_reason"] = unkept
-    if not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
-        problems["start_date"] = "Start the plan within a year of today."
-    elif patient is not None and (too_young := _too_young(patient, request.start_date, clinic)):
+    if patient is not None and (
+        too_young := _too_young(patient, request.start_date, clinic, today)
+    ):
         problems["start_date"] = too_young
+    elif not today - timedelta(days=365) <= request.start_date <= today + timedelta(days=365):
+        problems["start_date"] = "Start the plan within a year of today."
     return problems
 
 
@@ -227,16 +229,28 @@ def first_start(patient: Patient, clinic: Clinic, today: date) -> date:
     return max(today, day_turning(patient.date_of_birth, clinic.minimum_age))
 
 
-def _too_young(patient: Patient, start_on: date, clinic: Clinic) -> str | None:
+def _too_young(patient: Patient, start_on: date, clinic: Clinic, today: date) -> str | None:
     """Why her plan cannot start on `start_on` for her age, or None. Sign-off ages are
     judged visit by visit, when each is booked."""
     if age_on(patient.date_of_birth, start_on) >= clinic.minimum_age:
         return None
     adult_on = first_start(patient, clinic, start_on)
-    return (
+    sentence = (
         f"She turns {clinic.minimum_age} on {long_day(adult_on)}: microneedling is for "
-        f"patients aged {clinic.minimum_age} and over, so her plan can start from then."
+        f"patients aged {clinic.minimum_age} and over, so her plan can start from then"
     )
+    if (made_from := plan_made_from(adult_on)) > today:
+        return (
+            f"{sentence}; a plan starts within a year, so hers can be made from "
+            f"{long_day(made_from)}."
+        )
+    return sentence + "."
+
+
+def plan_made_from(start_on: date) -> date:
+    """The first day a plan starting on `start_on` can be made: plans start within a year
+    of the day they are made."""
+    return start_on - timedelta(days=365)
 
 
 def _sessions_asked(request: PlanRequest, policy: PlanPolicy) -> int:

@@ -27,7 +27,7 @@ from clinic.plans.rules import (
 )
 from clinic.practice.models import Clinic, Service, ServiceKind
 from clinic.scheduling.models import Appointment
-from clinic.scheduling.status import HOLDING_TIME
+from clinic.scheduling.status import HOLDING_TIME, AppointmentStatus
 
 
 def plan_policy(clinic: Clinic) -> PlanPolicy:
@@ -199,6 +199,19 @@ def results_check_in_window(plan: Plan, clinic: Clinic) -> DateWindow:
     else:
         last_on = last.target_date
     return results_window(last_on, plan_policy(clinic))
+
+
+def check_in_too_soon(plan: Plan, clinic: Clinic) -> bool:
+    """Whether the plan's booked results check-in falls before its window: the last
+    session, booked or done, has moved later since. (With the last session not booked, the
+    window is projected, and the session is what to book first.)"""
+    check_in, last = plan.results_appointment, plan.sessions[-1].appointment
+    if check_in is None or check_in.status is not AppointmentStatus.BOOKED:
+        return False
+    if last is None or not last.status.holds_time:
+        return False
+    check_in_on = check_in.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+    return check_in_on < results_check_in_window(plan, clinic).start
 
 
 def session_done(session: PlannedSession, done_on: date, *, clinic: Clinic) -> None:

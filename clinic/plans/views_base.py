@@ -19,6 +19,7 @@ from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import DateWindow, SessionStatus
 from clinic.plans.service import (
     UNBOOKED,
+    check_in_too_soon,
     list_patient_plans,
     results_check_in_window,
     status_of,
@@ -70,11 +71,7 @@ class CheckIn:
     visit_on: date | None
     is_done: bool
     is_overdue: bool
-
-    @property
-    def is_early(self) -> bool:
-        """Booked before its window: a session moved later after the check-in was booked."""
-        return self.visit_on is not None and not self.is_done and self.visit_on < self.window.start
+    is_early: bool  # booked before its window: the last session moved later since
 
 
 def visit_day(appointment: Appointment | None, tz: ZoneInfo) -> date | None:
@@ -101,7 +98,14 @@ def check_in_of(plan: Plan, clinic: Clinic, today: date, tz: ZoneInfo) -> CheckI
     on = visit_day(plan.results_appointment, tz)
     visit = plan.results_appointment if on else None
     is_done = visit is not None and visit.status is AppointmentStatus.COMPLETED
-    return CheckIn(window, visit, on, is_done, visit is None and window.end < today)
+    return CheckIn(
+        window,
+        visit,
+        on,
+        is_done,
+        is_overdue=visit is None and window.end < today,
+        is_early=check_in_too_soon(plan, clinic),
+    )
 
 
 def session_by_number(plan: Plan, number: int) -> PlannedSession:

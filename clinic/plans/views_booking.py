@@ -128,7 +128,8 @@ def render_offer(
         else None
     )
     advice = None
-    if offer.session is not None and service is not None and not days and hold is None:
+    searched = offer.blocked is None and offer.session is not None and not days
+    if searched and service is not None and hold is None:
         # The gap and the yearly count explain an empty window as often as the diary.
         advice = spacing_advice(
             plan.patient,

@@ -19,7 +19,13 @@ from clinic.errors import Forbidden, NotFound, RuleBroken
 from clinic.extensions import db
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
-from clinic.plans.creation import PlanRequest, create_plan, first_start, preview_plan
+from clinic.plans.creation import (
+    PlanRequest,
+    create_plan,
+    first_start,
+    plan_made_from,
+    preview_plan,
+)
 from clinic.plans.forms import PlanForm
 from clinic.plans.lifecycle import renewal_request
 from clinic.plans.rules import (
@@ -109,6 +115,7 @@ def new_plan(patient_id: int) -> Any:
                 put_refusal(form, refusal)
     chosen = form.indications.data or []
     open_plan = find_open_plan(patient.id)
+    adult_on = first_start(patient, now.clinic, now.today)
     limit, limit_reason = session_limit(chosen, policy)
     start_on = form.start_date.data
     if not isinstance(start_on, date) or form.start_date.errors:
@@ -128,6 +135,8 @@ def new_plan(patient_id: int) -> Any:
         may_override=may(CLINICAL),
         renewed_from=renewing,
         open_plan=open_plan,
+        made_from=made_from if (made_from := plan_made_from(adult_on)) > now.today else None,
+        adult_on=adult_on,
         open_plan_last_day=open_plan.end_date - timedelta(days=1) if open_plan else None,
         closes_open=open_plan is not None and open_plan.id == renewing,
     ), status

@@ -129,14 +129,17 @@ def _to_sign_in() -> Any:
 def form_without_session(error: CSRFError) -> Any:
     """A form sent from a browser that holds no portal session (its cookie cleared, a mail
     app's own browser) fails its CSRF check before anything else looks at it. It is
-    answered as a signed-out visit would be: a "Sign out" lands on the sign-in page, any
-    other form is not saved and she is asked to sign in. With a session, the refusal
-    stands."""
+    answered as a signed-out visit would be: a "Sign out" lands on the sign-in page, a sign-in
+    page comes back to be sent again (its emailed link still good), any other form is not
+    saved and she is asked to sign in. With a session, the refusal stands."""
     if signed_in_patient_id() is not None:
         return form_refused()
     if request.endpoint == "portal.sign_out":
         flash(SIGNED_OUT, "success")
         return redirect(url_for("portal.sign_in"))
+    if request.endpoint in OPEN_ENDPOINTS:  # the sign-in pages: the same page, to send again
+        flash("Please send that again: the page had been open a while.", "info")
+        return redirect(request.full_path.rstrip("?"))
     return _to_sign_in()
 
 

@@ -21,6 +21,7 @@ from clinic.patients.models import Patient
 from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import (
+    check_in_too_soon,
     is_course_settled,
     list_patient_plans,
     results_check_in_window,
@@ -179,9 +180,7 @@ def plan_view(plan: Plan, *, clinic: Clinic, today: date) -> PlanView:
         next_to_book,
         results_bookable,
         missed_to_rebook,
-        results_too_soon=results_visit is not None
-        and results_visit.status is AppointmentStatus.BOOKED
-        and results_visit.starts_at.astimezone(tz).date() < window.start,
+        results_too_soon=check_in_too_soon(plan, clinic),
     )
 
 

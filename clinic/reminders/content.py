@@ -78,8 +78,8 @@ def render(
         "notice": notice,
         "cancel_hours": cancel_hours,
         # The portal moves a visit until `cancel_hours` before it; later, only a call does.
-        "changes_online": appointment is not None
-        and appointment.starts_at - now >= timedelta(hours=cancel_hours or 0),
+        "changes_online": appointment is None
+        or appointment.starts_at - now >= timedelta(hours=cancel_hours or 0),
         "base_url": base_url.rstrip("/"),
         # Her visit's own page (move, cancel, preparation); signing in first comes back to it.
         "visit_url": f"{base_url.rstrip('/')}/portal/"

@@ -151,7 +151,7 @@ def visit_moved(appointment: Appointment, *, clinic: Clinic, now: datetime) -> N
     request to choose a new time that has not gone yet has been answered. A visit whose
     confirmation has not gone yet (booked in quiet hours, then moved) is confirmed at its
     new time instead: "your visit has moved" would be her first word of it."""
-    confirmed = _was_sent(appointment, MessageKind.CONFIRMATION)
+    confirmed = _has_gone(appointment, MessageKind.CONFIRMATION, now)
     settled = (*VISIT_REMINDERS, MessageKind.NEW_TIME_NEEDED)
     _cancel_pending(
         appointment, kinds=settled if confirmed else (*settled, MessageKind.CONFIRMATION)
@@ -263,14 +263,16 @@ def nudge(
     )
 
 
-def _was_sent(appointment: Appointment, kind: MessageKind) -> bool:
-    """Whether a message of this kind about the visit went, on any channel."""
-    sent = select(Message.id).where(
+def _has_gone(appointment: Appointment, kind: MessageKind, now: datetime) -> bool:
+    """Whether a message of this kind about the visit went on any channel, or is going: a
+    worker holds it under a live lease, and may be handing it to the mail server now."""
+    gone = select(Message.id).where(
         Message.appointment_id == appointment.id,
         Message.kind == kind,
-        Message.status == MessageStatus.SENT,
+        (Message.status == MessageStatus.SENT)
+        | ((Message.status == MessageStatus.SCHEDULED) & (Message.lease_until > now)),
     )
-    return db.session.scalar(sent.limit(1)) is not None
+    return db.session.scalar(gone.limit(1)) is not None
 
 
 def _cancel_pending(appointment: Appointment, kinds: tuple[MessageKind, ...] | None = None) -> None:
@@ -312,8 +314,9 @@ def list_messages(
 
 def resend_problem(message: Message, *, clinic: Clinic, now: datetime) -> str | None:
     """Why sending this message again would not help, or None: only a failed or skipped
-    message is sent again, and not one the dispatcher would skip again (its visit moved,
-    say: the new time has its own messages)."""
+    message is sent again, and not one `why_not` would skip again (no consent, its visit
+    moved: the new time has its own messages). The dispatcher's checks of the setup (a new
+    time asked for a visit that fits again) are judged when it goes."""
     if message.status not in (MessageStatus.FAILED, MessageStatus.SKIPPED):
         return "Only a failed or skipped message can be sent again."
     tz = ZoneInfo(clinic.timezone)

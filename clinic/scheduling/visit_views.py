@@ -5,7 +5,7 @@ cancelled or missed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from clinic.clock import local_day_bounds, local_today, utcnow
 from clinic.display import short_day
 from clinic.errors import Conflict, RuleBroken
 from clinic.extensions import db
-from clinic.plans.models import Plan, PlannedSession
+from clinic.plans.models import Plan, PlannedSession, PlanStatus
 from clinic.plans.rules import DateWindow
 from clinic.plans.service import results_check_in_window, session_to_book_again
 from clinic.practice.models import Clinic, ServiceKind
@@ -215,15 +215,13 @@ def cancel_visit(appointment_id: int) -> Any:
     return _render_visit(get_appointment(appointment_id), clinic, form, 422)
 
 
-def _plan_window(
-    appointment: Appointment, session: PlannedSession | None, clinic: Clinic
-) -> DateWindow | None:
-    """The days a plan lets this visit move within: its session's window, or for the
-    plan's results check-in the six to eight weeks after the last session."""
-    if session is not None:
-        return DateWindow(session.window_start, session.window_end)
+def _check_in_opens(appointment: Appointment, clinic: Clinic) -> date | None:
+    """For the results check-in of an active plan, the first day it may move to (six weeks
+    after the last session; later days are allowed): operations.move_visit's rule."""
     plan = db.session.scalar(select(Plan).where(Plan.results_appointment_id == appointment.id))
-    return results_check_in_window(plan, clinic) if plan is not None else None
+    if plan is None or plan.status is not PlanStatus.ACTIVE:
+        return None
+    return results_check_in_window(plan, clinic).start
 
 
 @bp.post("/visits/<int:appointment_id>/sign-off")
@@ -307,8 +305,9 @@ def move_visit(appointment_id: int) -> Any:
     session = db.session.scalar(
         select(PlannedSession).where(PlannedSession.appointment_id == appointment.id)
     )
-    window = _plan_window(appointment, session, clinic)
-    default_from = max(first_day, window.start) if window else first_day
+    window = DateWindow(session.window_start, session.window_end) if session else None
+    check_in_from = _check_in_opens(appointment, clinic) if session is None else None
+    default_from = max(first_day, window.start if window else check_in_from or first_day)
     from_on = parse_day(request.args.get("from_on"), default_from)
     default_to = from_on + timedelta(days=MOVE_DAYS - 1)
     if window is not None:
@@ -370,6 +369,7 @@ def move_visit(appointment_id: int) -> Any:
         ),
         window=window,
         session_number=session.number if session else None,
+        check_in_from=check_in_from,
         window_url=url_for(
             "desk.move_visit",
             appointment_id=appointment.id,

@@ -155,6 +155,24 @@ def test_a_visit_moved_before_its_confirmation_went_is_confirmed_at_its_new_time
     assert len(box.of_kind("booked")) == 1
 
 
+def test_a_move_while_a_worker_is_sending_the_confirmation_sends_a_moved_notice(
+    world: World,
+) -> None:
+    """A worker holds the confirmation (it may be at the mail server this moment): the move
+    leaves it to the worker and plans "moved", not a second confirmation."""
+    visit = book(world, local("2027-03-25", "10:00"))
+    assert claim_due(world.now, "busy-worker", batch_size=10)  # the confirmation, in flight
+    move_visit(
+        visit, local("2027-03-26", "11:00"), None, clinic=world.clinic, actor=STAFF, now=world.now
+    )
+    db.session.commit()
+
+    [confirmation] = messages(MessageKind.CONFIRMATION)
+    assert confirmation.status is MessageStatus.SCHEDULED
+    assert confirmation.claimed_by == "busy-worker"  # its worker marks it when it is done
+    assert [m.status for m in messages(MessageKind.RESCHEDULED)] == [MessageStatus.SCHEDULED]
+
+
 def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox) -> None:
     """Re-checked at send time: a visit whose time changed without its messages moving."""
     _, port = inbox

@@ -189,3 +189,41 @@ def test_the_builder_proposes_her_eighteenth_birthday_and_refuses_a_start_before
     assert refused.status_code == 422
     assert "so her plan can start from then" in refused.get_data(as_text=True)
     assert 'id="start_date-error"' in refused.get_data(as_text=True)
+
+
+def test_a_patient_of_age_only_in_over_a_year_is_told_when_her_plan_can_be_made(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from clinic.extensions import db
+    from clinic.patients.rules import day_turning
+    from tests.web.booking_world import add_patient
+
+    build_world(app)
+    today = local_today()
+    with app.app_context():
+        born = today - timedelta(days=16 * 365)  # about 16: 18 in about two years
+        young = add_patient("lena", born, datetime.now(UTC))
+        db.session.commit()
+        young_id = young.id
+    adult_on = day_turning(born, 18)
+    made_from = adult_on - timedelta(days=365)
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/patients/{young_id}/plans/new").get_data(as_text=True)
+
+    said = f"so hers can be made from {made_from:%A} {made_from.day} {made_from:%B %Y}"
+    assert said in page
+    desk = token_for(app, staff["front_desk"])
+    body = error(
+        create(
+            client,
+            desk,
+            patient_id=young_id,
+            indications=["acne_scars"],
+            start_date=today.isoformat(),
+        ),
+        422,
+    )
+    assert said in body["fields"]["start_date"]

@@ -136,5 +136,14 @@ def test_the_messages_page_goes_back_page_by_page_and_by_patient(
     assert second.count("<tr>") - 1 == 51 and "Later messages" in second
     assert "Earlier messages" not in second
     assert client.get("/messages?page=abc").status_code == 200
+    # The pages keep the filters: her sent confirmations, page by page.
+    hers = client.get(f"/messages?patient_id={patient_id}&status=sent&kind=confirmation").get_data(
+        as_text=True
+    )
+    assert (
+        f'href="/messages?patient_id={patient_id}&amp;status=sent&amp;kind=confirmation&amp;page=2"'
+        in hers
+    )
+    assert hers.count("<tr>") - 1 == 100 and "reminder</td>" not in hers
     patient_page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert f'href="/messages?patient_id={patient_id}"' in patient_page

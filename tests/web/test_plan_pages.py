@@ -23,6 +23,7 @@ from clinic.plans.models import Plan, PlanStatus
 from clinic.plans.rules import SessionStatus
 from clinic.plans.service import get_plan, results_check_in_window, status_of
 from clinic.practice.models import Clinic, Provider, Room, Service
+from clinic.scheduling.status import AppointmentStatus
 from tests.clinics import (
     DESK,
     LA,
@@ -682,6 +683,8 @@ def test_a_check_in_left_before_its_window_by_a_later_session_is_flagged(
         check_in_id = get_plan(plan_id).results_appointment_id
     move = client.get(f"/visits/{check_in_id}/move").get_data(as_text=True)
     assert f'id="from_on" name="from_on" value="{window_start.isoformat()}"' in move
+    opens = f"{window_start:%A} {window_start.day} {window_start:%B %Y}"
+    assert f"it moves to {opens} or later" in html.unescape(move)
 
 
 def test_the_builder_says_up_front_that_she_has_a_plan_open(
@@ -756,3 +759,40 @@ def test_a_count_of_sessions_is_answered_by_the_plan_rules(
         assert said in page
         assert "Not a valid integer" not in page and "from 1 to 99" not in page
     assert count_plans(app) == 1
+
+
+def test_a_check_in_is_not_called_early_when_the_last_session_was_cancelled(
+    app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
+) -> None:
+    """Session 2 was booked ten days before its target and the check-in 45 days after it;
+    session 2 is then cancelled. The check-in window is projected from the target again,
+    which the check-in falls before, but the session is what to book: nothing says it
+    "moved later"."""
+    plan_id = make_plan(
+        app, spa.maya, start=today() + timedelta(days=3), indications=("fine_lines",), sessions=2
+    )
+    with app.app_context():
+        plan = get_plan(plan_id)
+        face, check_in = db.session.get(Service, spa.face), db.session.get(Service, spa.check_in)
+        provider = db.session.scalars(sa.select(Provider).order_by(Provider.id)).first()
+        room = db.session.scalars(sa.select(Room).order_by(Room.id)).first()
+        assert face and check_in and provider and room
+        booked_on = plan.sessions[1].target_date - timedelta(days=10)
+        last = write_visit(
+            spa.maya, face, provider.id, room.id, datetime.combine(booked_on, time(10), tzinfo=LA)
+        )
+        plan.sessions[1].appointment = last
+        plan.results_appointment = write_visit(
+            spa.maya,
+            check_in,
+            provider.id,
+            room.id,
+            datetime.combine(booked_on + timedelta(days=45), time(10), tzinfo=LA),
+        )
+        last.status = AppointmentStatus.CANCELLED
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+
+    assert "Before its window" not in page and "moved later" not in page

@@ -169,3 +169,10 @@ def test_a_form_from_a_browser_without_a_session_asks_to_sign_in_not_a_bare_400(
     signed_out = client.post("/portal/sign-out")
     assert signed_out.headers["Location"] == "/portal/sign-in"
     assert "You are signed out." in client.get("/portal/sign-in").get_data(as_text=True)
+
+    # An emailed link's button, pressed in a browser without the cookie: the same link's
+    # page comes back (the link still works), not the page asking for a new one.
+    fresh = csrf_app.test_client()
+    landing = fresh.post("/portal/sign-in/some-token")
+    assert landing.status_code == 302
+    assert landing.headers["Location"] == "/portal/sign-in/some-token"
