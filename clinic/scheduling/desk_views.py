@@ -39,13 +39,9 @@ class ConflictNote:
     appointment: Appointment | None
 
 
-def parse_day(raw: str | None, default: date) -> date:
-    """A YYYY-MM-DD query argument; anything unreadable or far off means `default`."""
-    return read_day(raw, default)[0]
-
-
 def read_day(raw: str | None, default: date) -> tuple[date, str | None]:
-    """Like parse_day, with a sentence for the page when the date asked for was unusable."""
+    """A YYYY-MM-DD query argument, `default` when it is absent; an unreadable or far-off
+    one means `default` too, with a sentence for the page saying so."""
     try:
         day = date.fromisoformat(raw) if raw else default
     except ValueError:

@@ -33,8 +33,8 @@ from clinic.scheduling.desk_views import (
     ConflictNote,
     bp,
     conflict_notes,
-    parse_day,
     put_refusal,
+    read_day,
 )
 from clinic.scheduling.forms import (
     CancelForm,
@@ -308,12 +308,17 @@ def move_visit(appointment_id: int) -> Any:
     window = DateWindow(session.window_start, session.window_end) if session else None
     check_in_from = _check_in_opens(appointment, clinic) if session is None else None
     default_from = max(first_day, window.start if window else check_in_from or first_day)
-    from_on = parse_day(request.args.get("from_on"), default_from)
+    from_on, from_problem = read_day(request.args.get("from_on"), default_from)
     default_to = from_on + timedelta(days=MOVE_DAYS - 1)
     if window is not None:
         default_to = max(from_on, min(default_to, window.end))
-    to_on = parse_day(request.args.get("to_on"), default_to)
+    to_on, to_problem = read_day(request.args.get("to_on"), default_to)
+    if to_on < from_on:
+        to_problem = f"The end came before the start; showing {from_on:%-d %B %Y} alone."
     to_on = min(max(to_on, from_on), from_on + timedelta(days=61))
+    for problem in (from_problem, to_problem):
+        if problem and request.method == "GET":
+            flash(problem, "error")
     # A visit beyond these days: a link to the times around it (its own time is marked).
     around_on = max(first_day, visit_on - timedelta(days=3))
     around_visit = around_on if not from_on <= visit_on <= to_on else None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import html
+from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -104,3 +105,30 @@ def test_moving_a_visit_to_the_time_it_has_changes_nothing(
         statuses = db.session.scalars(select(Message.status)).all()
         assert len(statuses) == planned  # no notice of any kind was added
         assert MessageStatus.CANCELLED not in statuses  # nor one planned taken back
+
+
+def test_a_move_search_with_dates_that_are_no_dates_says_what_it_shows_instead(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    world: World = build_world(app)
+    day = weekday(1)
+    booked = client.post(
+        f"{API}/appointments",
+        json={
+            "patient_id": world.maya,
+            "service_id": world.face,
+            "provider_id": world.ana,
+            "start": at(day, 10),
+        },
+        headers=token_for(app, staff["front_desk"]),
+    )
+    visit = int(booked.json["id"])
+    sign_in(client, staff["front_desk"])
+
+    unreadable = client.get(f"/visits/{visit}/move?from_on=abc").get_data(as_text=True)
+    assert "“abc” is not a date; showing" in html.unescape(unreadable)
+    before = day - timedelta(days=3)
+    backwards = client.get(
+        f"/visits/{visit}/move", query_string={"from_on": day.isoformat(), "to_on": before}
+    ).get_data(as_text=True)
+    assert f"The end came before the start; showing {day:%-d %B %Y} alone." in backwards
