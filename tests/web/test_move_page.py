@@ -21,10 +21,10 @@ from tests.web.test_api_booking import token_for
 API = "/api/v1"
 
 
-def _booked_with_ana_then_she_left(
+def _booked_with_ana(
     app: Flask, client: FlaskClient, staff: dict[str, str]
-) -> tuple[date, int]:
-    """Maya's visit with Ana next week; then Ana is made inactive. Returns (day, visit id)."""
+) -> tuple[World, date, int]:
+    """Maya's visit with Ana at 10:00 on a weekday soon. Returns (world, day, visit id)."""
     world: World = build_world(app)
     day = weekday(1)
     booked = client.post(
@@ -38,12 +38,20 @@ def _booked_with_ana_then_she_left(
         headers=token_for(app, staff["front_desk"]),
     )
     assert booked.status_code == 201, booked.get_data(as_text=True)
+    return world, day, int(booked.json["id"])
+
+
+def _booked_with_ana_then_she_left(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> tuple[date, int]:
+    """Maya's visit with Ana next week; then Ana is made inactive. Returns (day, visit id)."""
+    world, day, visit = _booked_with_ana(app, client, staff)
     with app.app_context():
         ana = db.session.get(Provider, world.ana)
         assert ana is not None
         ana.is_active = False
         db.session.commit()
-    return day, int(booked.json["id"])
+    return day, visit
 
 
 def test_a_visit_whose_provider_left_is_moved_to_someone_who_works_here(
@@ -78,15 +86,7 @@ def test_moving_a_visit_to_the_time_it_has_changes_nothing(
     app: Flask, client: FlaskClient, staff: dict[str, str]
 ) -> None:
     """The move form sent again (or her own time typed): no history entry, no message."""
-    world: World = build_world(app)
-    day = weekday(1)
-    fields = {"patient_id": world.maya, "service_id": world.face, "provider_id": world.ana}
-    booked = client.post(
-        f"{API}/appointments",
-        json={**fields, "start": at(day, 10)},
-        headers=token_for(app, staff["front_desk"]),
-    )
-    visit = int(booked.json["id"])
+    world, day, visit = _booked_with_ana(app, client, staff)
     with app.app_context():
         planned = db.session.scalar(select(func.count(Message.id)))
     sign_in(client, staff["front_desk"])
@@ -110,19 +110,7 @@ def test_moving_a_visit_to_the_time_it_has_changes_nothing(
 def test_a_move_search_with_dates_that_are_no_dates_says_what_it_shows_instead(
     app: Flask, client: FlaskClient, staff: dict[str, str]
 ) -> None:
-    world: World = build_world(app)
-    day = weekday(1)
-    booked = client.post(
-        f"{API}/appointments",
-        json={
-            "patient_id": world.maya,
-            "service_id": world.face,
-            "provider_id": world.ana,
-            "start": at(day, 10),
-        },
-        headers=token_for(app, staff["front_desk"]),
-    )
-    visit = int(booked.json["id"])
+    _, day, visit = _booked_with_ana(app, client, staff)
     sign_in(client, staff["front_desk"])
 
     unreadable = client.get(f"/visits/{visit}/move?from_on=abc").get_data(as_text=True)
