@@ -265,6 +265,18 @@ def change_visit_status(appointment_id: int) -> Any:
     return redirect(back)
 
 
+@bp.get("/visits/<int:appointment_id>/no-show")
+@login_required
+@require_role(*ALL_STAFF)
+def confirm_no_show(appointment_id: int) -> Any:
+    """A no-show frees the time and cannot be undone (API.md): the desk is asked first."""
+    appointment = get_appointment(appointment_id)
+    back = safe_next(
+        request.args.get("next"), url_for("desk.visit_page", appointment_id=appointment_id)
+    )
+    return render_template("desk/no_show.html", visit=appointment, back=back)
+
+
 def _screening_refused(
     appointment: Appointment, target: AppointmentStatus, now: datetime, tz: ZoneInfo
 ) -> bool:

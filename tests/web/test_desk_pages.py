@@ -381,11 +381,22 @@ def test_no_show_is_offered_a_quarter_of_an_hour_after_the_start(
     day = client.get("/calendar").get_data(as_text=True)
     late_item = day[day.index(f'id="visit-{late}"') :].split("</li>")[0]
     gone_item = day[day.index(f'id="visit-{gone}"') :].split("</li>")[0]
-    assert 'value="checked_in"' in late_item and 'value="no_show"' not in late_item
-    assert 'value="no_show"' in gone_item
+    assert 'value="checked_in"' in late_item and f"/visits/{late}/no-show" not in late_item
+    assert f"/visits/{gone}/no-show" in gone_item
     offered = (now + timedelta(minutes=10)).astimezone(LA)
     page = client.get(f"/visits/{late}").get_data(as_text=True)
     assert f"“No-show” is offered from {offered:%H:%M}" in page
+
+    # It cannot be undone, so its button asks first; the question's form marks it.
+    asked = client.get(f"/visits/{gone}/no-show?next=/calendar").get_data(as_text=True)
+    assert "A no-show frees the time and cannot be undone" in asked
+    assert 'name="target" value="no_show"' in asked and 'name="next" value="/calendar"' in asked
+    with app.app_context():
+        assert db.session.get(Appointment, gone).status is AppointmentStatus.BOOKED  # asked only
+    marked = client.post(f"/visits/{gone}/status", data={"target": "no_show", "next": "/calendar"})
+    assert marked.headers["Location"] == "/calendar"
+    with app.app_context():
+        assert db.session.get(Appointment, gone).status is AppointmentStatus.NO_SHOW
 
 
 def test_a_treatment_is_completed_only_once_checked_in(
