@@ -24,6 +24,7 @@ from clinic.scheduling.desk_views import bp, read_day
 from clinic.scheduling.forms import StatusForm, plausible_id
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.schedule import ClinicSetup
+from clinic.scheduling.screenings import check_in_problems
 from clinic.scheduling.service import get_appointment
 from clinic.scheduling.setup_fit import find_setup_misfits, needs_attention
 from clinic.scheduling.status import AppointmentStatus, no_show_offered_from, transition_refusal
@@ -158,6 +159,8 @@ def day_view() -> Any:
         today=today,
         visits=visits,
         misfits=misfits,
+        # Today and later: what check-in would refuse, seen before she arrives.
+        unready=check_in_problems(visits, clinic) if on >= today else {},
         closure=closure,
         table=timetable,
         is_open=bool(_opening(setup, on)) and closure is None,

@@ -131,22 +131,69 @@ def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str 
     its answers must still allow the treatment: a new cold sore, sunburn or pregnancy
     found on arrival stops it (a clinician's clearance for the visit lifts sign-off items
     only, never an absolute contraindication)."""
-    screening = latest_screening(appointment.patient_id)
+    return _check_in_problem(appointment, latest_screening(appointment.patient_id), clinic)
+
+
+@dataclass(frozen=True)
+class CheckInProblem:
+    sentence: str
+    is_stale: bool  # only the screening's age: she answers the questions again on arrival
+
+
+def check_in_problems(visits: Iterable[Appointment], clinic: Clinic) -> dict[int, CheckInProblem]:
+    """{visit id: why check-in would refuse it}, for a day's booked microneedling visits:
+    their patients' latest screenings read at once (the day list shows it before the
+    patient arrives)."""
+    treatments = [
+        v
+        for v in visits
+        if v.status is AppointmentStatus.BOOKED and v.service.kind is ServiceKind.MICRONEEDLING
+    ]
+    if not treatments:
+        return {}
+    latest = latest_screenings(v.patient_id for v in treatments)
+    found = {}
+    for visit in treatments:
+        screening = latest.get(visit.patient_id)
+        if (stale := _stale_screening(visit, screening, clinic)) is not None:
+            found[visit.id] = CheckInProblem(stale, is_stale=True)
+        elif (refused := _refused_by_answers(visit, screening, clinic)) is not None:
+            found[visit.id] = CheckInProblem(refused, is_stale=False)
+    return found
+
+
+def _check_in_problem(
+    appointment: Appointment, screening: Screening | None, clinic: Clinic
+) -> str | None:
+    return _stale_screening(appointment, screening, clinic) or _refused_by_answers(
+        appointment, screening, clinic
+    )
+
+
+def _stale_screening(
+    appointment: Appointment, screening: Screening | None, clinic: Clinic
+) -> str | None:
+    """Why the screening is too old (or missing) to check this visit in, or None."""
     visit_on = appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
     policy = screening_policy(clinic)
     taken_on = screening.taken_on if screening else None
-    if not screening_allows_check_in(taken_on, visit_on, policy):
-        return check_in_screening_sentence(taken_on, policy.check_in_days)
+    if screening_allows_check_in(taken_on, visit_on, policy):
+        return None
+    return check_in_screening_sentence(taken_on, policy.check_in_days)
+
+
+def _refused_by_answers(
+    appointment: Appointment, screening: Screening | None, clinic: Clinic
+) -> str | None:
+    """Why the answers (or her age on the day) refuse the treatment, or None."""
     verdict = judge_microneedling(
         screening=screening_facts(screening),
         born_on=appointment.patient.date_of_birth,
-        visit_on=visit_on,
+        visit_on=appointment.starts_at.astimezone(ZoneInfo(clinic.timezone)).date(),
         is_cleared=bool(appointment.clearance_reason),
-        policy=policy,
+        policy=screening_policy(clinic),
     )
-    if verdict.allowed:
-        return None
-    return "Not today: " + " ".join(verdict.reasons)
+    return None if verdict.allowed else "Not today: " + " ".join(verdict.reasons)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -46,3 +48,45 @@ def test_an_unusable_date_says_so_and_shows_today(
         week = client.get(f"/calendar/week?date={typed}").get_data(as_text=True)
         assert said in week
     assert "is not a date" not in client.get("/calendar").get_data(as_text=True)
+
+
+def test_the_list_says_which_treatments_need_the_screening_on_arrival_or_cannot_go_ahead(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    """Ten days ahead her screening (taken today) is too old for check-in: the list says to
+    fill it on arrival. Screened again with a sunburn, she cannot be treated that day
+    without a sign-off: the list says so before she comes."""
+    from clinic.scheduling.screening import Contraindication
+
+    world = build_world(app)
+    day = weekday(8)
+    desk = token_for(app, staff["front_desk"])
+    fields = {"patient_id": world.maya, "service_id": world.face, "provider_id": world.ana}
+    visit = client.post(f"{API}/appointments", json={**fields, "start": at(day, 10)}, headers=desk)
+    assert visit.status_code == 201, visit.get_data(as_text=True)
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
+    assert "Screening on arrival" in page
+    assert f"/patients/{world.maya}/screening?appointment_id={visit.json['id']}" in page
+
+    answers = {code.value: "no" for code in Contraindication} | {"recent_sunburn": "yes"}
+    with app.app_context():
+        from clinic.extensions import db
+        from clinic.patients.models import Patient
+        from clinic.practice.service import get_clinic
+        from clinic.scheduling.screenings import record_screening
+        from tests.clinics import DESK
+
+        patient = db.session.get(Patient, world.maya)
+        record_screening(
+            patient,
+            {code: answer == "yes" for code, answer in answers.items()},
+            clinic=get_clinic(),
+            actor=DESK,
+            now=datetime.fromisoformat(at(day - timedelta(days=1), 9)),  # the day before
+        )
+        db.session.commit()
+    page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
+    assert "Screening on arrival" not in page
+    assert "Not today" in page and "sign-off" in page
