@@ -129,7 +129,7 @@ def appointment_bodies(appointments: list[Appointment]) -> list[dict[str, Any]]:
             PlannedSession.appointment_id.in_([appointment.id for appointment in appointments])
         )
     )
-    sessions = dict(held.tuples().all())
+    sessions = {appointment_id: session_id for appointment_id, session_id in held}
     return [_visit_body(appointment, sessions.get(appointment.id)) for appointment in appointments]
 
 
