@@ -147,6 +147,7 @@ def spacing_advice(
     now: datetime,
     session: PlannedSession | None,
     provider_id: int | None,
+    signing_off: bool = False,
 ) -> SpacingAdvice | None:
     earliest = earliest_session_day(patient, first_on, clinic=clinic, planned_session=session)
     if earliest == first_on:
@@ -183,6 +184,7 @@ def spacing_advice(
             session_id=session.id if session else None,
             from_on=earliest.isoformat(),
             to_on=last_on.isoformat(),
+            sign_off="1" if signing_off else None,
         )
     return SpacingAdvice(
         reasons,
@@ -310,6 +312,7 @@ def find_slot() -> Any:
                     now=now,
                     session=session,
                     provider_id=provider_id,
+                    signing_off=signing_off,
                 )
     booking_outside_plan = (
         patient is not None

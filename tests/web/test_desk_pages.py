@@ -529,6 +529,32 @@ def test_a_clinician_finds_the_times_she_may_book_with_her_sign_off(
     assert "Discussed the risks with her; fine." in visit
 
 
+def test_a_search_with_the_sign_off_inside_the_gap_searches_from_its_earliest_day_with_it(
+    app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    """Yara (20) had a session with a clinician's sign-off; the clinician's next search is
+    inside the 28-day gap, and its "Search from" link keeps her sign-off: it shows times."""
+    sign_in(client, staff["clinician"])
+    booked = book(
+        client,
+        desk,
+        desk.young,
+        at(desk.next_week, 10),
+        clearance_reason="Discussed the risks with her; fine.",
+    )
+    assert booked.status_code == 302, booked.get_data(as_text=True)
+    first = desk.next_week + timedelta(days=1)
+    page = client.get(
+        f"/book?patient_id={desk.young}&service_id={desk.face}&sign_off=1"
+        f"&from_on={first.isoformat()}&to_on={(first + timedelta(days=6)).isoformat()}"
+    ).get_data(as_text=True)
+    search = re.search(r'<a class="button button--small" href="([^"]+)">Search from', page)
+    assert search is not None, "no search from the earliest day offered"
+    assert "sign_off=1" in html.unescape(search.group(1))
+    later = client.get(html.unescape(search.group(1))).get_data(as_text=True)
+    assert re.findall(r'name="slot" value="([^"]+)"', later), "no times with the sign-off"
+
+
 def test_a_corrected_birth_date_flags_the_visits_it_refuses(
     app: Flask, client: FlaskClient, staff: dict[str, str], desk: Desk
 ) -> None:
