@@ -89,7 +89,11 @@ def why_not(
             return None if today <= due_on else "its day has passed"
         if appointment.status is not AppointmentStatus.BOOKED:
             return f"the visit is {appointment.status.value.replace('_', ' ')}"
-        if message.visit_starts_at != appointment.starts_at:
+        # A confirmation says the visit's time as it is now; one still pending after a move
+        # was held by a worker as the visit moved (a move replaces any other), and is the
+        # only word of the visit she has had.
+        moved = message.visit_starts_at != appointment.starts_at
+        if moved and message.kind is not MessageKind.CONFIRMATION:
             return "the visit has moved"
         if now >= appointment.starts_at:
             return "the visit has begun"

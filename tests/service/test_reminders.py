@@ -18,7 +18,7 @@ from clinic.operations import (
     move_visit,
 )
 from clinic.practice.models import Closure
-from clinic.reminders.dispatch import claim_due
+from clinic.reminders.dispatch import LEASE, claim_due
 from clinic.reminders.rules import Channel, MessageKind, MessageStatus
 from clinic.scheduling.screenings import record_screening
 from clinic.scheduling.status import AppointmentStatus
@@ -156,10 +156,13 @@ def test_a_visit_moved_before_its_confirmation_went_is_confirmed_at_its_new_time
 
 
 def test_a_move_while_a_worker_is_sending_the_confirmation_sends_a_moved_notice(
-    world: World,
+    world: World, inbox
 ) -> None:
     """A worker holds the confirmation (it may be at the mail server this moment): the move
-    leaves it to the worker and plans "moved", not a second confirmation."""
+    leaves it to the worker and plans "moved", not a second confirmation. The confirmation
+    still goes, at the visit's new time: were it skipped as moved, "moved" would be her first
+    word of the visit (here the worker dies and another takes it over after the lease)."""
+    box, port = inbox
     visit = book(world, local("2027-03-25", "10:00"))
     assert claim_due(world.now, "busy-worker", batch_size=10)  # the confirmation, in flight
     move_visit(
@@ -171,6 +174,14 @@ def test_a_move_while_a_worker_is_sending_the_confirmation_sends_a_moved_notice(
     assert confirmation.status is MessageStatus.SCHEDULED
     assert confirmation.claimed_by == "busy-worker"  # its worker marks it when it is done
     assert [m.status for m in messages(MessageKind.RESCHEDULED)] == [MessageStatus.SCHEDULED]
+
+    dispatch(world, port, world.now + LEASE + timedelta(minutes=1))
+    assert [m["Subject"] for m in box.of_kind("booked")] == [
+        "Your visit is booked: Friday 26 March at 11:00"
+    ]
+    assert [m["Subject"] for m in box.of_kind("moved")] == [
+        "Your visit has moved: Friday 26 March at 11:00"
+    ]
 
 
 def test_the_dispatcher_skips_a_visit_moved_behind_its_back(world: World, inbox) -> None:
