@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -137,13 +137,15 @@ def check_in_screening_problem(appointment: Appointment, clinic: Clinic) -> str 
 @dataclass(frozen=True)
 class CheckInProblem:
     sentence: str
-    is_stale: bool  # only the screening's age: she answers the questions again on arrival
+    # Only the screening's age, when not None: she answers the questions again, and a
+    # screening counts for the visit from this day (the list offers the form from then).
+    counts_from: date | None = None
 
 
 def check_in_problems(visits: Iterable[Appointment], clinic: Clinic) -> dict[int, CheckInProblem]:
     """{visit id: why check-in would refuse it}, for a day's booked microneedling visits:
     their patients' latest screenings read at once (the day list shows it before the
-    patient arrives)."""
+    patient arrives). Her age comes first: a new screening cannot change it."""
     treatments = [
         v
         for v in visits
@@ -155,10 +157,14 @@ def check_in_problems(visits: Iterable[Appointment], clinic: Clinic) -> dict[int
     found = {}
     for visit in treatments:
         screening = latest.get(visit.patient_id)
-        if (stale := _stale_screening(visit, screening, clinic)) is not None:
-            found[visit.id] = CheckInProblem(stale, is_stale=True)
+        if (too_young := age_refusal(visit, clinic)) is not None:
+            found[visit.id] = CheckInProblem("Not today: " + too_young.sentence)
+        elif (stale := _stale_screening(visit, screening, clinic)) is not None:
+            visit_on = visit.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
+            counts_from = visit_on - timedelta(days=screening_policy(clinic).check_in_days)
+            found[visit.id] = CheckInProblem(stale, counts_from=counts_from)
         elif (refused := _refused_by_answers(visit, screening, clinic)) is not None:
-            found[visit.id] = CheckInProblem(refused, is_stale=False)
+            found[visit.id] = CheckInProblem(refused)
     return found
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from clinic.plans.rules import long_day
 from tests.conftest import sign_in
 from tests.web.booking_world import at, build_world, weekday
 from tests.web.test_api_booking import token_for
@@ -53,9 +54,9 @@ def test_an_unusable_date_says_so_and_shows_today(
 def test_the_list_says_which_treatments_need_the_screening_on_arrival_or_cannot_go_ahead(
     app: Flask, client: FlaskClient, staff: dict[str, str]
 ) -> None:
-    """Ten days ahead her screening (taken today) is too old for check-in: the list says to
-    fill it on arrival. Screened again with a sunburn, she cannot be treated that day
-    without a sign-off: the list says so before she comes."""
+    """Ten days ahead her screening (taken today) is too old for check-in: the list says she
+    fills it on arrival, and from when one counts. Screened again with a sunburn, she cannot
+    be treated that day without a sign-off: the list says so before she comes."""
     from clinic.scheduling.screening import Contraindication
 
     world = build_world(app)
@@ -68,7 +69,9 @@ def test_the_list_says_which_treatments_need_the_screening_on_arrival_or_cannot_
 
     page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
     assert "Screening on arrival" in page
-    assert f"/patients/{world.maya}/screening?appointment_id={visit.json['id']}" in page
+    # One filled today would not count yet: the list says from when one does.
+    assert f"One taken from {long_day(day - timedelta(days=7))} counts for this visit." in page
+    assert f"/patients/{world.maya}/screening?appointment_id={visit.json['id']}" not in page
 
     answers = {code.value: "no" for code in Contraindication} | {"recent_sunburn": "yes"}
     with app.app_context():
@@ -90,3 +93,46 @@ def test_the_list_says_which_treatments_need_the_screening_on_arrival_or_cannot_
     page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
     assert "Screening on arrival" not in page
     assert "Not today" in page and "sign-off" in page
+
+
+def test_inside_the_screening_days_the_list_offers_the_form_and_her_age_comes_first(
+    app: Flask, client: FlaskClient, staff: dict[str, str]
+) -> None:
+    """Noor's screening is three weeks old: for a visit this week the list offers the form
+    to fill with her. Her date of birth corrected (she is 17), no screening can help: the
+    list says "Not today", not "Screening on arrival"."""
+    from sqlalchemy import update
+
+    from clinic.extensions import db
+    from clinic.patients.models import Patient
+    from clinic.scheduling.models import Screening
+
+    world = build_world(app)
+    day = weekday(0)
+    desk = token_for(app, staff["front_desk"])
+    fields = {"patient_id": world.noor, "service_id": world.face, "provider_id": world.ana}
+    visit = client.post(f"{API}/appointments", json={**fields, "start": at(day, 10)}, headers=desk)
+    assert visit.status_code == 201, visit.get_data(as_text=True)
+    weeks_ago = datetime.now(UTC) - timedelta(days=21)
+    with app.app_context():
+        db.session.execute(
+            update(Screening)
+            .where(Screening.patient_id == world.noor)
+            .values(taken_at=weeks_ago, taken_on=weeks_ago.date())
+        )
+        db.session.commit()
+    sign_in(client, staff["front_desk"])
+
+    page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
+    assert "Screening on arrival" in page
+    assert f"/patients/{world.noor}/screening?appointment_id={visit.json['id']}" in page
+
+    with app.app_context():
+        seventeen = day.replace(year=day.year - 17) - timedelta(days=40)
+        db.session.execute(
+            update(Patient).where(Patient.id == world.noor).values(date_of_birth=seventeen)
+        )
+        db.session.commit()
+    page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
+    assert "Screening on arrival" not in page
+    assert "Not today" in page and "18" in page
