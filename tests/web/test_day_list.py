@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from clinic.plans.rules import long_day
 from tests.conftest import sign_in
-from tests.web.booking_world import at, build_world, weekday
+from tests.web.booking_world import World, at, build_world, weekday
 from tests.web.test_api_booking import token_for
 
 API = "/api/v1"
+
+
+def book_at_ten(
+    app: Flask, client: FlaskClient, staff: dict[str, str], world: World, patient: int, day: date
+) -> int:
+    """Her facial microneedling with Ana at 10:00 on `day`, booked by the front desk."""
+    fields = {"patient_id": patient, "service_id": world.face, "provider_id": world.ana}
+    booked = client.post(
+        f"{API}/appointments",
+        json={**fields, "start": at(day, 10)},
+        headers=token_for(app, staff["front_desk"]),
+    )
+    assert booked.status_code == 201, booked.get_data(as_text=True)
+    return booked.json["id"]
 
 
 def test_a_future_visit_offers_no_check_in_complete_or_no_show(
@@ -20,21 +34,15 @@ def test_a_future_visit_offers_no_check_in_complete_or_no_show(
 ) -> None:
     world = build_world(app)
     day = weekday(2)
-    fields = {"patient_id": world.maya, "service_id": world.face, "provider_id": world.ana}
-    booked = client.post(
-        f"{API}/appointments",
-        json={**fields, "start": at(day, 10)},
-        headers=token_for(app, staff["front_desk"]),
-    )
-    assert booked.status_code == 201, booked.get_data(as_text=True)
+    visit = book_at_ten(app, client, staff, world, world.maya, day)
 
     sign_in(client, staff["front_desk"])
     page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
-    assert f'href="/visits/{booked.json["id"]}"' in page
+    assert f'href="/visits/{visit}"' in page
     assert "(1 visit)" in page
     for target in ("checked_in", "completed", "no_show"):
         assert f'name="target" value="{target}"' not in page
-    visit_page = client.get(f"/visits/{booked.json['id']}").get_data(as_text=True)
+    visit_page = client.get(f"/visits/{visit}").get_data(as_text=True)
     assert 'name="target"' not in visit_page
 
 
@@ -61,17 +69,14 @@ def test_the_list_says_which_treatments_need_the_screening_on_arrival_or_cannot_
 
     world = build_world(app)
     day = weekday(8)
-    desk = token_for(app, staff["front_desk"])
-    fields = {"patient_id": world.maya, "service_id": world.face, "provider_id": world.ana}
-    visit = client.post(f"{API}/appointments", json={**fields, "start": at(day, 10)}, headers=desk)
-    assert visit.status_code == 201, visit.get_data(as_text=True)
+    visit = book_at_ten(app, client, staff, world, world.maya, day)
     sign_in(client, staff["front_desk"])
 
     page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
     assert "Screening on arrival" in page
     # One filled today would not count yet: the list says from when one does.
     assert f"One taken from {long_day(day - timedelta(days=7))} counts for this visit." in page
-    assert f"/patients/{world.maya}/screening?appointment_id={visit.json['id']}" not in page
+    assert f"/patients/{world.maya}/screening?appointment_id={visit}" not in page
 
     answers = {code.value: "no" for code in Contraindication} | {"recent_sunburn": "yes"}
     with app.app_context():
@@ -109,10 +114,7 @@ def test_inside_the_screening_days_the_list_offers_the_form_and_her_age_comes_fi
 
     world = build_world(app)
     day = weekday(0)
-    desk = token_for(app, staff["front_desk"])
-    fields = {"patient_id": world.noor, "service_id": world.face, "provider_id": world.ana}
-    visit = client.post(f"{API}/appointments", json={**fields, "start": at(day, 10)}, headers=desk)
-    assert visit.status_code == 201, visit.get_data(as_text=True)
+    visit = book_at_ten(app, client, staff, world, world.noor, day)
     weeks_ago = datetime.now(UTC) - timedelta(days=21)
     with app.app_context():
         db.session.execute(
@@ -125,7 +127,7 @@ def test_inside_the_screening_days_the_list_offers_the_form_and_her_age_comes_fi
 
     page = client.get(f"/calendar?date={day.isoformat()}").get_data(as_text=True)
     assert "Screening on arrival" in page
-    assert f"/patients/{world.noor}/screening?appointment_id={visit.json['id']}" in page
+    assert f"/patients/{world.noor}/screening?appointment_id={visit}" in page
 
     with app.app_context():
         seventeen = day.replace(year=day.year - 17) - timedelta(days=40)
