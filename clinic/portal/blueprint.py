@@ -131,12 +131,15 @@ def form_without_session(error: CSRFError) -> Any:
     app's own browser) fails its CSRF check before anything else looks at it. It is
     answered as a signed-out visit would be: a "Sign out" lands on the sign-in page, a sign-in
     page comes back to be sent again (its emailed link still good), any other form is not
-    saved and she is asked to sign in. With a session, the refusal stands."""
-    if signed_in_patient_id() is not None:
-        return form_refused()
+    saved and she is asked to sign in. With a session, the refusal stands, but for "Sign
+    out" (a tab left open before she signed in again): it signs her out, which any page
+    may ask of her."""
     if request.endpoint == "portal.sign_out":
+        end_patient_session()
         flash(SIGNED_OUT, "success")
         return redirect(url_for("portal.sign_in"))
+    if signed_in_patient_id() is not None:
+        return form_refused()
     if request.endpoint in OPEN_ENDPOINTS:  # the sign-in pages: the same page, to send again
         flash("Please send that again: the page had been open a while.", "info")
         return redirect(request.full_path.rstrip("?"))

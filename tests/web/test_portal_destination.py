@@ -150,6 +150,23 @@ def test_an_expired_portal_form_is_answered_in_the_portal(csrf_app: Flask) -> No
     assert "Back to the start page" not in page  # the staff pages' way back
 
 
+def test_sign_out_from_a_tab_open_before_she_signed_in_again_signs_her_out(
+    csrf_app: Flask,
+) -> None:
+    """Signing in again gives the session a new form token: the old tab's "Sign out" fails
+    its check, and still signs her out rather than answering "The form expired"."""
+    client = csrf_app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["portal_patient_id"] = 1
+        cookie["portal_seen_at"] = utcnow().timestamp()
+    answer = client.post("/portal/sign-out", data={"csrf_token": "from-the-old-tab"})
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/portal/sign-in"
+    with client.session_transaction() as cookie:
+        assert "portal_patient_id" not in cookie
+    assert client.get("/portal/").status_code == 302  # signed out: the portal asks to sign in
+
+
 def test_a_form_from_a_browser_without_a_session_asks_to_sign_in_not_a_bare_400(
     csrf_app: Flask,
 ) -> None:
