@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from clinic.extensions import db
 from clinic.patients.models import Patient
@@ -297,6 +298,7 @@ def list_messages(
 ) -> list[Message]:
     query = (
         select(Message)
+        .options(selectinload(Message.patient))  # each row names its patient
         .order_by(Message.send_at.desc(), Message.id.desc())
         .limit(limit)
         .offset(offset)

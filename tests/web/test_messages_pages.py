@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -147,3 +148,68 @@ def test_the_messages_page_goes_back_page_by_page_and_by_patient(
     assert hers.count("<tr>") - 1 == 100 and "reminder</td>" not in hers
     patient_page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert f'href="/messages?patient_id={patient_id}"' in patient_page
+
+
+def test_the_messages_page_reads_its_patients_at_once_however_many_there_are(
+    app: Flask, client: FlaskClient, staff: dict[str, str], setup_clinic: None
+) -> None:
+    """A page of messages to many patients costs the statements of one to a few: the
+    patients are read with the page (one read each would slow the page as the list grows)."""
+    sign_in(client, staff["front_desk"])
+
+    def statements_for_the_page() -> tuple[int, str]:
+        run: list[str] = []
+
+        def count(*args: object) -> None:
+            run.append(str(args[2]))
+
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                page = client.get("/messages").get_data(as_text=True)
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(run), page
+
+    def add_patients_with_a_message(first: int, last: int) -> None:
+        with app.app_context():
+            for n in range(first, last):
+                patient = Patient(
+                    first_name=f"Patient{n}",
+                    last_name="Many",
+                    date_of_birth=datetime(1990, 1, 1).date(),
+                    email=None,
+                    phone=None,
+                    email_consent=False,
+                    sms_consent=False,
+                    notes="",
+                    created_at=NOW,
+                    updated_at=NOW,
+                    search_name=f"patient{n} many",
+                    search_last="many",
+                    email_key=None,
+                )
+                db.session.add(patient)
+                db.session.flush()
+                db.session.add(
+                    Message(
+                        dedupe_key=f"many{n}",
+                        patient_id=patient.id,
+                        kind=MessageKind.CONFIRMATION,
+                        channel=Channel.EMAIL,
+                        recipient="",
+                        send_at=NOW - timedelta(minutes=n),
+                        status=MessageStatus.SENT,
+                        message_id=f"many.{n}",
+                        created_at=NOW,
+                    )
+                )
+            db.session.commit()
+
+    add_patients_with_a_message(0, 3)
+    few, page = statements_for_the_page()
+    assert "Patient2 Many" in page
+    add_patients_with_a_message(3, 40)
+    many, page = statements_for_the_page()
+    assert "Patient39 Many" in page
+    assert many == few, f"{few} statements for 3 patients, {many} for 40"
