@@ -224,8 +224,9 @@ def _request_problems(
 
 
 def first_start(patient: Patient, clinic: Clinic, today: date) -> date:
-    """The first day her plan may start: today, or the day she reaches the clinic's
-    minimum age (microneedling is for adults: DOMAIN.md)."""
+    """The start the builder proposes, and the earliest her age allows from `today`: today,
+    or the day she reaches the clinic's minimum age (microneedling is for adults:
+    DOMAIN.md). A plan written up afterwards may start in the past year."""
     return max(today, day_turning(patient.date_of_birth, clinic.minimum_age))
 
 

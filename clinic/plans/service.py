@@ -202,9 +202,12 @@ def results_check_in_window(plan: Plan, clinic: Clinic) -> DateWindow:
 
 
 def check_in_too_soon(plan: Plan, clinic: Clinic) -> bool:
-    """Whether the plan's booked results check-in falls before its window: the last
+    """Whether the active plan's booked results check-in falls before its window: the last
     session, booked or done, has moved later since. (With the last session not booked, the
-    window is projected, and the session is what to book first.)"""
+    window is projected, and the session is what to book first. A paused plan's rules rest,
+    as they do when its check-in moves.)"""
+    if plan.status is not PlanStatus.ACTIVE:
+        return False
     check_in, last = plan.results_appointment, plan.sessions[-1].appointment
     if check_in is None or check_in.status is not AppointmentStatus.BOOKED:
         return False

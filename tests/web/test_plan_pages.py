@@ -686,6 +686,11 @@ def test_a_check_in_left_before_its_window_by_a_later_session_is_flagged(
     opens = f"{window_start:%A} {window_start.day} {window_start:%B %Y}"
     assert f"it moves to {opens} or later" in html.unescape(move)
 
+    # Paused, the course's rules rest (a move is not held to the window): no flag either.
+    assert client.post(f"/plans/{plan_id}/pause", data={"reason": "Pregnant"}).status_code == 302
+    page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "Before its window" not in page
+
 
 def test_the_builder_says_up_front_that_she_has_a_plan_open(
     app: Flask, client: FlaskClient, staff: dict[str, str], spa: Spa
