@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from clinic.clock import local_today, utcnow
 from clinic.errors import ClinicError, Conflict, RuleBroken
@@ -205,11 +206,30 @@ def take_time(
         _check_pick(target, picked, clinic)
         visit = take(picked, clinic)
     except ClinicError as refusal:
-        return _refused(target, action, refusal, picked)
+        db.session.rollback()
+        twin = _hers_at(target, picked) if picked is not None else None
+        if twin is None:
+            return _refused(target, action, refusal, picked)
+        visit = twin  # her own click a moment before did it: what she asked for is done
     db.session.commit()
     done = "Your visit has moved." if moved else "Your visit is booked."
     flash(f"{done} {_what_she_hears(visit.patient, moved=moved)}", "success")
     return redirect(url_for("portal.visit", appointment_id=visit.id))
+
+
+def _hers_at(target: Target, picked: Picked) -> Appointment | None:
+    """Her booked visit of the target's service at the picked time and provider. The button
+    pressed twice sends two requests at once: both pass the checks, one books, and the
+    other is refused as her own visit's clash; that one answers as if it had booked."""
+    return db.session.scalar(
+        select(Appointment).where(
+            Appointment.patient_id == current_patient().id,
+            Appointment.service_id == target.service.id,
+            Appointment.starts_at == picked.starts_at,
+            Appointment.provider_id == picked.provider_id,
+            Appointment.status == AppointmentStatus.BOOKED,
+        )
+    )
 
 
 def settled_visit(visit: Appointment, what: str) -> Any:

@@ -169,6 +169,41 @@ def test_a_time_taken_meanwhile_is_not_confirmed_or_booked(
         assert session is not None and session.appointment_id is None
 
 
+def test_confirm_pressed_twice_at_once_books_one_visit_and_both_answers_say_booked(
+    app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two presses of Confirm arrive together: both pass the checks, one books. The other,
+    refused as a clash with her own new visit, must not tell her "someone has just taken
+    that time": it answers as the first did. (The other request's booking is made here
+    between this one's checks and its booking, where the race puts it.)"""
+    from clinic.portal import time_pages
+
+    session_id = _plan(app, world.maya)[0]
+    portal_sign_in(client, app, world.maya)
+    path = f"/portal/book/session/{session_id}"
+    link = time_links(client.get(path).get_data(as_text=True))[0]
+    fields = hidden_fields(client.get(link).get_data(as_text=True))
+    provider = int(fields["provider_id"])
+    checked = time_pages._check_pick
+
+    def first_press_books_meanwhile(*args: object) -> None:
+        checked(*args)  # type: ignore[arg-type]
+        _book(app, world, world.maya, picked_start(link), provider, session_id)
+
+    monkeypatch.setattr(time_pages, "_check_pick", first_press_books_meanwhile)
+    second = client.post(path, data=fields)
+
+    assert second.status_code == 302, second.get_data(as_text=True)
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Your visit is booked." in page and "just taken" not in page
+    with app.app_context():
+        visits = db.session.scalars(
+            db.select(Appointment).where(Appointment.patient_id == world.maya)
+        ).all()
+        assert [(v.starts_at, v.provider_id) for v in visits] == [(picked_start(link), provider)]
+        assert second.headers["Location"].endswith(f"/portal/appointments/{visits[0].id}")
+
+
 @pytest.mark.parametrize(
     "query",
     [
