@@ -18,7 +18,8 @@ from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit
 from clinic.plans.creation import PlanRequest, create_plan
 from clinic.plans.models import PlannedSession
-from clinic.practice.models import Provider
+from clinic.portal.picker import Picked, Target
+from clinic.practice.models import Clinic, Provider
 from clinic.practice.service import get_clinic
 from clinic.scheduling.models import Appointment
 from clinic.scheduling.status import AppointmentStatus
@@ -186,8 +187,8 @@ def test_confirm_pressed_twice_at_once_books_one_visit_and_both_answers_say_book
     provider = int(fields["provider_id"])
     checked = time_pages._check_pick
 
-    def first_press_books_meanwhile(*args: object) -> None:
-        checked(*args)  # type: ignore[arg-type]
+    def first_press_books_meanwhile(target: Target, picked: Picked, clinic: Clinic) -> None:
+        checked(target, picked, clinic)
         _book(app, world, world.maya, picked_start(link), provider, session_id)
 
     monkeypatch.setattr(time_pages, "_check_pick", first_press_books_meanwhile)
