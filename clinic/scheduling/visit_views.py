@@ -145,8 +145,9 @@ def _no_show_later(appointment: Appointment, clinic: Clinic, now: datetime) -> d
 
 
 def _short_notice_steps(appointment: Appointment, clinic: Clinic, now: datetime) -> list[str]:
-    """For a microneedling visit booked less than a week ahead: the preparation she can
-    still do, for the desk to tell her (her confirmation says the same)."""
+    """For a microneedling visit booked (or moved) to less than a week ahead: the
+    preparation she can still do, for the desk to tell her (her confirmation says the same).
+    One given its time a week or more ahead had the whole preparation sent to her."""
     if (
         appointment.service.kind is not ServiceKind.MICRONEEDLING
         or appointment.status is not AppointmentStatus.BOOKED
@@ -154,8 +155,13 @@ def _short_notice_steps(appointment: Appointment, clinic: Clinic, now: datetime)
     ):
         return []
     tz = ZoneInfo(clinic.timezone)
-    left = days_left(appointment.starts_at, local_today(tz, now), tz)
-    return list(preparation_steps(left)) if is_short_notice(left) else []
+    timed_at = max(
+        (event.at for event in appointment.events if event.kind == "rescheduled"),
+        default=appointment.created_at,
+    )
+    if not is_short_notice(days_left(appointment.starts_at, local_today(tz, timed_at), tz)):
+        return []
+    return list(preparation_steps(days_left(appointment.starts_at, local_today(tz, now), tz)))
 
 
 def _book_again_url(appointment: Appointment, clinic: Clinic, now: datetime) -> str | None:

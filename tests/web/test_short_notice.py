@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from clinic.extensions import db
-from clinic.scheduling.models import Screening
+from clinic.scheduling.models import Appointment, Screening
 from tests.conftest import sign_in
 from tests.web.booking_world import World, build_world, weekday
 from tests.web.test_portal import portal_sign_in
@@ -34,6 +34,13 @@ def test_the_desk_and_the_portal_give_what_can_still_be_done(
     assert "Short notice: what Maya can still do" in desk
     assert "Stop retinoids, acids (AHA/BHA) and exfoliants today, and tell us" in desk
     assert "Short notice" not in _said(_page(client, f"/visits/{later}"))
+    # Booked three weeks ago for the same day, she had the whole preparation sent: no card.
+    with app.app_context():
+        visit = db.session.get(Appointment, soon)
+        assert visit is not None
+        visit.created_at -= timedelta(weeks=3)
+        db.session.commit()
+    assert "Short notice" not in _said(_page(client, f"/visits/{soon}"))
 
     portal_sign_in(client, app, world.maya)
     portal = _said(_page(client, f"/portal/appointments/{soon}"))
