@@ -272,11 +272,22 @@ def change_visit_status(appointment_id: int) -> Any:
 @login_required
 @require_role(*ALL_STAFF)
 def confirm_no_show(appointment_id: int) -> Any:
-    """A no-show frees the time and cannot be undone (API.md): the desk is asked first."""
+    """A no-show frees the time and cannot be undone (API.md): the desk is asked first,
+    unless it cannot be marked (cancelled, or not yet begun): then the reason, at once."""
     appointment = get_appointment(appointment_id)
     back = safe_next(
         request.args.get("next"), url_for("desk.visit_page", appointment_id=appointment_id)
     )
+    refusal = transition_refusal(
+        appointment.status,
+        AppointmentStatus.NO_SHOW,
+        starts_at=appointment.starts_at,
+        now=utcnow(),
+        tz=ZoneInfo(get_clinic().timezone),
+    )
+    if refusal is not None:
+        flash(refusal, "error")
+        return redirect(back)
     return render_template("desk/no_show.html", visit=appointment, back=back)
 
 
