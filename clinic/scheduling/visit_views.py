@@ -199,6 +199,16 @@ def visit_page(appointment_id: int) -> Any:
     return _render_visit(get_appointment(appointment_id), get_clinic())
 
 
+@bp.get("/visits/<int:appointment_id>/cancel")
+@bp.get("/visits/<int:appointment_id>/sign-off")
+@login_required
+@require_role(*ALL_STAFF)
+def visit_form_address(appointment_id: int) -> Any:
+    """A refused cancel or sign-off shows the visit page at the form's address: reloaded
+    or bookmarked, that address leads back to the visit."""
+    return redirect(url_for("desk.visit_page", appointment_id=appointment_id))
+
+
 @bp.post("/visits/<int:appointment_id>/cancel")
 @login_required
 @require_role(*ALL_STAFF)

@@ -298,6 +298,11 @@ def test_cancel_needs_a_reason(
     assert 'id="reason-error"' in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Appointment, visit).status is AppointmentStatus.BOOKED
+    # The refusal's page is at the form's address: reloaded, it leads back to the visit.
+    for form in ("cancel", "sign-off"):
+        reloaded = client.get(f"/visits/{visit}/{form}")
+        assert reloaded.status_code == 302
+        assert reloaded.headers["Location"] == f"/visits/{visit}"
     response = client.post(f"/visits/{visit}/cancel", data={"reason": "She has a cold"})
     assert response.status_code == 302
     page = client.get(f"/visits/{visit}").get_data(as_text=True)
@@ -397,6 +402,17 @@ def test_no_show_is_offered_a_quarter_of_an_hour_after_the_start(
     assert marked.headers["Location"] == "/calendar"
     with app.app_context():
         assert db.session.get(Appointment, gone).status is AppointmentStatus.NO_SHOW
+    # Its question asked again (a bookmark, Back), or for a visit not yet begun: the reason.
+    coming = insert_visit(app, desk, now + timedelta(hours=3), service="check_in")
+    for visit, said in (
+        (gone, "The visit is already a no-show."),
+        (coming, "A visit cannot be marked as a no-show before it starts."),
+    ):
+        answer = client.get(f"/visits/{visit}/no-show")
+        assert answer.status_code == 302
+        page = client.get(answer.headers["Location"]).get_data(as_text=True)
+        assert said in html.unescape(page)
+        assert "cannot be undone" not in page
 
 
 def test_a_treatment_is_completed_only_once_checked_in(
