@@ -86,7 +86,7 @@ def new_password(user_id: int) -> Any:
                 login_user(user)
                 flash("Your password is changed.", "success")
             else:
-                flash(f"{user.name} has a new password; tell it to her in person.", "success")
+                flash(f"{user.name} has a new password; tell it to them in person.", "success")
             return redirect(url_for("accounts.account", user_id=user.id))
     return _account_page(user, form, 422)
 
@@ -109,7 +109,7 @@ def set_active(user_id: int) -> Any:
             flash(refusal.message, "error")
         else:
             db.session.commit()
-            state = "enabled: she can sign in again" if enable else "disabled: she is signed out"
+            state = "enabled: they can sign in again" if enable else "disabled: they are signed out"
             flash(f"{user.name}'s account is {state}.", "success")
     return redirect(url_for("accounts.account", user_id=user.id))
 

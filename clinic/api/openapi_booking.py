@@ -369,7 +369,7 @@ BOOKING_SCHEMAS: dict[str, Any] = {
             "room_id": {"type": "integer"},
             "status": {"type": "string", "enum": [s.value for s in AppointmentStatus]},
             "start": {**_INSTANT_OUT, "description": "Arrival: numbing begins."},
-            "end": {**_INSTANT_OUT, "description": "The procedure ends; she leaves."},
+            "end": {**_INSTANT_OUT, "description": "The procedure ends; the patient leaves."},
             "provider_busy_from": {
                 **_INSTANT_OUT,
                 "description": "The provider is busy from here to `end` (after the numbing "

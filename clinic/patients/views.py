@@ -118,7 +118,7 @@ def _unconfirmed_matches(form: PatientForm, editing: Patient | None) -> list[Pat
     )
     if matches:  # the page comes back as a form to fix: "Error:" in its title, focus on it
         form.not_a_duplicate.errors = [
-            "Tick this if she is a different person, or open her page instead."
+            "Tick this if this is a different person, or open that patient's page instead."
         ]
     return matches
 

@@ -237,8 +237,9 @@ def _too_young(patient: Patient, start_on: date, clinic: Clinic, today: date) ->
         return None
     adult_on = first_start(patient, clinic, start_on)
     sentence = (
-        f"She turns {clinic.minimum_age} on {long_day(adult_on)}: microneedling is for "
-        f"patients aged {clinic.minimum_age} and over, so her plan can start from then"
+        f"{patient.first_name} turns {clinic.minimum_age} on {long_day(adult_on)}: "
+        f"microneedling is for patients aged {clinic.minimum_age} and over, so the plan can "
+        "start from then"
     )
     if (made_from := plan_made_from(adult_on)) > today:
         return (

@@ -102,8 +102,8 @@ def pause(plan_id: int) -> Any:
                     if s.appointment  # always, by `still`: for the type checker
                 )
                 flash(
-                    f"Still booked: {visits}. Pausing keeps them: cancel those she will not "
-                    "come to (their messages stop with them).",
+                    f"Still booked: {visits}. Pausing keeps them: cancel those the patient "
+                    "will not come to (their messages stop with them).",
                     "warning",
                 )
             return redirect(url_for("plans.show_plan", plan_id=plan.id))
@@ -143,7 +143,7 @@ def cancel(plan_id: int) -> Any:
             db.session.commit()
             flash(
                 "The plan is cancelled. Visits already booked stay booked: cancel them from "
-                "their pages if she will not come.",
+                "their pages if the patient will not come.",
                 "success",
             )
             return redirect(url_for("plans.show_plan", plan_id=plan.id))

@@ -222,7 +222,7 @@ def update_consent(
             "consent",
             "patient",
             patient.id,
-            f"Patient #{patient.id} changed her message choices in the portal",
+            f"Patient #{patient.id} changed their message choices in the portal",
             now=now,
             changes={
                 "email_consent": [before[0], after[0]],

@@ -337,11 +337,11 @@ def screening_allows_check_in(
 def check_in_screening_sentence(taken_on: date | None, check_in_days: int) -> str:
     """Why a microneedling visit cannot be checked in for want of a fresh screening. A
     screening that allows booking (months) may still be too old for the visit (days): the
-    sentence says which rule, and when she last answered."""
+    sentence says which rule, and when they were last answered."""
     last = (
-        f"she last answered them on {taken_on:%A} {taken_on.day} {taken_on:%B %Y}"
+        f"they were last answered on {taken_on:%A} {taken_on.day} {taken_on:%B %Y}"
         if taken_on is not None
-        else "she has not answered them yet"
+        else "they have not been answered yet"
     )
     return (
         "Before microneedling the patient answers the screening questions again in the "

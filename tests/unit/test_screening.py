@@ -250,8 +250,8 @@ def test_the_check_in_refusal_says_the_rule_and_when_she_last_answered() -> None
     old = check_in_screening_sentence(date(2027, 3, 1), 7)
     assert old == (
         "Before microneedling the patient answers the screening questions again in the "
-        "7 days before the visit; she last answered them on Monday 1 March 2027."
+        "7 days before the visit; they were last answered on Monday 1 March 2027."
     )
     assert check_in_screening_sentence(None, 3).endswith(
-        "in the 3 days before the visit; she has not answered them yet."
+        "in the 3 days before the visit; they have not been answered yet."
     )

@@ -161,8 +161,8 @@ def test_a_plan_for_a_minor_starts_on_her_eighteenth_birthday_at_the_earliest(
     body = error(create(client, desk, **fields, start_date=local_today().isoformat()), 422)
 
     assert body["fields"]["start_date"] == (
-        f"She turns 18 on {birthday:%A} {birthday.day} {birthday:%B %Y}: microneedling is "
-        "for patients aged 18 and over, so her plan can start from then."
+        f"Teen turns 18 on {birthday:%A} {birthday.day} {birthday:%B %Y}: microneedling is "
+        "for patients aged 18 and over, so the plan can start from then."
     )
     assert client.get(f"{API}/patients/{world.teen}/plans", headers=desk).json == []
     response = create(client, desk, **fields, start_date=birthday.isoformat())
@@ -187,7 +187,7 @@ def test_the_builder_proposes_her_eighteenth_birthday_and_refuses_a_start_before
     }
     refused = client.post(f"/patients/{world.teen}/plans/new", data=form)
     assert refused.status_code == 422
-    assert "so her plan can start from then" in refused.get_data(as_text=True)
+    assert "so the plan can start from then" in refused.get_data(as_text=True)
     assert 'id="start_date-error"' in refused.get_data(as_text=True)
 
 

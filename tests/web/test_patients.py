@@ -209,7 +209,7 @@ def test_details_matching_a_registered_patient_are_confirmed_before_saving(
     assert again.status_code == 422  # nothing saved: a form to fix, first on the page
     assert "<title>Error: New patient" in page
     assert page.index("Is this someone already registered?") < page.index('name="first_name"')
-    assert "Tick this if she is a different person" in page
+    assert "Tick this if this is a different person" in page
     assert f'href="/patients/{first_id}">Maya Lindqvist</a>' in page
     assert 'value="Maya"' in page  # what was typed is kept
     with app.app_context():

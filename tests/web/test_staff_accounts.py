@@ -81,7 +81,7 @@ def test_a_disabled_account_is_signed_out_and_refused_until_enabled(
     disabled = client.post(f"/admin/staff/{desk_id}/active", data={"wanted": "disable"})
     assert disabled.status_code == 302
     page = client.get(disabled.headers["Location"]).get_data(as_text=True)
-    assert "account is disabled: she is signed out" in page and "Enable the account" in page
+    assert "account is disabled: they are signed out" in page and "Enable the account" in page
     # Sent again (a double click): still disabled, and said so.
     again = client.post(
         f"/admin/staff/{desk_id}/active", data={"wanted": "disable"}, follow_redirects=True
