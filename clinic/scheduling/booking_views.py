@@ -20,11 +20,12 @@ from clinic.extensions import db
 from clinic.operations import VisitRequest, book_visit
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
-from clinic.practice.models import Provider
+from clinic.practice.models import Provider, Service
 from clinic.practice.service import get_clinic, list_providers, list_services
 from clinic.scheduling.desk_views import ConflictNote, bp, conflict_notes, put_refusal
 from clinic.scheduling.forms import BookForm, MoveForm, local_instant, parse_instant, plausible_id
 from clinic.scheduling.schedule import Slot
+from clinic.scheduling.screenings import screening_hold
 from clinic.scheduling.service import Clearance
 from clinic.web import id_arg
 
@@ -102,6 +103,7 @@ def book() -> Any:
     planned_session_id = plausible_id(request.form.get("planned_session_id"))
     notes: list[ConflictNote] = []
     status = 422
+    offer_screening = False  # refused for the screening, which answering again may lift
     if form.validate_on_submit():
         starts_at, provider_id = read_when(form, tz)
         if starts_at is not None and form.patient_id.data is not None:
@@ -117,6 +119,10 @@ def book() -> Any:
                 appointment = book_visit(request_, clinic=clinic, actor=actor(), now=now)
             except RuleBroken as refusal:
                 put_refusal(form, refusal, REFUSAL_TARGETS)
+                service = db.session.get(Service, form.service_id.data)
+                if patient is not None and service is not None:
+                    hold = screening_hold(patient, service, starts_at.astimezone(tz).date(), clinic)
+                    offer_screening = hold is not None and hold.screening_may_help
             except Conflict as conflict:
                 notes = conflict_notes(conflict)
                 form.form_errors.append(conflict.message)
@@ -136,6 +142,7 @@ def book() -> Any:
         patient=patient,
         notes=notes,
         planned_session_id=planned_session_id,
+        offer_screening=offer_screening,
     ), status
 
 

@@ -267,7 +267,13 @@ def test_a_broken_rule_is_a_422_with_the_sentence(
 
     response = book(client, desk, desk.unscreened, at(desk.next_week, 11))
     assert response.status_code == 422
-    assert "has no screening" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "has no screening" in page
+    screening = f'href="/patients/{desk.unscreened}/screening">Fill the screening with the patient'
+    assert screening in page  # the way forward, not only the refusal
+    assert "Fill the screening" not in page.split(screening, 1)[1]  # once
+    # A refusal the screening cannot lift (the hours) offers no screening.
+    assert "Fill the screening" not in client.post("/book", data=typed).get_data(as_text=True)
 
 
 def test_a_time_in_the_spring_gap_is_a_field_error(
