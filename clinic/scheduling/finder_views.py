@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from flask import render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -258,6 +258,8 @@ def find_slot() -> Any:
     services, providers = list_services(), list_providers()
     form = FinderForm(request.args)
     patient = find_patient(form.patient_id.data)
+    if patient is None and request.args.get("patient_id", "").strip():
+        flash("That link names no patient here: find the patient by name below.", "error")
     session = session_to_book(id_arg("session_id"), patient, local_today(tz, now))
     days_wanted = (first_day, first_day + DEFAULT_SPAN)
     if session is not None:  # its window, from the first day that can still be booked

@@ -736,3 +736,16 @@ def test_a_visit_checked_in_before_it_begins_says_when_it_can_be_completed(
     assert (
         f"“Complete” is offered from {starts.astimezone(LA):%H:%M}, when the visit begins." in page
     )
+
+
+def test_a_finder_link_naming_no_patient_says_so(
+    client: FlaskClient, staff: dict[str, str], desk: Desk
+) -> None:
+    sign_in(client, staff["front_desk"])
+    for patient_id in ("99999", "abc"):
+        page = client.get(f"/book?patient_id={patient_id}").get_data(as_text=True)
+        assert "That link names no patient here: find the patient by name below." in page
+        assert 'name="q"' in page  # the search for her by name
+    assert "names no patient" not in client.get(f"/book?patient_id={desk.maya}").get_data(
+        as_text=True
+    )
