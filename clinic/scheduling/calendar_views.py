@@ -181,9 +181,12 @@ def week_view() -> Any:
         flash(problem, "error")
     monday = on - timedelta(days=on.weekday())
     providers = list_providers()
-    provider_id = plausible_id(request.args.get("provider_id"))
+    asked = request.args.get("provider_id", "").strip()
+    provider_id = plausible_id(asked)
     if provider_id is None and providers:
         provider_id = providers[0].id
+        if asked:
+            flash(f"“{asked[:40]}” is not a provider; showing {providers[0].name}.", "error")
     provider = get_provider(provider_id) if provider_id is not None else None
     setup = _setup(clinic, monday, monday + timedelta(days=6), tz)
     schedule = next((s for s in setup.providers if provider and s.provider_id == provider.id), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
@@ -46,10 +47,10 @@ def test_a_future_visit_offers_no_check_in_complete_or_no_show(
     assert 'name="target"' not in visit_page
 
 
-def test_an_unusable_date_says_so_and_shows_today(
+def test_an_unusable_date_or_provider_says_so_and_shows_today(
     app: Flask, client: FlaskClient, staff: dict[str, str]
 ) -> None:
-    build_world(app)
+    world = build_world(app)
     sign_in(client, staff["front_desk"])
     for typed, said in (("9999-12-31", "9999-12-31 is too far off"), ("garbage", "is not a date")):
         page = client.get(f"/calendar?date={typed}").get_data(as_text=True)
@@ -57,6 +58,11 @@ def test_an_unusable_date_says_so_and_shows_today(
         week = client.get(f"/calendar/week?date={typed}").get_data(as_text=True)
         assert said in week
     assert "is not a date" not in client.get("/calendar").get_data(as_text=True)
+    week = html.unescape(client.get("/calendar/week?provider_id=abc").get_data(as_text=True))
+    assert "“abc” is not a provider; showing Ana." in week
+    assert "is not a provider" not in client.get(
+        f"/calendar/week?provider_id={world.sam}"
+    ).get_data(as_text=True)
 
 
 def test_the_list_says_which_treatments_need_the_screening_on_arrival_or_cannot_go_ahead(
