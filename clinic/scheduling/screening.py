@@ -331,7 +331,12 @@ def screening_allows_check_in(
     """
     if taken_on is None:
         return False
-    return visit_on - timedelta(days=policy.check_in_days) <= taken_on <= visit_on
+    return check_in_screening_from(visit_on, policy) <= taken_on <= visit_on
+
+
+def check_in_screening_from(visit_on: date, policy: ScreeningPolicy) -> date:
+    """The first day a screening counts for checking in a visit on `visit_on`."""
+    return visit_on - timedelta(days=policy.check_in_days)
 
 
 def check_in_screening_sentence(taken_on: date | None, check_in_days: int) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from clinic.scheduling.screening import (
     MicroneedlingVerdict,
     ScreeningPolicy,
     age_rule,
+    check_in_screening_from,
     check_in_screening_sentence,
     judge_answers,
     judge_microneedling,
@@ -161,7 +162,7 @@ def check_in_problems(visits: Iterable[Appointment], clinic: Clinic) -> dict[int
             found[visit.id] = CheckInProblem("Not today: " + too_young.sentence)
         elif (stale := _stale_screening(visit, screening, clinic)) is not None:
             visit_on = visit.starts_at.astimezone(ZoneInfo(clinic.timezone)).date()
-            counts_from = visit_on - timedelta(days=screening_policy(clinic).check_in_days)
+            counts_from = check_in_screening_from(visit_on, screening_policy(clinic))
             found[visit.id] = CheckInProblem(stale, counts_from=counts_from)
         elif (refused := _refused_by_answers(visit, screening, clinic)) is not None:
             found[visit.id] = CheckInProblem(refused)

@@ -62,3 +62,19 @@ def test_the_desk_and_the_portal_give_what_can_still_be_done(
         db.session.commit()
     soon_again = _said(_page(client, f"/portal/appointments/{soon}"))
     assert "Please answer the health questions now: they take a minute" in soon_again
+    # Booked three weeks ago far ahead, then moved today to this week (the near visit
+    # cancelled, for the gap between sessions): short notice again.
+    sign_in(client, staff["front_desk"])
+    cancelled = client.post(f"/visits/{soon}/cancel", data={"reason": "Moving the other one"})
+    assert cancelled.status_code == 302
+    with app.app_context():
+        visit = db.session.get(Appointment, later)
+        assert visit is not None
+        visit.created_at -= timedelta(weeks=3)
+        db.session.commit()
+    moved = client.post(
+        f"/visits/{later}/move",
+        data={"on_date": weekday(1).isoformat(), "at_time": "10:00", "provider_id": "0"},
+    )
+    assert moved.status_code == 302, moved.get_data(as_text=True)
+    assert "Short notice: what Maya can still do" in _said(_page(client, f"/visits/{later}"))
